@@ -1,0 +1,18 @@
+"""sct: source-to-source automatic differentiation for Python and NumPy.
+
+    @sct.grad(wrt=("W", "b"))
+    def loss(W, b, x, y): ...
+
+    dW, db = loss(W, b, x, y)
+    print(loss.source)
+"""
+from .api import grad, value_and_grad, vjp, source, GradientFunction
+from .errors import (SctError, UnsupportedSyntaxError, MissingRuleError, NonScalarOutputError,
+                     SctUsageError)
+from .rules import adjoint, nondifferentiable, method, attribute
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "value_and_grad", "vjp", "source", "GradientFunction", "adjoint",
+           "nondifferentiable", "method", "attribute", "SctError", "UnsupportedSyntaxError",
+           "MissingRuleError", "NonScalarOutputError", "SctUsageError", "__version__"]

@@ -1,0 +1,183 @@
+"""Public API: grad, value_and_grad, vjp, source.
+
+The transform runs at the first call (so helpers defined later in the module
+resolve), and its result is cached per function and options. Each call checks that
+the names the function used still denote the same objects; a redefined helper or
+global triggers a fresh transform instead of a stale gradient.
+"""
+import functools
+import inspect
+import weakref
+
+from . import codegen
+from .errors import SctError, SctUsageError
+from .pipeline import compile_function
+
+_CACHE = weakref.WeakKeyDictionary()  # user function -> {(wrt indices, mode, tuple?): Compiled}
+
+
+def _compiled(fn, wrt, mode, return_tuple):
+    """The cached, still-valid compiled gradient of `fn`, building it if needed."""
+    per_function = _CACHE.setdefault(fn, {})
+    key = (wrt, mode, return_tuple)
+    entry = per_function.get(key)
+    if entry is None or not entry.is_current():
+        entry = compile_function(fn, wrt, mode, return_tuple)
+        per_function[key] = entry
+    return entry
+
+
+def _parameters(fn):
+    return [p for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _wrt_indices(fn, wrt):
+    """Normalize `wrt` (index, name, or tuple of them) to (indices, return_tuple)."""
+    params = _parameters(fn)
+    names = [p.name for p in params]
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]
+    if as_tuple and not items:
+        raise SctUsageError("wrt=() names no argument", hint=f"Pick some of: {', '.join(names)}.")
+    indices = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise SctUsageError(f"wrt must be an argument index, an argument name, or a tuple of them; "
+                                f"got {item!r}", hint=f"{fn.__name__}'s arguments: {', '.join(names)}.")
+        if isinstance(item, str):
+            if item not in names:
+                raise SctUsageError(f"{fn.__name__} has no argument named {item!r}",
+                                    hint=f"Its arguments are: {', '.join(names)}.")
+            index = names.index(item)
+        else:
+            index = item + len(names) if item < 0 else item
+            if not 0 <= index < len(names):
+                raise SctUsageError(f"wrt={item} is out of range: {fn.__name__} has {len(names)} "
+                                    f"argument(s)", hint=f"Its arguments are: {', '.join(names)}.")
+        if index in indices:
+            raise SctUsageError(f"argument {names[index]!r} appears twice in wrt")
+        indices.append(index)
+    return tuple(indices), as_tuple
+
+
+def _original(f):
+    """The user's function behind an sct wrapper (so sct.grad(sct.grad(f)) style misuse is clear)."""
+    if isinstance(f, GradientFunction):
+        raise SctUsageError("differentiating a gradient function (higher-order derivatives) is not "
+                            "supported yet", hint="Differentiate the original function.")
+    if not callable(f):
+        raise SctUsageError(f"sct differentiates functions; got {type(f).__name__}")
+    return f
+
+
+def _annotate(error, entry, fn):
+    """Add to an exception raised inside generated code the user line it came from."""
+    tb = error.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == entry.filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    loc = entry.line_map.get(line) if line is not None else None
+    if loc is not None and isinstance(error, SctError):
+        if error.loc is None:  # raised by a runtime helper: point at the user's line
+            error.loc = loc
+            error.args = (error._render(),)
+    elif loc is not None:
+        error.add_note(f"sct: raised by the generated gradient of {fn.__qualname__} (line {line} of "
+                       f"{entry.filename}), which comes from {loc}:\n    {loc.text.strip()}")
+
+
+class GradientFunction:
+    """The callable `grad`/`value_and_grad` return: same arguments as the function,
+    returns its gradient(s). `.source` is the generated Python code."""
+
+    def __init__(self, fn, wrt, mode):
+        self.fn = fn
+        self.wrt, self.return_tuple = _wrt_indices(fn, wrt)
+        self.mode = mode
+        functools.update_wrapper(self, fn)
+        self.__name__ = f"{'d' if mode == codegen.GRAD else 'value_and_d'}{fn.__name__}"
+
+    def _entry(self):
+        return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
+
+    def __call__(self, *args, **kwargs):
+        entry = self._entry()
+        try:
+            return entry.function(*args, **kwargs)
+        except Exception as e:
+            _annotate(e, entry, self.fn)
+            raise
+
+    @property
+    def source(self):
+        """The generated gradient's Python source."""
+        return self._entry().source
+
+    def __repr__(self):
+        return f"<sct {self.mode} of {self.fn.__qualname__}>"
+
+
+def _decorator_or_call(f, wrt, mode):
+    if f is None:
+        return lambda fn: GradientFunction(_original(fn), wrt, mode)
+    if isinstance(f, (int, str, tuple, list)) and not callable(f):
+        raise SctUsageError("the first argument of sct.grad is the function; pass wrt by keyword",
+                            hint="Write sct.grad(f, wrt=...) or @sct.grad(wrt=...).")
+    return GradientFunction(_original(f), wrt, mode)
+
+
+def grad(f=None, wrt=0):
+    """Gradient of the scalar-valued `f` with respect to `wrt`.
+
+    `wrt` is an argument index, an argument name, or a tuple of them (then a tuple
+    of gradients is returned). Usable as `grad(f)`, `@grad` or `@grad(wrt=...)`.
+    """
+    return _decorator_or_call(f, wrt, codegen.GRAD)
+
+
+def value_and_grad(f=None, wrt=0):
+    """Like `grad`, but the returned function returns `(f(...), gradient(s))`."""
+    return _decorator_or_call(f, wrt, codegen.VALUE_AND_GRAD)
+
+
+def vjp(f, *args, wrt=None, **kwargs):
+    """Evaluate `f(*args, **kwargs)` and return `(output, pullback)`.
+
+    `pullback(cotangent)` returns the vector-Jacobian product for the arguments in
+    `wrt`: a tuple over all positional arguments when `wrt` is None, a tuple for a
+    tuple `wrt`, a single value for a single index or name.
+    """
+    fn = _original(f)
+    if wrt is None:
+        wrt = tuple(range(len(args)))
+        if not wrt:
+            raise SctUsageError("sct.vjp needs the arguments to evaluate f at")
+    indices, return_tuple = _wrt_indices(fn, wrt)
+    entry = _compiled(fn, indices, codegen.VJP, return_tuple)
+    try:
+        output, pullback = entry.function(*args, **kwargs)
+    except Exception as e:
+        _annotate(e, entry, fn)
+        raise
+
+    def checked_pullback(cotangent):
+        try:
+            return pullback(cotangent)
+        except Exception as e:
+            _annotate(e, entry, fn)
+            raise
+
+    checked_pullback.__doc__ = "Pull a cotangent of the output back to the arguments."
+    return output, checked_pullback
+
+
+def source(f, wrt=0, mode="reverse"):
+    """The generated gradient source of `f` (mode 'reverse': what `grad(f, wrt)` runs)."""
+    if mode != "reverse":
+        raise SctUsageError(f"mode={mode!r} is not available yet", hint="Use mode='reverse'.")
+    if isinstance(f, GradientFunction):
+        return f.source
+    return GradientFunction(_original(f), wrt, codegen.GRAD).source

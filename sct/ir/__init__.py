@@ -1,0 +1,6 @@
+"""Structured SSA IR: nodes, a text printer and a verifier."""
+from .nodes import (AdjointFunction, Callee, Const, Function, Op, Var,
+                    CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
+from .naming import Namer
+from .printer import format_ir, format_op
+from .verify import verify, IRVerificationError

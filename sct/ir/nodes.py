@@ -1,0 +1,133 @@
+"""The SSA intermediate representation.
+
+A `Function` is a list of `Op`s. Every `Var` is assigned by exactly one op (or is
+a parameter), so any later code, the adjoint sweep included, may read it. Operands
+are `Var`s or `Const`s. Control flow will be added as structured region ops
+(If/For/While holding nested op lists) next to `Op`, never as jumps.
+"""
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Var:
+    """An SSA value. `name` is final: the namer made it unique within the function."""
+
+    __slots__ = ("name", "is_temp")
+
+    def __init__(self, name, is_temp=False):
+        self.name = name
+        # Temporaries (sub-expressions, rule intermediates) may be folded back into
+        # the expression that uses them when the code is printed; user variables never are.
+        self.is_temp = is_temp
+
+    def __repr__(self):
+        return self.name
+
+
+@dataclass(frozen=True, eq=False)
+class Const:
+    """A compile-time constant. `spelling` is how generated code writes it when it is
+    not a plain literal: a dotted name (`np.pi`) whose first part is bound to
+    `root_obj` in the generated code's namespace."""
+
+    value: Any
+    spelling: str = None
+    root_obj: Any = None
+
+    def __repr__(self):
+        return self.spelling if self.spelling is not None else repr(self.value)
+
+
+# How a callee is written in Python source. Rules are looked up by `Callee.key`.
+CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE = (
+    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple")
+
+
+@dataclass(frozen=True)
+class Callee:
+    """What an op applies.
+
+    kind CALL:    `spelling(args...)`, `obj` the resolved callable, `spelling` a dotted
+                  name whose first part is a global of the generated code (`np.tanh`).
+    kind BINOP/UNARYOP/COMPARE: `obj` is the `operator` function, `spelling` its symbol.
+    kind METHOD:  `args[0].spelling(args[1:]...)`; ATTR: `args[0].spelling`.
+    kind GETITEM: `args[0][args[1]]`; TUPLE: `(args...)`.
+    """
+
+    kind: str
+    spelling: str
+    obj: Any = None
+    root_obj: Any = field(default=None, compare=False)  # what `root` is bound to, for CALL
+
+    @property
+    def key(self):
+        """The rule-registry key: the callable itself, or ('method'|'attr', name)."""
+        if self.kind in (METHOD, ATTR):
+            return (self.kind, self.spelling)
+        return self.obj
+
+    @property
+    def root(self):
+        """The global name a CALL needs bound in the generated code's namespace."""
+        return self.spelling.split(".")[0] if self.kind == CALL else None
+
+    def __str__(self):
+        if self.kind in (METHOD, ATTR):
+            return "." + self.spelling
+        return self.spelling
+
+
+@dataclass(eq=False)
+class Op:
+    """`results = callee(*args, **kwargs)`, pure unless `callee` says otherwise.
+    `loc` is the user's source line the op came from (for errors and `# grad of:`)."""
+
+    results: list
+    callee: Callee
+    args: list
+    kwargs: dict = field(default_factory=dict)
+    loc: Any = None  # where in the user's source (the sub-expression), for errors
+    stmt: Any = None  # the user's whole statement, for `# grad of:` comments
+    keep: bool = False  # an expression statement run for its effect: never removed
+
+    @property
+    def result(self):
+        return self.results[0]
+
+    def operands(self):
+        """Every operand, positional then keyword."""
+        return list(self.args) + list(self.kwargs.values())
+
+
+@dataclass(eq=False)
+class Function:
+    """A primal function in SSA form: `params`, straight-line `body`, one returned operand."""
+
+    name: str
+    params: list
+    body: list
+    output: Any
+    filename: str
+    loc: Any = None
+    namer: Any = None
+    signature: Any = None  # the user function's inspect.Signature
+    dependencies: list = field(default_factory=list)  # (namespace, name, object) resolved names
+
+
+@dataclass(eq=False)
+class AdjointFunction:
+    """The reverse-mode transform of a `Function`.
+
+    `forward` is the primal sweep, `seed` the adjoint of the output (a Const 1.0 when
+    the output is statically a scalar, else a Var the generated code must set),
+    `backward` the adjoint sweep, `gradients` one operand per `wrt` parameter.
+    """
+
+    primal: Function
+    wrt: tuple  # indices into primal.params
+    forward: list
+    seed: Any
+    seed_check: bool  # True when the generated code must check the output is a scalar
+    backward: list
+    gradients: list
+    output_computed: bool = True  # False once DCE dropped the primal output (plain grad)

@@ -1,0 +1,54 @@
+"""Text form of the IR, for `sct show --ir` and for debugging between stages."""
+from .nodes import AdjointFunction, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
+
+
+def format_operand(x):
+    if isinstance(x, tuple):
+        return "(" + ", ".join(format_operand(e) for e in x) + ("," if len(x) == 1 else "") + ")"
+    return repr(x)
+
+
+def format_op(op):
+    """One op as `results = callee(args)`, followed by its source line number."""
+    args = [format_operand(a) for a in op.args]
+    c = op.callee
+    if c.kind == BINOP or c.kind == COMPARE:
+        rhs = f"{args[0]} {c.spelling} {args[1]}"
+    elif c.kind == UNARYOP:
+        rhs = f"{c.spelling}{args[0]}"
+    elif c.kind == ATTR:
+        rhs = f"{args[0]}.{c.spelling}"
+    elif c.kind == GETITEM:
+        rhs = f"{args[0]}[{args[1]}]"
+    elif c.kind == TUPLE:
+        rhs = "(" + ", ".join(args) + ("," if len(args) == 1 else "") + ")"
+    else:
+        allargs = args + [f"{k}={format_operand(v)}" for k, v in op.kwargs.items()]
+        if c.kind == METHOD:
+            rhs = f"{allargs[0]}.{c.spelling}({', '.join(allargs[1:])})"
+        else:
+            rhs = f"{c.spelling}({', '.join(allargs)})"
+    lhs = ", ".join(r.name for r in op.results)
+    where = f"  # line {op.loc.line}" if op.loc is not None else ""
+    return f"{lhs} = {rhs}{where}"
+
+
+def format_block(ops, indent="  "):
+    return "\n".join(indent + format_op(op) for op in ops)
+
+
+def format_ir(fn):
+    """A whole `Function` or `AdjointFunction` as text."""
+    if isinstance(fn, AdjointFunction):
+        p = fn.primal
+        wrt = ", ".join(p.params[i].name for i in fn.wrt)
+        lines = [f"adjoint {p.name}({', '.join(v.name for v in p.params)}) wrt ({wrt}):",
+                 "  forward:", format_block(fn.forward, "    "),
+                 f"  seed: d[{format_operand(p.output)}] = {format_operand(fn.seed)}"
+                 + ("  (checked scalar at run time)" if fn.seed_check else ""),
+                 "  backward:", format_block(fn.backward, "    "),
+                 "  gradients: " + ", ".join(format_operand(g) for g in fn.gradients)]
+        return "\n".join(line for line in lines if line)
+    lines = [f"func {fn.name}({', '.join(v.name for v in fn.params)}):", format_block(fn.body),
+             f"  return {format_operand(fn.output)}"]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,57 @@
+"""IR verifier: checks the SSA invariants every pass relies on."""
+from .nodes import AdjointFunction, Const, Var
+
+
+class IRVerificationError(AssertionError):
+    """An internal invariant broke: a bug in sct, never the user's fault."""
+
+
+def verify(fn):
+    """Check that every Var is defined once, before use, and that names are unique.
+
+    Takes a `Function` or `AdjointFunction`; returns it unchanged or raises
+    IRVerificationError.
+    """
+    if isinstance(fn, AdjointFunction):
+        params = list(fn.primal.params)
+        blocks = [fn.forward, fn.backward]
+        outputs = list(fn.gradients) + ([fn.primal.output] if fn.output_computed else [])
+        seed_is_computed = any(fn.seed is r for op in fn.backward for r in op.results)
+        if isinstance(fn.seed, Var) and not seed_is_computed:
+            params.append(fn.seed)  # vjp: the pullback's parameter
+    else:
+        params, blocks, outputs = list(fn.params), [fn.body], [fn.output]
+    defined = set()
+    names = {}
+
+    def define(v):
+        if not isinstance(v, Var):
+            raise IRVerificationError(f"result {v!r} is not a Var")
+        if id(v) in defined:
+            raise IRVerificationError(f"{v.name} is assigned twice")
+        if v.name in names and names[v.name] is not v:
+            raise IRVerificationError(f"two values share the name {v.name}")
+        defined.add(id(v))
+        names[v.name] = v
+
+    def use(x, where):
+        if isinstance(x, tuple):
+            for e in x:
+                use(e, where)
+        elif isinstance(x, Var):
+            if id(x) not in defined:
+                raise IRVerificationError(f"{x.name} used before it is defined, in {where}")
+        elif not isinstance(x, Const):
+            raise IRVerificationError(f"bad operand {x!r} in {where}")
+
+    for p in params:
+        define(p)
+    for block in blocks:
+        for op in block:
+            for x in op.operands():
+                use(x, op)
+            for r in op.results:
+                define(r)
+    for x in outputs:
+        use(x, "outputs")
+    return fn

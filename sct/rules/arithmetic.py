@@ -1,0 +1,81 @@
+"""Adjoint rules for Python's arithmetic operators and their NumPy ufunc twins.
+
+Elementwise rules write only the calculus; the transform reduces each contribution
+to its argument's shape where broadcasting may have happened.
+"""
+import operator
+
+import numpy as np
+
+from ..runtime import matmul_adjoint_left, matmul_adjoint_right
+from .registry import adjoint, nondifferentiable
+
+
+@adjoint(operator.add, np.add, elementwise=True)
+def add(result, x, y):
+    d[x] = d[result]
+    d[y] = d[result]
+
+
+@adjoint(operator.sub, np.subtract, elementwise=True)
+def subtract(result, x, y):
+    d[x] = d[result]
+    d[y] = -d[result]
+
+
+@adjoint(operator.mul, np.multiply, elementwise=True)
+def multiply(result, x, y):
+    d[x] = d[result] * y
+    d[y] = d[result] * x
+
+
+@adjoint(operator.truediv, np.divide, np.true_divide, elementwise=True)
+def divide(result, x, y):
+    d[x] = d[result] / y
+    d[y] = -d[result] * result / y
+
+
+@adjoint(operator.neg, np.negative, elementwise=True)
+def negative(result, x):
+    d[x] = -d[result]
+
+
+@adjoint(operator.pos, np.positive, elementwise=True)
+def positive(result, x):
+    d[x] = d[result]
+
+
+@adjoint(operator.pow, np.power, elementwise=True)
+def power(result, x, y):
+    if is_const(y) and y == 2:
+        d[x] = d[result] * 2 * x
+    elif is_const(y) and y == 1:
+        d[x] = d[result]
+    elif is_const(y):
+        d[x] = d[result] * y * x ** (y - 1)
+    else:
+        d[x] = d[result] * y * x ** (y - 1)
+        d[y] = d[result] * result * np.log(x)
+
+
+@adjoint(operator.matmul, np.matmul)
+def matmul(result, x, y):
+    d[x] = matmul_adjoint_left(d[result], x, y)
+    d[y] = matmul_adjoint_right(d[result], x, y)
+
+
+@adjoint(np.dot)
+def dot(result, a, b):
+    d[a] = matmul_adjoint_left(d[result], a, b)
+    d[b] = matmul_adjoint_right(d[result], a, b)
+
+
+# Comparisons, integer and bitwise arithmetic carry no gradient.
+nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+                  operator.is_, operator.is_not, operator.not_, operator.and_, operator.or_,
+                  operator.xor, operator.invert, operator.lshift, operator.rshift,
+                  operator.floordiv, operator.mod, np.floor_divide, np.mod,
+                  np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+                  np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+                  np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
+                  np.isfinite)

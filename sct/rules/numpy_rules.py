@@ -1,0 +1,154 @@
+"""Adjoint rules for NumPy functions, array methods and attributes."""
+import builtins
+import operator
+
+import numpy as np
+
+from ..runtime import getitem_adjoint, matmul_adjoint_left, matmul_adjoint_right, unreduce
+from .registry import adjoint, attribute, method, nondifferentiable
+
+# ---- elementwise functions; rules reuse the forward result where that is cheaper
+
+
+@adjoint(np.exp, elementwise=True)
+def exp(result, x):
+    d[x] = d[result] * result
+
+
+@adjoint(np.log, elementwise=True)
+def log(result, x):
+    d[x] = d[result] / x
+
+
+@adjoint(np.sin, elementwise=True)
+def sin(result, x):
+    d[x] = d[result] * np.cos(x)
+
+
+@adjoint(np.cos, elementwise=True)
+def cos(result, x):
+    d[x] = -d[result] * np.sin(x)
+
+
+@adjoint(np.tanh, elementwise=True)
+def tanh(result, x):
+    d[x] = d[result] * (1.0 - result * result)
+
+
+@adjoint(np.sqrt, elementwise=True)
+def sqrt(result, x):
+    d[x] = d[result] * 0.5 / result
+
+
+@adjoint(np.square, elementwise=True)
+def square(result, x):
+    d[x] = d[result] * 2 * x
+
+
+@adjoint(np.abs, np.absolute, builtins.abs, elementwise=True)
+def absolute(result, x):
+    d[x] = d[result] * np.sign(x)
+
+
+@adjoint(np.maximum, elementwise=True)
+def maximum(result, x, y):
+    # At ties the cotangent is split evenly between both arguments.
+    d[x] = d[result] * ((x > y) + 0.5 * (x == y))
+    d[y] = d[result] * ((y > x) + 0.5 * (x == y))
+
+
+@adjoint(np.minimum, elementwise=True)
+def minimum(result, x, y):
+    d[x] = d[result] * ((x < y) + 0.5 * (x == y))
+    d[y] = d[result] * ((y < x) + 0.5 * (x == y))
+
+
+# ---- reductions: the cotangent of the result may still be a broadcast scalar
+
+
+@adjoint(np.sum, method("sum"), exact_cotangent=False)
+def sum_(result, a, axis=None, keepdims=False):
+    d[a] = unreduce(d[result], a, axis, keepdims)
+
+
+@adjoint(np.mean, method("mean"), exact_cotangent=False)
+def mean(result, a, axis=None, keepdims=False):
+    if axis is None:
+        d[a] = d[result] / np.size(a)
+    else:
+        d[a] = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
+
+
+@adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
+def max_(result, a, axis=None, keepdims=False):
+    # Ties share the cotangent equally, so the rule is the gradient of a symmetric function.
+    if axis is None:
+        mask = a == result
+        d[a] = d[result] * mask / np.sum(mask)
+    else:
+        mask = a == unreduce(result, a, axis, keepdims)
+        d[a] = unreduce(d[result], a, axis, keepdims) * mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+@adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
+def min_(result, a, axis=None, keepdims=False):
+    if axis is None:
+        mask = a == result
+        d[a] = d[result] * mask / np.sum(mask)
+    else:
+        mask = a == unreduce(result, a, axis, keepdims)
+        d[a] = unreduce(d[result], a, axis, keepdims) * mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+# ---- shape manipulation
+
+
+@adjoint(np.transpose)
+def transpose(result, a, axes=None):
+    if axes is None:
+        d[a] = np.transpose(d[result])
+    else:
+        d[a] = np.transpose(d[result], np.argsort(axes))
+
+
+@adjoint(attribute("T"))
+def transpose_attribute(result, a):
+    d[a] = np.transpose(d[result])
+
+
+@adjoint(method("transpose"))
+def transpose_method(result, a, *axes):
+    if len(axes) == 0:
+        d[a] = np.transpose(d[result])
+    elif len(axes) == 1 and not isinstance(axes[0], int):
+        d[a] = np.transpose(d[result], np.argsort(axes[0]))
+    else:
+        d[a] = np.transpose(d[result], np.argsort(axes))
+
+
+@adjoint(np.reshape)
+def reshape(result, a, shape=None, order="C"):
+    d[a] = np.reshape(d[result], np.shape(a), order=order)
+
+
+@adjoint(method("reshape"))
+def reshape_method(result, a, *shape, order="C"):
+    d[a] = np.reshape(d[result], np.shape(a), order=order)
+
+
+@adjoint(method("dot"))
+def dot_method(result, a, b):
+    d[a] = matmul_adjoint_left(d[result], a, b)
+    d[b] = matmul_adjoint_right(d[result], a, b)
+
+
+@adjoint(operator.getitem)
+def getitem(result, x, index):
+    d[x] = getitem_adjoint(d[result], x, index)
+
+
+nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attribute("dtype"),
+                  np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
+                  np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
+                  np.arange, np.eye, np.empty_like, np.full, np.full_like, np.linspace, builtins.slice,
+                  builtins.range, builtins.isinstance)

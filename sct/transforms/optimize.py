@@ -1,0 +1,155 @@
+"""Clean-up passes on an `AdjointFunction`: constant folding, shape-only operand
+substitution, common-subexpression elimination and dead-code elimination.
+
+Takes the transform's output and guarantees: same results; no op whose result
+is unused (unless it is a kept effect); no pure op on constants only.
+"""
+import operator
+
+import numpy as np
+
+from ..analysis import ShapeClasses, flat_vars
+from ..ir import Const, Var, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from .. import runtime
+
+# Ops that read only the *shape* of the given argument position: any value of the
+# same shape class can stand in, which lets the forward value itself die.
+_SHAPE_ONLY_ARGS = {runtime.unbroadcast: 1, runtime.unreduce: 1, runtime.expand: 1,
+                    runtime.zero_gradient: 0, np.size: 0, np.shape: 0, np.ndim: 0}
+_FOLDABLE = (BINOP, UNARYOP, COMPARE, GETITEM)
+_LITERAL_TYPES = (int, float, bool, complex, str, type(None), slice, tuple)
+
+
+def optimize(adj, keep_output):
+    """Run all clean-up passes; `keep_output` keeps the primal output computed
+    (value_and_grad, vjp, or a run-time scalar check)."""
+    _fold_constants(adj)
+    _eliminate_common_subexpressions(adj)
+    _eliminate_dead_code(adj, keep_output)
+    # After DCE, so that uses by dead ops do not keep a value alive.
+    _substitute_shape_operands(adj)
+    _eliminate_dead_code(adj, keep_output)
+    adj.output_computed = keep_output or adj.seed_check
+    return adj
+
+
+def _all_ops(adj):
+    return adj.forward + adj.backward
+
+
+def _replace_operands(adj, mapping):
+    """Replace operands by id according to `mapping` everywhere, outputs included."""
+    def sub(x):
+        if isinstance(x, tuple):
+            return tuple(sub(e) for e in x)
+        return mapping.get(id(x), x) if isinstance(x, Var) else x
+    for op in _all_ops(adj):
+        op.args = [sub(a) for a in op.args]
+        op.kwargs = {k: sub(v) for k, v in op.kwargs.items()}
+    adj.gradients = [sub(g) for g in adj.gradients]
+    adj.primal.output = sub(adj.primal.output)
+
+
+def _fold_constants(adj):
+    """Evaluate operator ops whose operands are all literal constants (e.g. `1.0 * 2`)."""
+    mapping = {}
+    for block in (adj.forward, adj.backward):
+        kept = []
+        for op in block:
+            args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
+            op.args = args
+            if op.callee.kind in _FOLDABLE and not op.kwargs and not op.keep and \
+                    all(isinstance(a, Const) and a.spelling is None for a in args):
+                try:
+                    value = op.callee.obj(*(a.value for a in args))
+                except Exception:
+                    value = None  # leave it to fail at run time, where the user sees it
+                else:
+                    if isinstance(value, _LITERAL_TYPES):
+                        mapping[id(op.result)] = Const(value)
+                        continue
+            kept.append(op)
+        block[:] = kept
+    _replace_operands(adj, mapping)
+
+
+def _substitute_shape_operands(adj):
+    """Where a value is read only for its shape, read an earlier value of the same
+    shape class instead, so the value itself can die (e.g. `np.size(power)` becomes
+    `np.size(sub)` and `power = sub ** 2` is never computed for a plain gradient)."""
+    shapes = ShapeClasses(adj.primal.params)
+    for op in _all_ops(adj):
+        shapes.add(op)
+    other_uses = {id(v) for v in flat_vars(adj.gradients + [adj.primal.output])}
+    shape_uses = []
+    for op in _all_ops(adj):
+        position = _SHAPE_ONLY_ARGS.get(op.callee.obj) if op.callee.kind == CALL else None
+        for i, x in enumerate(op.args):
+            if i == position:
+                shape_uses.append((op, i))
+            else:
+                other_uses.update(id(v) for v in flat_vars([x]))
+        other_uses.update(id(v) for v in flat_vars(op.kwargs.values()))
+    for op, i in shape_uses:
+        x = op.args[i]
+        root = shapes.of(x)
+        if isinstance(x, Var) and id(x) not in other_uses and isinstance(root, Var):
+            op.args[i] = root
+
+
+def _key(x):
+    if isinstance(x, Var):
+        return ("v", id(x))
+    if isinstance(x, tuple):
+        return ("t",) + tuple(_key(e) for e in x)
+    if isinstance(x.value, _LITERAL_TYPES) and x.spelling is None:
+        return ("c", type(x.value).__name__, repr(x.value))
+    return ("o", id(x.value))
+
+
+def _eliminate_common_subexpressions(adj):
+    seen, mapping = {}, {}
+    for block in (adj.forward, adj.backward):
+        kept = []
+        for op in block:
+            op.args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
+            op.kwargs = {k: (mapping.get(id(v), v) if isinstance(v, Var) else v) for k, v in op.kwargs.items()}
+            if op.keep or len(op.results) != 1 or not _is_pure(op):
+                kept.append(op)
+                continue
+            key = (op.callee.kind, op.callee.spelling, id(op.callee.obj),
+                   tuple(_key(a) for a in op.args), tuple((k, _key(v)) for k, v in op.kwargs.items()))
+            if key in seen:
+                mapping[id(op.result)] = seen[key]
+                continue
+            seen[key] = op.result
+            kept.append(op)
+        block[:] = kept
+    _replace_operands(adj, mapping)
+
+
+def _is_pure(op):
+    """Operators, NumPy functions and sct's runtime helpers have no side effects."""
+    c = op.callee
+    if c.kind != CALL:
+        return True
+    module = getattr(c.obj, "__module__", "") or ""
+    if module.startswith("numpy.random"):
+        return False
+    return isinstance(c.obj, np.ufunc) or module.startswith("numpy") or module == runtime.__name__ \
+        or c.obj in (float, int, len, abs, slice, range, tuple, min, max)
+
+
+def _eliminate_dead_code(adj, keep_output):
+    live = set()
+    for g in flat_vars(adj.gradients):
+        live.add(id(g))
+    if keep_output:
+        live.update(id(v) for v in flat_vars([adj.primal.output]))
+    for block in (adj.backward, adj.forward):
+        kept = []
+        for op in reversed(block):
+            if op.keep or not _is_pure(op) or any(id(r) in live for r in op.results):
+                live.update(id(v) for v in flat_vars(op.operands()))
+                kept.append(op)
+        block[:] = reversed(kept)

@@ -1,0 +1,272 @@
+"""Reverse mode: `Function` -> `AdjointFunction` (forward sweep + adjoint sweep).
+
+Walks the primal ops backwards; for each op with an active result it inlines the
+op's rule template, with the op's operands substituted, and adds each contribution
+to the argument's adjoint: the first contribution is assigned, later ones added,
+so no adjoint is ever zero-initialised. Only active values get adjoints.
+"""
+import ast
+import builtins
+import operator
+
+import gast
+
+from ..analysis import SCALAR, ShapeClasses, active_values
+from ..errors import MissingRuleError, SctError
+from ..frontend import ExprLowering, GlobalRef
+from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR
+from .. import runtime, rules
+
+SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
+SEED_COTANGENT = "cotangent"  # vjp: the output's adjoint is given by the caller
+
+
+def reverse(fn, wrt, seed_mode=SEED_SCALAR):
+    """Build the adjoint of `fn` with respect to the parameter indices `wrt`.
+
+    Guarantees: `forward` is `fn.body` unchanged; `backward` assigns each active
+    value's adjoint once per contribution (SSA), never zero-fills; `gradients` holds
+    one operand per `wrt` index, with exactly the parameter's shape at run time.
+    """
+    return _Reverse(fn, tuple(wrt), seed_mode).run()
+
+
+def runtime_callee(helper):
+    """Callee for a `sct.runtime` helper, called by its bare name in generated code."""
+    return Callee(CALL, helper.__name__, helper, helper)
+
+
+class _Reverse:
+    def __init__(self, fn, wrt, seed_mode):
+        self.fn, self.wrt, self.seed_mode = fn, wrt, seed_mode
+        self.namer = fn.namer
+        self.active = active_values(fn, wrt)
+        self.shapes = ShapeClasses(fn.params)
+        for op in fn.body:
+            self.shapes.add(op)
+        self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
+        self.returned = set()  # ids of adjoint Vars already returned as a gradient
+        self.backward = []
+
+    def run(self):
+        fn = self.fn
+        output = fn.output
+        seed, seed_check = self._seed(output)
+        if isinstance(output, Var) and id(output) in self.active:
+            self.adjoints[id(output)] = seed
+        for op in reversed(fn.body):
+            if any(id(r) in self.adjoints for r in op.results):
+                self._adjoint_of(op)
+        gradients = [self._gradient(fn.params[i]) for i in self.wrt]
+        return AdjointFunction(fn, self.wrt, list(fn.body), seed, seed_check, self.backward, gradients)
+
+    # ---- seed and final gradients
+
+    def _seed(self, output):
+        if self.seed_mode == SEED_COTANGENT:
+            name = output.name if isinstance(output, Var) else "out"
+            seed = Var(self.namer.fresh("b" + name))
+            self.shapes.set(seed, self.shapes.of(output))
+            return seed, False
+        if self.shapes.of(output) is SCALAR:
+            return Const(1.0), False
+        seed = Var(self.namer.fresh("b" + (output.name if isinstance(output, Var) else "out")))
+        # Kept even when no gradient needs it: grad must refuse a non-scalar output.
+        where = next((op.stmt for op in self.fn.body if output in op.results), None) or self.fn.loc
+        self.backward.append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
+                                loc=where, stmt=None, keep=True))
+        self.shapes.set(seed, SCALAR)
+        return seed, True
+
+    def _gradient(self, param):
+        adj = self.adjoints.get(id(param))
+        if adj is None:
+            return self._emit_runtime(runtime.zero_gradient, [param], "b" + param.name, None)
+        if isinstance(adj, Var) and self.shapes.same(adj, param) and id(adj) not in self.returned:
+            self.returned.add(id(adj))
+            return adj
+        if id(adj) in self.returned:  # the same array for two arguments: give each its own
+            copy = Var(self.namer.fresh("b" + param.name))
+            self.backward.append(Op([copy], Callee(METHOD, "copy"), [adj]))
+            return copy
+        return self._emit_runtime(runtime.as_gradient, [adj, param], "b" + param.name, None)
+
+    def _emit_runtime(self, helper, args, hint, op):
+        result = Var(self.namer.fresh(hint))
+        self.backward.append(Op([result], runtime_callee(helper), args,
+                                loc=op.loc if op else None, stmt=op.stmt if op else None))
+        self.shapes.add(self.backward[-1])
+        return result
+
+    # ---- one primal op
+
+    def _adjoint_of(self, op):
+        rule = rules.lookup(op.callee.key)
+        if rule is None:
+            raise _missing_rule(op)
+        result = op.result
+        cotangent = self.adjoints[id(result)]
+        if rule.exact_cotangent and not self.shapes.same(cotangent, result):
+            cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
+        contributions, fresh = _inline(rule, op, cotangent, self)
+        for target, value in contributions:
+            if isinstance(target, tuple):
+                raise SctError(f"rule {rule.name}: templates cannot contribute to a tuple of arguments yet")
+            if isinstance(target, Var) and id(target) in self.active:
+                self._accumulate(target, value, rule, op, fresh)
+
+    def _accumulate(self, var, value, rule, op, fresh):
+        if rule.elementwise and not self.shapes.same(value, var) and self.shapes.of(value) is not SCALAR:
+            value = self._emit_runtime(runtime.unbroadcast, [value, var], "b" + var.name, op)
+        elif not rule.elementwise and rule.exact_cotangent and isinstance(value, Var) and value.is_temp:
+            # A non-elementwise rule given an exact cotangent returns an exact adjoint.
+            self.shapes.set(value, self.shapes.of(var))
+        previous = self.adjoints.get(id(var))
+        if previous is None:
+            if isinstance(value, Var) and id(value) in fresh:
+                self._rename(value, "b" + var.name)
+            self.adjoints[id(var)] = value
+            return
+        total = Var(self.namer.fresh("b" + var.name))
+        self.backward.append(Op([total], Callee(BINOP, "+", operator.add), [previous, value],
+                                loc=op.loc, stmt=op.stmt))
+        self.shapes.add(self.backward[-1])
+        self.adjoints[id(var)] = total
+
+    def _rename(self, var, hint):
+        self.namer.taken.discard(var.name)
+        var.name = self.namer.fresh(hint)
+        var.is_temp = False
+
+
+def _missing_rule(op):
+    c = op.callee
+    if c.kind == METHOD:
+        what = f"the array method .{c.spelling}()"
+        hint = (f"Use the NumPy function instead (e.g. np.{c.spelling}(x, ...)) if it has a rule, "
+                f"or register one: @sct.adjoint(sct.method({c.spelling!r})).")
+    elif c.kind == ATTR:
+        what = f"the attribute .{c.spelling}"
+        hint = f"Register a rule with @sct.adjoint(sct.attribute({c.spelling!r}))."
+    else:
+        what = f"{c.spelling}"
+        name = getattr(c.obj, "__module__", None)
+        if c.kind == CALL and callable(c.obj) and name not in ("numpy", "math", "builtins") \
+                and hasattr(c.obj, "__code__"):
+            hint = (f"{c.spelling} is a Python function: sct does not differentiate through calls to "
+                    f"your own functions yet. Inline its body into the differentiated function, or "
+                    f"register a rule:\n    @sct.adjoint({c.spelling})\n    def _(result, x):\n"
+                    f"        d[x] = d[result] * ...")
+        else:
+            hint = (f"Register one:\n    @sct.adjoint({c.spelling})\n    def _(result, x):\n"
+                    f"        d[x] = d[result] * ...   # the derivative of {c.spelling} at x\n"
+                    f"or mark it with sct.nondifferentiable({c.spelling}) if no gradient flows through it.")
+    return MissingRuleError(f"no adjoint rule for {what}", op.loc, hint)
+
+
+# ---- template inlining
+
+
+class _NotStatic(Exception):
+    pass
+
+
+class _Dynamic:
+    """Stands for a run-time value while a template's `if` test is evaluated."""
+
+    def _refuse(self, *args):
+        raise _NotStatic()
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __len__ = __getitem__ = _refuse
+    __add__ = __sub__ = __mul__ = __truediv__ = __neg__ = __hash__ = __iter__ = _refuse
+
+
+_DYNAMIC = _Dynamic()
+
+
+def _static(x):
+    if isinstance(x, Const):
+        return x.value
+    if isinstance(x, tuple):
+        return tuple(_static(e) for e in x)
+    return _DYNAMIC
+
+
+class _TemplateScope:
+    def __init__(self, rule, env, cotangent, result):
+        self.rule, self.env, self.cotangent, self.result = rule, env, cotangent, result
+        self.locals = {}
+
+    def lookup(self, name, node):
+        if name in self.locals:
+            return self.locals[name]
+        if name.startswith("d["):
+            if name[2:-1] != self._result_param():
+                raise SctError(f"rule {self.rule.name}: only d[{self._result_param()}] can be read")
+            return self.cotangent
+        if name in self.env:
+            value = self.env[name]
+            if isinstance(value, tuple) and all(isinstance(e, Const) for e in value):
+                return Const(tuple(e.value for e in value))
+            return value
+        for namespace in (self.rule.namespace, builtins.__dict__):
+            if name in namespace:
+                obj = namespace[name]
+                return GlobalRef(name, obj, obj)
+        raise SctError(f"rule {self.rule.name} uses an undefined name {name!r}")
+
+    def _result_param(self):
+        return next(iter(self.rule.signature.parameters))
+
+
+def _inline(rule, op, cotangent, reverse):
+    """Inline `rule` for `op`: appends its ops to the backward sweep and returns
+    ([(argument operand, contribution operand)], ids of the Vars the template created)."""
+    try:
+        bound = rule.signature.bind(op.result, *op.args, **op.kwargs)
+    except TypeError as e:
+        raise SctError(f"sct's rule for {op.callee} does not accept these arguments ({e})", op.loc,
+                       hint="Pass the arguments the way NumPy documents them (e.g. axis=..., "
+                            "keepdims=...).") from None
+    bound.apply_defaults()
+    env = {name: (value if isinstance(value, (Var, Const, tuple)) else Const(value))
+           for name, value in bound.arguments.items()}
+    env = {name: (tuple(v if isinstance(v, (Var, Const, tuple)) else Const(v) for v in value)
+                  if isinstance(value, tuple) else value) for name, value in env.items()}
+    scope = _TemplateScope(rule, env, cotangent, op.result)
+    lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
+    contributions = []
+    for stmt in _specialize(rule, rule.body, env):
+        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
+                or not isinstance(stmt.targets[0], gast.Name):
+            raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
+                           f"`d[arg] = expr` and static `if` statements")
+        target = stmt.targets[0].id
+        start = len(lowering.ops)
+        value = lowering.value(stmt.value)
+        if target.startswith("d["):
+            contributions.append((env[target[2:-1]], value))
+        else:
+            scope.locals[target] = value
+        for new_op in lowering.ops[start:]:
+            reverse.shapes.add(new_op)
+    reverse.backward.extend(lowering.ops)
+    return contributions, {id(r) for o in lowering.ops for r in o.results}
+
+
+def _specialize(rule, body, env):
+    """The template's statements with every `if` decided from constant arguments."""
+    statics = {name: _static(value) for name, value in env.items()}
+    namespace = dict(rule.namespace, is_const=lambda x: not isinstance(x, _Dynamic))
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            expression = ast.Expression(gast.gast_to_ast(stmt.test))
+            code = compile(ast.fix_missing_locations(expression), rule.filename, "eval")
+            try:
+                taken = bool(eval(code, namespace, statics))
+            except _NotStatic:
+                raise SctError(f"rule {rule.name}: an `if` in the template depends on a run-time "
+                               f"value; template conditions must only test constant arguments") from None
+            yield from _specialize(rule, stmt.body if taken else stmt.orelse, env)
+        else:
+            yield stmt
