@@ -68,13 +68,18 @@ def minimum(result, x, y):
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
 def sum_(result, a, axis=None, keepdims=False):
-    d[a] = unreduce(d[result], a, axis, keepdims)
+    if axis is None or keepdims:
+        d[a] = d[result]  # already broadcasts against `a`
+    else:
+        d[a] = unreduce(d[result], a, axis, keepdims)
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
 def mean(result, a, axis=None, keepdims=False):
     if axis is None:
         d[a] = d[result] / np.size(a)
+    elif keepdims:
+        d[a] = d[result] * (np.size(result) / np.size(a))
     else:
         d[a] = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
 

@@ -46,6 +46,8 @@ class _Reverse:
             self.shapes.add(op)
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
         self.returned = set()  # ids of adjoint Vars already returned as a gradient
+        # Results of runtime helpers that may return their first argument itself.
+        self.may_alias = {}  # id(result Var) -> the Var it may be
         self.backward = []
 
     def run(self):
@@ -82,13 +84,14 @@ class _Reverse:
         adj = self.adjoints.get(id(param))
         if adj is None:
             return self._emit_runtime(runtime.zero_gradient, [param], "b" + param.name, None)
-        if isinstance(adj, Var) and self.shapes.same(adj, param) and id(adj) not in self.returned:
-            self.returned.add(id(adj))
-            return adj
-        if id(adj) in self.returned:  # the same array for two arguments: give each its own
+        source = self.may_alias.get(id(adj), adj)
+        if id(source) in self.returned:  # may be the same array as another gradient: copy it
             copy = Var(self.namer.fresh("b" + param.name))
             self.backward.append(Op([copy], Callee(METHOD, "copy"), [adj]))
             return copy
+        self.returned.add(id(source))
+        if isinstance(adj, Var) and self.shapes.same(adj, param):
+            return adj
         return self._emit_runtime(runtime.as_gradient, [adj, param], "b" + param.name, None)
 
     def _emit_runtime(self, helper, args, hint, op):
@@ -96,6 +99,8 @@ class _Reverse:
         self.backward.append(Op([result], runtime_callee(helper), args,
                                 loc=op.loc if op else None, stmt=op.stmt if op else None))
         self.shapes.add(self.backward[-1])
+        if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand):
+            self.may_alias[id(result)] = self.may_alias.get(id(args[0]), args[0])
         return result
 
     # ---- one primal op

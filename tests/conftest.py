@@ -1,0 +1,113 @@
+"""Shared test helpers: float64 central finite differences and a checker that
+compares `sct.grad` against them (values, shapes, dtypes, types, no mutation of
+the caller's arrays, no aliasing between returned gradients)."""
+import inspect
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sct  # noqa: E402
+
+
+def _scalar(value):
+    """A function output as a Python float (accepts size-1 arrays such as shape (1,) or (1, 1))."""
+    value = np.asarray(value, dtype=np.float64)
+    assert value.size == 1, f"finite differences need a scalar output, got shape {value.shape}"
+    return float(value.reshape(()))
+
+
+def numerical_grad(f, args, index, eps=1e-6):
+    """Central finite-difference gradient (float64) of scalar `f(*args)` w.r.t. `args[index]`.
+
+    A Python-number argument gives a Python float; an array argument gives a float64
+    array of its shape (0-d included).
+    """
+    args = list(args)
+    x = args[index]
+
+    def at(value):
+        shifted = list(args)
+        shifted[index] = value
+        return _scalar(f(*shifted))
+
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return (at(float(x) + eps) - at(float(x) - eps)) / (2 * eps)
+    x = np.array(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += eps
+        down[k] -= eps
+        g[k] = (at(up) - at(down)) / (2 * eps)
+    return g
+
+
+def _snapshot(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
+def wrt_index(f, item):
+    """The positional index an entry of `wrt` (index or name) denotes."""
+    if isinstance(item, str):
+        return list(inspect.signature(f).parameters).index(item)
+    return item
+
+
+def check_gradient_properties(grads, args, indices, distinct=True):
+    """Each gradient has exactly its argument's shape, dtype float64 (Python float for a
+    Python-number argument) and shares no memory with any argument; with `distinct`, no
+    gradient is, or shares memory with, another gradient."""
+    for g, i in zip(grads, indices):
+        x = args[i]
+        if isinstance(x, (float, int)) and not isinstance(x, bool):
+            assert type(g) is float, f"gradient w.r.t. Python number arg {i} is {type(g).__name__}, not float"
+        else:
+            assert isinstance(g, np.ndarray), f"gradient w.r.t. arg {i} is {type(g).__name__}, not ndarray"
+            assert g.shape == np.shape(x), f"gradient w.r.t. arg {i} has shape {g.shape}, expected {np.shape(x)}"
+            assert g.dtype == np.float64, f"gradient w.r.t. arg {i} has dtype {g.dtype}"
+            for j, a in enumerate(args):
+                if isinstance(a, np.ndarray):
+                    assert not np.shares_memory(g, a), f"gradient w.r.t. arg {i} shares memory with arg {j}"
+    if not distinct:
+        return
+    arrays = [(g, i) for g, i in zip(grads, indices) if isinstance(g, np.ndarray)]
+    for p, (g1, i1) in enumerate(arrays):
+        for g2, i2 in arrays[p + 1:]:
+            assert g1 is not g2, f"gradients w.r.t. args {i1} and {i2} are the same object"
+            assert not np.shares_memory(g1, g2), f"gradients w.r.t. args {i1} and {i2} share memory"
+
+
+def assert_grad_matches_fd(f, args, wrt=0, rtol=1e-6, atol=1e-8, eps=1e-6, distinct=False):
+    """`sct.grad(f, wrt=wrt)(*args)` agrees with central finite differences, has the
+    right shapes/dtypes/types and leaves `args` unchanged; with `distinct`, the
+    returned gradients must also be distinct, non-overlapping arrays.
+
+    `wrt` is an index, a name, or a tuple of them. Returns the sct gradient(s).
+    """
+    before = [_snapshot(a) for a in args]
+    result = sct.grad(f, wrt=wrt)(*args)
+    for i, (a, b) in enumerate(zip(args, before)):
+        if isinstance(b, np.ndarray):
+            assert a.shape == b.shape and a.dtype == b.dtype, f"arg {i} changed shape/dtype"
+            np.testing.assert_array_equal(a, b, err_msg=f"sct.grad modified argument {i}")
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]
+    if as_tuple:
+        assert isinstance(result, tuple) and len(result) == len(items), f"expected a tuple of {len(items)}"
+        grads = list(result)
+    else:
+        grads = [result]
+    indices = [wrt_index(f, item) for item in items]
+    check_gradient_properties(grads, args, indices, distinct)
+    for g, i in zip(grads, indices):
+        expected = numerical_grad(f, args, i, eps=eps)
+        np.testing.assert_allclose(g, expected, rtol=rtol, atol=atol,
+                                   err_msg=f"gradient of {f.__name__} w.r.t. arg {i} vs finite differences")
+    return result

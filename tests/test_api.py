@@ -1,0 +1,217 @@
+"""The public API: grad forms, wrt handling, value_and_grad, vjp, caching, the CLI."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sct
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loss(W, b, x, y):
+    h = np.tanh(x @ W + b)
+    return np.mean((h - y) ** 2)
+
+
+def loss_reference_grads(W, b, x, y):
+    """Hand-derived gradients of `loss`, for checking the API plumbing."""
+    a = x @ W + b
+    h = np.tanh(a)
+    dh = 2 * (h - y) / h.size
+    da = dh * (1 - h * h)
+    return x.T @ da, da.sum(axis=0), da @ W.T
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+
+
+def test_grad_forms_agree(data):
+    dW, db, dx = loss_reference_grads(*data)
+
+    @sct.grad(wrt=("W", "b"))
+    def decorated(W, b, x, y):
+        h = np.tanh(x @ W + b)
+        return np.mean((h - y) ** 2)
+
+    @sct.grad
+    def bare(W, b, x, y):
+        h = np.tanh(x @ W + b)
+        return np.mean((h - y) ** 2)
+
+    gW, gb = decorated(*data)
+    np.testing.assert_allclose(gW, dW, rtol=1e-12)
+    np.testing.assert_allclose(gb, db, rtol=1e-12)
+    np.testing.assert_allclose(bare(*data), dW, rtol=1e-12)
+    np.testing.assert_allclose(sct.grad(loss)(*data), dW, rtol=1e-12)
+    np.testing.assert_allclose(sct.grad(loss, wrt="x")(*data), dx, rtol=1e-12)
+    np.testing.assert_allclose(sct.grad(loss, wrt=2)(*data), dx, rtol=1e-12)
+    np.testing.assert_allclose(sct.grad(loss, wrt=-2)(*data), dx, rtol=1e-12)
+    g1, g2 = sct.grad(loss, wrt=(2, "W"))(*data)
+    np.testing.assert_allclose(g1, dx, rtol=1e-12)
+    np.testing.assert_allclose(g2, dW, rtol=1e-12)
+    (single,) = sct.grad(loss, wrt=("b",))(*data)
+    np.testing.assert_allclose(single, db, rtol=1e-12)
+
+
+def test_keyword_arguments_reach_the_gradient(data):
+    W, b, x, y = data
+    dW, _, _ = loss_reference_grads(*data)
+    np.testing.assert_allclose(sct.grad(loss)(W, b, y=y, x=x), dW, rtol=1e-12)
+
+
+def test_value_and_grad(data):
+    value, (gW, gb) = sct.value_and_grad(loss, wrt=("W", "b"))(*data)
+    assert value == pytest.approx(loss(*data), rel=1e-14)
+    dW, db, _ = loss_reference_grads(*data)
+    np.testing.assert_allclose(gW, dW, rtol=1e-12)
+    np.testing.assert_allclose(gb, db, rtol=1e-12)
+
+
+def layer(W, x):
+    return np.tanh(W @ x)
+
+
+def test_vjp_pulls_back_a_cotangent(data):
+    rng = np.random.default_rng(2)
+    W, x = rng.normal(size=(4, 3)), rng.normal(size=3)
+    out, pullback = sct.vjp(layer, W, x)
+    np.testing.assert_allclose(out, np.tanh(W @ x))
+    v = rng.normal(size=4)
+    gW, gx = pullback(v)
+    dpre = v * (1 - out ** 2)
+    np.testing.assert_allclose(gW, np.outer(dpre, x), rtol=1e-12)
+    np.testing.assert_allclose(gx, W.T @ dpre, rtol=1e-12)
+    out2, pullback_x = sct.vjp(layer, W, x, wrt="x")
+    np.testing.assert_allclose(pullback_x(v), W.T @ dpre, rtol=1e-12)
+    # Rows of the Jacobian, one pullback per basis vector.
+    jac = np.array([pullback_x(e) for e in np.eye(4)])
+    np.testing.assert_allclose(jac, (1 - out ** 2)[:, None] * W, rtol=1e-12)
+
+
+def test_grad_does_not_modify_arguments(data):
+    copies = [a.copy() for a in data]
+    sct.grad(loss, wrt=(0, 1, 2, 3))(*data)
+    for before, after in zip(copies, data):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_gradient_of_unused_argument_is_zero():
+    def ignores_y(x, y):
+        return np.sum(x ** 2)
+
+    gx, gy = sct.grad(ignores_y, wrt=(0, 1))(np.ones(3), np.ones((2, 2)))
+    np.testing.assert_array_equal(gy, np.zeros((2, 2)))
+    np.testing.assert_array_equal(gx, 2 * np.ones(3))
+    assert sct.grad(ignores_y, wrt=1)(np.ones(3), 2.0) == 0.0
+
+
+def test_same_adjoint_for_two_arguments_is_not_shared():
+    def both(a, b):
+        return np.sum((a + b) ** 2)
+
+    ga, gb = sct.grad(both, wrt=(0, 1))(np.ones(3), np.ones(3))
+    np.testing.assert_allclose(ga, 4 * np.ones(3))
+    np.testing.assert_allclose(gb, 4 * np.ones(3))
+    assert ga is not gb
+    ga *= 2  # must not change gb
+    np.testing.assert_allclose(gb, 4 * np.ones(3))
+
+
+def test_cache_reuses_compiled_gradient_and_tracks_redefinitions(tmp_path, monkeypatch):
+    module = tmp_path / "notebook_like.py"
+    module.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            return np.sum(helper(x))
+
+        def helper(x):
+            return np.sin(x)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import notebook_like
+
+    @sct.adjoint(notebook_like.helper)
+    def _(result, x):
+        d[x] = d[result] * np.cos(x)
+
+    g = sct.grad(notebook_like.f)
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(g(x), np.cos(x))
+    first = sct.api._CACHE[notebook_like.f]
+    entry = next(iter(first.values()))
+    g(x)
+    assert next(iter(sct.api._CACHE[notebook_like.f].values())) is entry  # cached
+
+    # Redefine the helper (a new function object) with a different rule: no stale gradient.
+    def helper(x):
+        return np.exp(x)
+
+    @sct.adjoint(helper)
+    def _(result, x):
+        d[x] = d[result] * result
+
+    notebook_like.helper = helper
+    np.testing.assert_allclose(g(x), np.exp(x))
+    assert next(iter(sct.api._CACHE[notebook_like.f].values())) is not entry
+
+
+def test_transform_runs_at_first_call_not_at_decoration():
+    @sct.grad
+    def uses_later_global(x):
+        return np.sum(defined_after_decoration(x))
+
+    globals()["defined_after_decoration"] = np.tanh
+    try:
+        x = np.array([0.1, 0.2])
+        np.testing.assert_allclose(uses_later_global(x), 1 - np.tanh(x) ** 2)
+    finally:
+        del globals()["defined_after_decoration"]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "sct", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_show_prints_generated_gradient():
+    result = run_cli("show", "examples/two_layer.py:loss", "--wrt", "W0,W1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("def dloss(W0, W1, x, y):")
+    assert "return (bW0, bW1)" in result.stdout
+    compile(result.stdout, "<cli>", "exec")
+
+
+def test_cli_show_ir_prints_each_stage():
+    result = run_cli("show", "examples/two_layer.py:loss", "--wrt", "W0", "--ir")
+    assert result.returncode == 0, result.stderr
+    for stage in ("lowered", "reverse", "optimized"):
+        assert f"# --- IR after {stage}" in result.stdout
+    assert "func loss(W0, W1, x, y):" in result.stdout
+    assert "adjoint loss(W0, W1, x, y) wrt (W0):" in result.stdout
+
+
+@pytest.mark.parametrize("target, message", [
+    ("examples/no_such_file.py:loss", "no such file"),
+    ("examples/two_layer.py:no_such_function", "has no function"),
+    ("examples/two_layer.py", "expected FILE.py:FUNCTION"),
+])
+def test_cli_errors_are_one_line(target, message):
+    result = run_cli("show", target)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_reports_sct_errors_without_traceback():
+    result = run_cli("show", "examples/two_layer.py:loss", "--wrt", "nope")
+    assert result.returncode == 1
+    assert "no argument named 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
