@@ -97,11 +97,15 @@ class GradientFunction:
         self.fn = fn
         self.wrt, self.return_tuple = _wrt_indices(fn, wrt)
         self.mode = mode
+        self._current = None  # the last Compiled used: checked, not looked up, on each call
         functools.update_wrapper(self, fn)
         self.__name__ = f"{'d' if mode == codegen.GRAD else 'value_and_d'}{fn.__name__}"
 
     def _entry(self):
-        return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
+        entry = self._current
+        if entry is None or not entry.is_current():
+            entry = self._current = _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
+        return entry
 
     def __call__(self, *args, **kwargs):
         entry = self._entry()

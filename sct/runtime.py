@@ -13,21 +13,33 @@ def unbroadcast(g, x):
 
     Sums the leading axes `g` has and `x` lacks and the axes where `x` has length 1;
     a `g` smaller than `x` (rare: a broadcast scalar) is expanded into a new array.
-    For a Python-number `x` returns a number.
+    For a Python-number `x` returns a Python float.
     """
-    shape = getattr(x, "shape", None)
-    if shape is None:
-        return float(np.sum(g)) if isinstance(g, np.ndarray) else g
-    gshape = getattr(g, "shape", ())
+    try:
+        shape = x.shape
+        gshape = g.shape
+    except AttributeError:
+        shape = getattr(x, "shape", None)
+        if shape is None:  # a Python number: its gradient is a Python float
+            return g if type(g) is float else float(np.sum(g))
+        gshape = np.shape(g)
+        g = np.asarray(g)
     if gshape == shape:
         return g
     extra = len(gshape) - len(shape)
+    # The two layouts broadcasting produces most (a bias over a batch, a keepdims
+    # statistic) take one C-level reduction; the general case below handles the rest.
+    # np.add.reduce is np.sum without its Python-level dispatch.
+    if extra == 1 and gshape[1:] == shape:
+        return np.add.reduce(g, axis=0)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, (n, m) in enumerate(zip(shape[max(0, -extra):], np.shape(g))) if n == 1 and m != 1)
-    if axes:
-        g = np.sum(g, axis=tuple(max(0, -extra) + i for i in axes), keepdims=True)
-    if np.shape(g) != shape:
+        g = np.add.reduce(g, axis=tuple(range(extra)))
+        gshape = g.shape
+    if len(gshape) == len(shape):
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and gshape[i] != 1)
+        if axes:
+            g = np.add.reduce(g, axis=axes, keepdims=True)
+    if g.shape != shape:
         g = np.array(np.broadcast_to(g, shape))
     return g
 
@@ -65,6 +77,11 @@ def as_gradient(g, x):
     return np.array(np.broadcast_to(g, x.shape), dtype=np.result_type(g, x.dtype), copy=True)
 
 
+def copy_gradient(g):
+    """A gradient that must not share memory with another one returned beside it."""
+    return g.copy() if isinstance(g, np.ndarray) else g
+
+
 def zero_gradient(x):
     """The gradient of an argument the output does not depend on."""
     if not hasattr(x, "shape"):
@@ -84,29 +101,36 @@ def scalar_seed(output, function_name):
              "to pull back a cotangent of the output's shape.")
 
 
+def _ndim(x):
+    ndim = getattr(x, "ndim", None)  # np.ndim costs ten times more on arrays
+    return np.ndim(x) if ndim is None else ndim
+
+
 def matmul_adjoint_left(g, a, b):
     """Adjoint of `a` in `a @ b` for 1-D and 2-D operands, and stacks of matrices."""
-    if np.ndim(b) == 2 and np.ndim(g) == 2:
+    a_ndim, b_ndim = _ndim(a), _ndim(b)
+    if b_ndim == 2 and a_ndim == 2:
         return g @ b.T
-    if np.ndim(b) == 1:
-        if np.ndim(a) == 1:
+    if b_ndim == 1:
+        if a_ndim == 1:
             return g * b
         return np.multiply.outer(g, b)  # a (..., n) @ b (n,) -> (...)
-    if np.ndim(a) == 1:
-        return b @ g  # a (n,) @ b (n, m) -> (m,)
+    if a_ndim == 1:
+        return unbroadcast(b @ g[..., None], a[:, None])[:, 0] if g.ndim > 1 else b @ g
     return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
 
 
 def matmul_adjoint_right(g, a, b):
     """Adjoint of `b` in `a @ b` for 1-D and 2-D operands, and stacks of matrices."""
-    if np.ndim(a) == 2 and np.ndim(g) == 2:
+    a_ndim, b_ndim = _ndim(a), _ndim(b)
+    if a_ndim == 2 and b_ndim == 2:
         return a.T @ g
-    if np.ndim(a) == 1:
-        if np.ndim(b) == 1:
+    if a_ndim == 1:
+        if b_ndim == 1:
             return g * a
-        return np.multiply.outer(a, g)  # a (n,) @ b (..., n, m) -> (..., m)
-    if np.ndim(b) == 1:
-        return np.swapaxes(a, -1, -2) @ g  # a (m, n) @ b (n,) -> (m,)
+        return np.multiply.outer(a, g) if b_ndim == 2 else a[:, None] * g[..., None, :]
+    if b_ndim == 1:
+        return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[:, 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 

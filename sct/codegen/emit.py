@@ -56,10 +56,6 @@ class _Emitter:
         self.primal = adj.primal
         self.namespace = {}
         self.root_names = {}  # id(root object) -> name in the generated namespace
-        self.local_names = {p.name for p in self.primal.params} | \
-            {r.name for op in adj.forward + adj.backward for r in op.results}
-        if isinstance(adj.seed, Var):
-            self.local_names.add(adj.seed.name)
         self.lines, self.line_map = [], {}
 
     # ---- namespace
@@ -191,6 +187,11 @@ class _Emitter:
         backward_reads = list(flat_vars(o for op in adj.backward for o in op.operands()))
         self.folded = self.fold_candidates(adj.forward, backward_reads + backward_outputs + forward_outputs)
         self.folded.update(self.fold_candidates(adj.backward, backward_outputs))
+        # Names the generated code assigns; globals it needs must not clash with them.
+        self.local_names = {p.name for p in primal.params} | \
+            {r.name for op in adj.forward + adj.backward for r in op.results if id(r) not in self.folded}
+        if isinstance(adj.seed, Var):
+            self.local_names.add(adj.seed.name)
         signature = _signature_text(primal.signature)
         self.emit_line(f"def {name}({signature}):", 0)
         self.emit_block(adj.forward, 1, comments=False)

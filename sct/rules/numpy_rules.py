@@ -68,7 +68,7 @@ def minimum(result, x, y):
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
 def sum_(result, a, axis=None, keepdims=False):
-    if axis is None or keepdims:
+    if axis is None or keepdims or is_scalar(d[result]):
         d[a] = d[result]  # already broadcasts against `a`
     else:
         d[a] = unreduce(d[result], a, axis, keepdims)
@@ -78,7 +78,7 @@ def sum_(result, a, axis=None, keepdims=False):
 def mean(result, a, axis=None, keepdims=False):
     if axis is None:
         d[a] = d[result] / np.size(a)
-    elif keepdims:
+    elif keepdims or is_scalar(d[result]):
         d[a] = d[result] * (np.size(result) / np.size(a))
     else:
         d[a] = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
@@ -90,9 +90,12 @@ def max_(result, a, axis=None, keepdims=False):
     if axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
+    elif keepdims:
+        mask = a == result
+        d[a] = d[result] / np.add.reduce(mask, axis=axis, keepdims=True) * mask
     else:
         mask = a == unreduce(result, a, axis, keepdims)
-        d[a] = unreduce(d[result], a, axis, keepdims) * mask / np.sum(mask, axis=axis, keepdims=True)
+        d[a] = unreduce(d[result], a, axis, keepdims) / np.add.reduce(mask, axis=axis, keepdims=True) * mask
 
 
 @adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
@@ -100,9 +103,12 @@ def min_(result, a, axis=None, keepdims=False):
     if axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
+    elif keepdims:
+        mask = a == result
+        d[a] = d[result] / np.add.reduce(mask, axis=axis, keepdims=True) * mask
     else:
         mask = a == unreduce(result, a, axis, keepdims)
-        d[a] = unreduce(d[result], a, axis, keepdims) * mask / np.sum(mask, axis=axis, keepdims=True)
+        d[a] = unreduce(d[result], a, axis, keepdims) / np.add.reduce(mask, axis=axis, keepdims=True) * mask
 
 
 # ---- shape manipulation

@@ -9,8 +9,11 @@ A rule is a small Python function used as a *template*, never called:
 Its first parameter is the op's result, the others bind to the op's arguments
 exactly as the real function binds them. `d[v]` is the adjoint of `v`; assigning
 `d[x] = ...` contributes to x's adjoint (the transform adds contributions up).
-An `if` whose test only involves constant arguments (`axis is None`, `keepdims`)
-is decided when the template is inlined, so the generated code holds one branch.
+An `if` whose test only involves constant arguments (`axis is None`, `keepdims`,
+`is_const(y) and y == 2`) or the static shape fact `is_scalar(d[result])` is
+decided when the template is inlined, so the generated code holds one branch.
+A test that depends on a run-time value takes the `else` branch: the last branch
+of a template is its general form.
 Other names resolve in the template's module (`np`, runtime helpers).
 """
 import inspect

@@ -86,9 +86,7 @@ class _Reverse:
             return self._emit_runtime(runtime.zero_gradient, [param], "b" + param.name, None)
         source = self.may_alias.get(id(adj), adj)
         if id(source) in self.returned:  # may be the same array as another gradient: copy it
-            copy = Var(self.namer.fresh("b" + param.name))
-            self.backward.append(Op([copy], Callee(METHOD, "copy"), [adj]))
-            return copy
+            return self._emit_runtime(runtime.copy_gradient, [adj], "b" + param.name, None)
         self.returned.add(id(source))
         if isinstance(adj, Var) and self.shapes.same(adj, param):
             return adj
@@ -187,6 +185,7 @@ class _Dynamic:
 
 
 _DYNAMIC = _Dynamic()
+_COTANGENT = _Dynamic()  # d[result] in a template test: only is_scalar() may look at it
 
 
 def _static(x):
@@ -241,7 +240,8 @@ def _inline(rule, op, cotangent, reverse):
     scope = _TemplateScope(rule, env, cotangent, op.result)
     lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
     contributions = []
-    for stmt in _specialize(rule, rule.body, env):
+    cotangent_is_scalar = reverse.shapes.of(cotangent) is SCALAR
+    for stmt in _specialize(rule, rule.body, env, cotangent_is_scalar):
         if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
                 or not isinstance(stmt.targets[0], gast.Name):
             raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
@@ -259,10 +259,13 @@ def _inline(rule, op, cotangent, reverse):
     return contributions, {id(r) for o in lowering.ops for r in o.results}
 
 
-def _specialize(rule, body, env):
-    """The template's statements with every `if` decided from constant arguments."""
+def _specialize(rule, body, env, cotangent_is_scalar):
+    """The template's statements with every `if` decided from constant arguments
+    and from whether the cotangent is statically a scalar."""
     statics = {name: _static(value) for name, value in env.items()}
-    namespace = dict(rule.namespace, is_const=lambda x: not isinstance(x, _Dynamic))
+    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _COTANGENT
+    namespace = dict(rule.namespace, is_const=lambda x: not isinstance(x, _Dynamic),
+                     is_scalar=lambda x: x is _COTANGENT and cotangent_is_scalar)
     for stmt in body:
         if isinstance(stmt, gast.If):
             expression = ast.Expression(gast.gast_to_ast(stmt.test))
@@ -270,8 +273,7 @@ def _specialize(rule, body, env):
             try:
                 taken = bool(eval(code, namespace, statics))
             except _NotStatic:
-                raise SctError(f"rule {rule.name}: an `if` in the template depends on a run-time "
-                               f"value; template conditions must only test constant arguments") from None
-            yield from _specialize(rule, stmt.body if taken else stmt.orelse, env)
+                taken = False  # decided at run time only: the `else` branch is the general form
+            yield from _specialize(rule, stmt.body if taken else stmt.orelse, env, cotangent_is_scalar)
         else:
             yield stmt
