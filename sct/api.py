@@ -1,30 +1,79 @@
 """Public API: grad, value_and_grad, vjp, source.
 
 The transform runs at the first call (so helpers defined later in the module
-resolve), and its result is cached per function and options. Each call checks that
-the names the function used still denote the same objects; a redefined helper or
-global triggers a fresh transform instead of a stale gradient.
+resolve) and is specialized to the shapes of the arguments of that call: with
+shapes known, broadcasting is resolved when the code is generated rather than
+checked at run time. Results are cached per function, options and argument
+shapes (at most `MAX_SPECIALIZATIONS` per gradient function; beyond that the
+shape-generic code serves every call). Each call checks that the names the
+function used still denote the same objects; a redefined helper or global
+triggers a fresh transform instead of a stale gradient.
 """
 import functools
 import inspect
 import weakref
 
+import numpy as np
+
 from . import codegen
+from .analysis import shape_of_value
 from .errors import SctError, SctUsageError
 from .pipeline import compile_function
 
-_CACHE = weakref.WeakKeyDictionary()  # user function -> {(wrt indices, mode, tuple?): Compiled}
+MAX_SPECIALIZATIONS = 8
+_CACHE = weakref.WeakKeyDictionary()  # user function -> {(wrt, mode, tuple?, shapes): Compiled}
+_ndarray = np.ndarray
 
 
-def _compiled(fn, wrt, mode, return_tuple):
+def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
     """The cached, still-valid compiled gradient of `fn`, building it if needed."""
     per_function = _CACHE.setdefault(fn, {})
-    key = (wrt, mode, return_tuple)
+    key = (wrt, mode, return_tuple, tuple(sorted(param_shapes.items())) if param_shapes else None)
     entry = per_function.get(key)
     if entry is None or not entry.is_current():
-        entry = compile_function(fn, wrt, mode, return_tuple)
+        entry = compile_function(fn, wrt, mode, return_tuple, param_shapes)
         per_function[key] = entry
     return entry
+
+
+def _shape_key(args, kwargs):
+    """What specialized code depends on: each array argument's shape, else its type."""
+    key = tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
+    if kwargs:
+        key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
+    return key
+
+
+class _Specializations:
+    """Compiled code of one function and options, per argument-shape key."""
+
+    def __init__(self, fn, wrt, mode, return_tuple):
+        self.fn, self.wrt, self.mode, self.return_tuple = fn, wrt, mode, return_tuple
+        self.signature = inspect.signature(fn)
+        self.by_key = {}
+
+    def entry(self, args, kwargs):
+        """The compiled code for these arguments, built if missing or out of date.
+        Its key must match the one GradientFunction.__call__ computes inline."""
+        key = _shape_key(args, kwargs)
+        entry = self.by_key.get(key)
+        if entry is None or not entry.is_current():
+            entry = self.by_key[key] = _compiled(self.fn, self.wrt, self.mode, self.return_tuple,
+                                                 self._shapes(args, kwargs))
+        return entry
+
+    def generic(self):
+        return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
+
+    def _shapes(self, args, kwargs):
+        if len(self.by_key) >= MAX_SPECIALIZATIONS:
+            return None
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError:
+            return None  # the generated function raises the same TypeError as the user's would
+        bound.apply_defaults()
+        return {name: shape_of_value(value) for name, value in bound.arguments.items()}
 
 
 def _parameters(fn):
@@ -97,18 +146,17 @@ class GradientFunction:
         self.fn = fn
         self.wrt, self.return_tuple = _wrt_indices(fn, wrt)
         self.mode = mode
-        self._current = None  # the last Compiled used: checked, not looked up, on each call
+        self._specializations = _Specializations(fn, self.wrt, mode, self.return_tuple)
         functools.update_wrapper(self, fn)
         self.__name__ = f"{'d' if mode == codegen.GRAD else 'value_and_d'}{fn.__name__}"
 
-    def _entry(self):
-        entry = self._current
-        if entry is None or not entry.is_current():
-            entry = self._current = _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
-        return entry
-
     def __call__(self, *args, **kwargs):
-        entry = self._entry()
+        specializations = self._specializations
+        # The common path inlined: this runs on every call of a gradient.
+        key = tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
+        entry = specializations.by_key.get(key) if not kwargs else None
+        if entry is None or not entry.is_current():
+            entry = specializations.entry(args, kwargs)
         try:
             return entry.function(*args, **kwargs)
         except Exception as e:
@@ -117,8 +165,12 @@ class GradientFunction:
 
     @property
     def source(self):
-        """The generated gradient's Python source."""
-        return self._entry().source
+        """The generated gradient's Python source, valid for arguments of any shape."""
+        return self._specializations.generic().source
+
+    def source_for(self, *args, **kwargs):
+        """The source of the code that runs for these arguments (specialized to their shapes)."""
+        return self._specializations.entry(args, kwargs).source
 
     def __repr__(self):
         return f"<sct {self.mode} of {self.fn.__qualname__}>"
@@ -160,7 +212,7 @@ def vjp(f, *args, wrt=None, **kwargs):
         if not wrt:
             raise SctUsageError("sct.vjp needs the arguments to evaluate f at")
     indices, return_tuple = _wrt_indices(fn, wrt)
-    entry = _compiled(fn, indices, codegen.VJP, return_tuple)
+    entry = _vjp_specializations(fn, indices, return_tuple).entry(args, kwargs)
     try:
         output, pullback = entry.function(*args, **kwargs)
     except Exception as e:
@@ -168,6 +220,10 @@ def vjp(f, *args, wrt=None, **kwargs):
         raise
 
     def checked_pullback(cotangent):
+        if np.shape(cotangent) != np.shape(output):
+            raise SctUsageError(f"the cotangent passed to the pullback of {fn.__qualname__} has shape "
+                                f"{np.shape(cotangent)}, but the output has shape {np.shape(output)}",
+                                hint="Pass a cotangent with exactly the output's shape.")
         try:
             return pullback(cotangent)
         except Exception as e:
@@ -176,6 +232,16 @@ def vjp(f, *args, wrt=None, **kwargs):
 
     checked_pullback.__doc__ = "Pull a cotangent of the output back to the arguments."
     return output, checked_pullback
+
+
+_VJP_SPECIALIZATIONS = weakref.WeakKeyDictionary()  # fn -> {(wrt, tuple?): _Specializations}
+
+
+def _vjp_specializations(fn, wrt, return_tuple):
+    per_function = _VJP_SPECIALIZATIONS.setdefault(fn, {})
+    if (wrt, return_tuple) not in per_function:
+        per_function[(wrt, return_tuple)] = _Specializations(fn, wrt, codegen.VJP, return_tuple)
+    return per_function[(wrt, return_tuple)]
 
 
 def source(f, wrt=0, mode="reverse"):

@@ -34,14 +34,17 @@ class Compiled:
 _MISSING_GLOBAL = FunctionScope.MISSING
 
 
-def compile_function(fn, wrt, mode, return_tuple, keep_stages=False):
+def compile_function(fn, wrt, mode, return_tuple, param_shapes=None, keep_stages=False):
     """Differentiate the Python function `fn` w.r.t. parameter indices `wrt`.
 
-    mode is codegen.GRAD, VALUE_AND_GRAD or VJP. Returns a `Compiled`.
+    mode is codegen.GRAD, VALUE_AND_GRAD or VJP. `param_shapes` (name -> shape fact)
+    specializes the code to those argument shapes; without it the code works for
+    any shapes. Returns a `Compiled`.
     """
     stages = {}
     parsed = frontend.parse_function(fn)
     primal = ir.verify(frontend.lower(parsed))
+    primal.param_shapes = dict(param_shapes or {})
     if keep_stages:
         stages["lowered"] = ir.format_ir(primal)
     seed_mode = transforms.SEED_COTANGENT if mode == codegen.VJP else transforms.SEED_SCALAR
@@ -54,6 +57,9 @@ def compile_function(fn, wrt, mode, return_tuple, keep_stages=False):
         stages["optimized"] = ir.format_ir(adjoint)
     code = codegen.generate(adjoint, mode, return_tuple)
     wrt_names = ",".join(primal.params[i].name for i in wrt)
-    filename = f"<sct:{fn.__module__}.{fn.__qualname__}:{mode} wrt={wrt_names}>"
+    shapes = " ".join(f"{name}{shape}" for name, shape in primal.param_shapes.items()
+                      if isinstance(shape, tuple))
+    filename = f"<sct:{fn.__module__}.{fn.__qualname__}:{mode} wrt={wrt_names}" + \
+        (f" for {shapes}>" if shapes else ">")
     function = codegen.compile_generated(code, filename, fn.__defaults__, fn.__kwdefaults__)
     return Compiled(function, code.source, filename, code.line_map, primal.dependencies, stages)

@@ -68,18 +68,26 @@ def expand(g, x):
 
 
 def as_gradient(g, x):
-    """The gradient returned to the user: `g` expanded to `x`'s shape, writable, and a
-    Python float for a Python-number `x`."""
-    if not hasattr(x, "shape"):
+    """The gradient returned to the user: a writable array of `x`'s shape (`g` itself
+    when it already is one), or a Python float for a Python-number `x`."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
         return float(np.sum(g)) if np.ndim(g) else float(g)
-    if type(g) is np.ndarray and g.shape == x.shape:
+    if type(g) is np.ndarray and g.shape == shape and g.flags.writeable:
         return g
-    return np.array(np.broadcast_to(g, x.shape), dtype=np.result_type(g, x.dtype), copy=True)
+    return np.array(np.broadcast_to(g, shape), dtype=np.result_type(g, x.dtype), copy=True)
 
 
-def copy_gradient(g):
-    """A gradient that must not share memory with another one returned beside it."""
-    return g.copy() if isinstance(g, np.ndarray) else g
+def broadcast_copies(result, x):
+    """How many times `x` was repeated when broadcast to `result`'s shape."""
+    return np.size(result) // np.size(x)
+
+
+def copy_gradient(g, x):
+    """`as_gradient(g, x)` in memory of its own: used when another gradient returned
+    beside it may be the same array."""
+    gradient = as_gradient(g, x)
+    return gradient.copy() if gradient is g and isinstance(g, np.ndarray) else gradient
 
 
 def zero_gradient(x):
@@ -132,6 +140,12 @@ def matmul_adjoint_right(g, a, b):
     if b_ndim == 1:
         return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[:, 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def inverse_permutation(axes, x):
+    """The axes that undo `np.transpose(x, axes)` (negative axes allowed)."""
+    ndim = np.ndim(x)
+    return tuple(np.argsort([a % ndim for a in axes]).tolist())
 
 
 def getitem_adjoint(g, x, index):

@@ -1,53 +1,115 @@
-"""Static shape classes: which values provably have the same shape.
+"""Static shape facts: which values provably share a shape, and concrete shapes
+where the arguments' shapes are known.
 
-Without knowing any concrete shape, some facts are certain: a ufunc applied to one
-array gives that array's shape; an array times a Python number keeps its shape; a
-full reduction gives a scalar. Each value gets a *class*: `SCALAR`, or the Var that
-first had its shape (its root). Two values with the same class have the same shape.
-The reverse transform uses this to skip `unbroadcast` where shapes are provably equal.
+Two layers of facts:
+
+* *classes*, always available: a ufunc applied to one array gives that array's
+  shape; an array times a Python number keeps its shape; a full reduction gives a
+  scalar. Each value gets a class, `SCALAR` or the Var that first had its shape
+  (its root); equal classes mean equal shapes.
+* *concrete shapes*, when the transform is specialized to the arguments' shapes:
+  NumPy's shape rules propagated op by op (`None` where they cannot be).
+
+The reverse transform uses both to skip or resolve `unbroadcast` statically.
 """
+import operator
+
 import numpy as np
 
-from ..ir import Const, Var, BINOP, CALL, COMPARE, METHOD, UNARYOP
+from ..ir import Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
 from .. import runtime
 
 SCALAR = "scalar"
+PYTHON_NUMBER = "number"  # the concrete "shape" of a Python int or float
 
-_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var}
+_UFUNC_REDUCTIONS = {np.add.reduce, np.maximum.reduce, np.minimum.reduce, np.multiply.reduce}
+_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var} | _UFUNC_REDUCTIONS
 _REDUCTION_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var"}
-_SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed}
+_SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed, runtime.broadcast_copies}
 # Runtime helpers whose result has exactly the shape of their second argument.
 _SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient}
-_ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%"}
+_ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
+
+
+def shape_of_value(value):
+    """The concrete shape fact for a run-time value: a tuple for an exact ndarray,
+    PYTHON_NUMBER for an int or float, None for anything else."""
+    if type(value) is np.ndarray:
+        return value.shape
+    if type(value) in (float, int):
+        return PYTHON_NUMBER
+    return None
 
 
 class ShapeClasses:
-    """Incrementally computed shape classes of Vars; `of(x)` for any operand."""
+    """Shape facts of Vars, computed op by op with `add(op)`.
 
-    def __init__(self, params):
+    `param_shapes` maps parameter names to concrete shape facts (see
+    `shape_of_value`); leave it empty for code that must work for any shapes.
+    """
+
+    def __init__(self, params, param_shapes=None):
         self.classes = {id(p): p for p in params}
+        self.concrete = {}
+        for p in params:
+            fact = (param_shapes or {}).get(p.name)
+            if fact is not None:
+                self.concrete[id(p)] = fact
+                if fact == () or fact is PYTHON_NUMBER:
+                    self.classes[id(p)] = SCALAR
 
     def of(self, x):
+        """The class of an operand."""
         if isinstance(x, Var):
             return self.classes.get(id(x), x)
         if isinstance(x, Const) and isinstance(x.value, (int, float, bool)) and x.spelling is None:
             return SCALAR
         return x  # any other constant: a class of its own
 
-    def same(self, x, y):
-        return self.of(x) is self.of(y)
+    def shape(self, x):
+        """The concrete shape of an operand (PYTHON_NUMBER for a Python number), or None."""
+        if isinstance(x, Var):
+            return self.concrete.get(id(x))
+        if isinstance(x, Const):
+            if isinstance(x.value, (int, float)) and not isinstance(x.value, bool):
+                return PYTHON_NUMBER
+            if type(x.value) is np.ndarray:  # not a subclass: those may change NumPy's rules
+                return x.value.shape
+        return None
 
-    def set(self, var, cls):
+    def array_shape(self, x):
+        """Like `shape`, with a Python number as the 0-d shape ()."""
+        s = self.shape(x)
+        return () if s is PYTHON_NUMBER else s
+
+    def same(self, x, y):
+        """True when x and y provably have the same shape."""
+        if self.of(x) is self.of(y):
+            return True
+        sx, sy = self.array_shape(x), self.array_shape(y)
+        return sx is not None and sx == sy
+
+    def is_scalar(self, x):
+        return self.of(x) is SCALAR or self.array_shape(x) == ()
+
+    def set(self, var, cls, shape=None):
         self.classes[id(var)] = cls
+        if shape is not None:
+            self.concrete[id(var)] = shape
 
     def add(self, op):
-        """Classify the results of `op` from the classes of its operands."""
+        """Record the facts about `op`'s result."""
         result = op.result
         self.classes[id(result)] = self._classify(op, result)
+        shape = self._infer(op)
+        if shape is not None:
+            self.concrete[id(result)] = shape
+            if shape == ():
+                self.classes[id(result)] = SCALAR
 
     def _classify(self, op, result):
         c = op.callee
-        if _is_elementwise(op):
+        if is_elementwise(op):
             classes = [self.of(a) for a in op.args]
             arrays = [k for k in classes if k is not SCALAR]
             if not arrays:
@@ -63,8 +125,62 @@ class ShapeClasses:
             return SCALAR
         return result
 
+    def _infer(self, op):
+        """NumPy's shape rule for `op`, or None when it cannot be applied statically."""
+        c = op.callee
+        try:
+            if is_elementwise(op):
+                shapes = [self.shape(a) for a in op.args]
+                if any(s is None for s in shapes):
+                    return None
+                if all(s is PYTHON_NUMBER for s in shapes) and c.kind in (BINOP, UNARYOP):
+                    return PYTHON_NUMBER
+                return np.broadcast_shapes(*[() if s is PYTHON_NUMBER else s for s in shapes])
+            if c.kind == CALL and c.obj in _SHAPE_OF_SECOND_ARGUMENT:
+                return self.shape(op.args[1])
+            if c.kind == CALL and c.obj in _SCALAR_CALLS:
+                return PYTHON_NUMBER if c.obj in (len, float, int, runtime.scalar_seed) else ()
+            reduction = _reduction_axes(op)
+            if reduction is not None:
+                return self._reduced(*reduction)
+            if (c.kind == BINOP and c.obj is operator.matmul) or \
+                    (c.kind == CALL and c.obj is np.matmul and not op.kwargs):
+                return _matmul_shape(self.array_shape(op.args[0]), self.array_shape(op.args[1]))
+            if (c.kind == ATTR and c.spelling == "T") or \
+                    (c.kind == CALL and c.obj is np.transpose and len(op.args) == 1 and not op.kwargs):
+                s = self.array_shape(op.args[0])
+                return None if s is None else tuple(reversed(s))
+            if c.kind == GETITEM and isinstance(op.args[1], Const):
+                s = self.array_shape(op.args[0])
+                if s is None or self.shape(op.args[0]) is PYTHON_NUMBER:
+                    return None
+                return np.broadcast_to(np.empty((), np.int8), s)[op.args[1].value].shape
+            if c.kind == CALL and c.obj is np.reshape and len(op.args) == 2 \
+                    and isinstance(op.args[1], Const) and not op.kwargs:
+                s = self.array_shape(op.args[0])
+                return None if s is None else np.broadcast_to(np.empty((), np.int8), s).reshape(
+                    op.args[1].value).shape
+        except (ValueError, TypeError, IndexError):
+            return None  # NumPy will raise at run time, with the user's line attached
+        return None
 
-def _is_elementwise(op):
+    def _reduced(self, a, axis, keepdims):
+        s = self.array_shape(a)
+        if s is None or axis is _UNKNOWN or keepdims is _UNKNOWN:
+            return None
+        if axis is None:
+            return (1,) * len(s) if keepdims else ()
+        axes = {ax % len(s) for ax in ((axis,) if isinstance(axis, int) else axis)}
+        if keepdims:
+            return tuple(1 if i in axes else n for i, n in enumerate(s))
+        return tuple(n for i, n in enumerate(s) if i not in axes)
+
+
+_UNKNOWN = object()
+
+
+def is_elementwise(op):
+    """Operators and ufuncs that broadcast their operands (comparisons included)."""
     c = op.callee
     if c.kind in (BINOP, COMPARE):
         return c.kind == COMPARE or c.spelling in _ELEMENTWISE_OPERATORS
@@ -75,13 +191,41 @@ def _is_elementwise(op):
     return False
 
 
-def _is_full_reduction(op):
+def _static(x):
+    return x.value if isinstance(x, Const) and x.spelling is None else _UNKNOWN
+
+
+def _reduction_axes(op):
+    """(array operand, axis, keepdims) of a sum/mean/max... reduction, else None."""
     c = op.callee
-    is_reduction = (c.kind == CALL and c.obj in _REDUCTIONS and len(op.args) == 1) or \
-                   (c.kind == METHOD and c.spelling in _REDUCTION_METHODS and len(op.args) == 1)
-    if not is_reduction:
-        return False
-    axis, keepdims = op.kwargs.get("axis"), op.kwargs.get("keepdims")
-    axis_none = axis is None or (isinstance(axis, Const) and axis.value is None)
-    no_keepdims = keepdims is None or (isinstance(keepdims, Const) and not keepdims.value)
-    return axis_none and no_keepdims
+    if not ((c.kind == CALL and c.obj in _REDUCTIONS) or
+            (c.kind == METHOD and c.spelling in _REDUCTION_METHODS)):
+        return None
+    if len(op.args) > 2 or set(op.kwargs) - {"axis", "keepdims"}:
+        return None
+    # ufunc.reduce defaults to axis 0, the NumPy functions and methods to all axes.
+    default_axis = Const(0) if c.kind == CALL and c.obj in _UFUNC_REDUCTIONS else Const(None)
+    axis = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis", default_axis)
+    keepdims = op.kwargs.get("keepdims", Const(False))
+    return op.args[0], _static(axis), _static(keepdims)
+
+
+def _is_full_reduction(op):
+    reduction = _reduction_axes(op)
+    return reduction is not None and reduction[1] is None and reduction[2] is False
+
+
+def _matmul_shape(a, b):
+    if a is None or b is None or not a or not b:
+        return None
+    a2 = (1,) + a if len(a) == 1 else a
+    b2 = b + (1,) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        return None
+    batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    shape = batch + (a2[-2], b2[-1])
+    if len(a) == 1:
+        shape = shape[:-2] + shape[-1:]
+    if len(b) == 1:
+        shape = shape[:-1]
+    return shape

@@ -137,12 +137,15 @@ class _Emitter:
 
     # ---- statements
 
-    def fold_candidates(self, block, outside_uses):
-        """Temporaries used exactly once, inside this block: printed inline at their use."""
+    def fold_candidates(self, block, outside_uses, final_uses=()):
+        """Temporaries used exactly once, inside this block or by the return statement
+        that ends it (`final_uses`): printed inline at their use."""
         uses = {}
         for op in block:
             for v in flat_vars(op.operands()):
                 uses[id(v)] = uses.get(id(v), 0) + 1
+        for v in final_uses:
+            uses[id(v)] = uses.get(id(v), 0) + 1
         for v in outside_uses:
             uses[id(v)] = uses.get(id(v), 0) + 2
         return {id(op.result): op for op in block
@@ -176,17 +179,20 @@ class _Emitter:
             node = ast.Expr(value) if target is None else ast.Assign([target], value)
             self.emit_line(_render(node), indent, op.loc)
 
+    def gradients_text(self):
+        gradients = self.adj.gradients
+        return _render(self.operand(tuple(gradients)) if self.return_tuple else self.operand(gradients[0]))
+
     def run(self):
         adj, primal = self.adj, self.primal
         prefix = {GRAD: "d", VALUE_AND_GRAD: "value_and_d", VJP: "vjp_"}[self.mode]
         name = f"{prefix}{primal.name}"
-        gradients = adj.gradients
-        backward_outputs = list(flat_vars(gradients))
+        backward_outputs = list(flat_vars(adj.gradients))
         forward_outputs = list(flat_vars([primal.output]))
         # Forward temps read by the backward sweep must stay named.
         backward_reads = list(flat_vars(o for op in adj.backward for o in op.operands()))
         self.folded = self.fold_candidates(adj.forward, backward_reads + backward_outputs + forward_outputs)
-        self.folded.update(self.fold_candidates(adj.backward, backward_outputs))
+        self.folded.update(self.fold_candidates(adj.backward, forward_outputs, backward_outputs))
         # Names the generated code assigns; globals it needs must not clash with them.
         self.local_names = {p.name for p in primal.params} | \
             {r.name for op in adj.forward + adj.backward for r in op.results if id(r) not in self.folded}
@@ -195,20 +201,17 @@ class _Emitter:
         signature = _signature_text(primal.signature)
         self.emit_line(f"def {name}({signature}):", 0)
         self.emit_block(adj.forward, 1, comments=False)
-        grads = _render(self.operand(tuple(gradients)) if self.return_tuple else self.operand(gradients[0]))
         if self.mode == VJP:
             self.emit_line(f"def pullback({adj.seed.name}):", 1)
             self.emit_block(adj.backward, 2, comments=True)
-            self.emit_line(f"return {grads}", 2)
+            self.emit_line(f"return {self.gradients_text()}", 2)
             self.emit_line(f"return {_render(self.operand(primal.output))}, pullback", 1)
         else:
-            if isinstance(adj.seed, Var) and not any(op.result is adj.seed for op in adj.backward):
-                raise AssertionError("grad seed is not computed")
             self.emit_block(adj.backward, 1, comments=True)
             if self.mode == VALUE_AND_GRAD:
-                self.emit_line(f"return {_render(self.operand(primal.output))}, {grads}", 1)
+                self.emit_line(f"return {_render(self.operand(primal.output))}, {self.gradients_text()}", 1)
             else:
-                self.emit_line(f"return {grads}", 1)
+                self.emit_line(f"return {self.gradients_text()}", 1)
         source = "\n".join(self.lines) + "\n"
         return GeneratedCode(name, source, self.namespace, self.line_map)
 

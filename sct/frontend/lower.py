@@ -257,6 +257,11 @@ class FunctionScope:
         if fn.__closure__:
             self.closure = dict(zip(fn.__code__.co_freevars, fn.__closure__))
 
+    def _depend(self, namespace, name, obj):
+        entry = (namespace, name, obj)
+        if not any(e[0] is namespace and e[1] == name for e in self.dependencies):
+            self.dependencies.append(entry)
+
     def lookup(self, name, node):
         if name in self.locals:
             return self.locals[name]
@@ -267,16 +272,16 @@ class FunctionScope:
             except ValueError:
                 raise SctError(f"{name!r} is used before it is assigned in the enclosing function",
                                self.loc_of(node)) from None
-            self.dependencies.append((cell, None, obj))
+            self._depend(cell, None, obj)
             return GlobalRef(name, obj, obj)
         g = self.fn.__globals__
         if name in g:
             obj = g[name]
-            self.dependencies.append((g, name, obj))
+            self._depend(g, name, obj)
             return GlobalRef(name, obj, obj)
         b = builtins.__dict__
         if name in b:
-            self.dependencies.append((g, name, self.MISSING))
+            self._depend(g, name, self.MISSING)
             return GlobalRef(name, b[name], b[name])
         raise SctError(f"name {name!r} is not defined", self.loc_of(node),
                        hint="Define it at module level (sct resolves names when the gradient is "

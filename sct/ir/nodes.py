@@ -112,6 +112,9 @@ class Function:
     namer: Any = None
     signature: Any = None  # the user function's inspect.Signature
     dependencies: list = field(default_factory=list)  # (namespace, name, object) resolved names
+    # Concrete shape facts of the arguments this code is specialized to (name -> shape,
+    # see analysis.shape_of_value); empty for code that must work for any shapes.
+    param_shapes: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)

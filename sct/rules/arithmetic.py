@@ -58,16 +58,14 @@ def power(result, x, y):
         d[y] = d[result] * result * np.log(x)
 
 
-@adjoint(operator.matmul, np.matmul)
+@adjoint(operator.matmul, np.matmul, np.dot)
 def matmul(result, x, y):
-    d[x] = matmul_adjoint_left(d[result], x, y)
-    d[y] = matmul_adjoint_right(d[result], x, y)
-
-
-@adjoint(np.dot)
-def dot(result, a, b):
-    d[a] = matmul_adjoint_left(d[result], a, b)
-    d[b] = matmul_adjoint_right(d[result], a, b)
+    if ndim(x) == 2 and ndim(y) == 2:
+        d[x] = d[result] @ y.T
+        d[y] = x.T @ d[result]
+    else:
+        d[x] = matmul_adjoint_left(d[result], x, y)
+        d[y] = matmul_adjoint_right(d[result], x, y)
 
 
 # Comparisons, integer and bitwise arithmetic carry no gradient.

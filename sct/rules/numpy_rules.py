@@ -4,7 +4,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import getitem_adjoint, matmul_adjoint_left, matmul_adjoint_right, unreduce
+from ..runtime import (getitem_adjoint, inverse_permutation, matmul_adjoint_left,
+                       matmul_adjoint_right, unreduce)
 from .registry import adjoint, attribute, method, nondifferentiable
 
 # ---- elementwise functions; rules reuse the forward result where that is cheaper
@@ -119,7 +120,7 @@ def transpose(result, a, axes=None):
     if axes is None:
         d[a] = np.transpose(d[result])
     else:
-        d[a] = np.transpose(d[result], np.argsort(axes))
+        d[a] = np.transpose(d[result], inverse_permutation(axes, a))
 
 
 @adjoint(attribute("T"))
@@ -131,10 +132,10 @@ def transpose_attribute(result, a):
 def transpose_method(result, a, *axes):
     if len(axes) == 0:
         d[a] = np.transpose(d[result])
-    elif len(axes) == 1 and not isinstance(axes[0], int):
-        d[a] = np.transpose(d[result], np.argsort(axes[0]))
+    elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        d[a] = np.transpose(d[result], inverse_permutation(axes[0], a))
     else:
-        d[a] = np.transpose(d[result], np.argsort(axes))
+        d[a] = np.transpose(d[result], inverse_permutation(axes, a))
 
 
 @adjoint(np.reshape)
@@ -149,8 +150,12 @@ def reshape_method(result, a, *shape, order="C"):
 
 @adjoint(method("dot"))
 def dot_method(result, a, b):
-    d[a] = matmul_adjoint_left(d[result], a, b)
-    d[b] = matmul_adjoint_right(d[result], a, b)
+    if ndim(a) == 2 and ndim(b) == 2:
+        d[a] = d[result] @ b.T
+        d[b] = a.T @ d[result]
+    else:
+        d[a] = matmul_adjoint_left(d[result], a, b)
+        d[b] = matmul_adjoint_right(d[result], a, b)
 
 
 @adjoint(operator.getitem)

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
-from ..ir import Const, Var, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from ..ir import Callee, Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
 # Ops that read only the *shape* of the given argument position: any value of the
@@ -23,6 +23,8 @@ _LITERAL_TYPES = (int, float, bool, complex, str, type(None), slice, tuple)
 def optimize(adj, keep_output):
     """Run all clean-up passes; `keep_output` keeps the primal output computed
     (value_and_grad, vjp, or a run-time scalar check)."""
+    _fold_static_shapes(adj)
+    _call_reductions_directly(adj)
     _fold_constants(adj)
     _eliminate_common_subexpressions(adj)
     _eliminate_dead_code(adj, keep_output)
@@ -48,6 +50,66 @@ def _replace_operands(adj, mapping):
         op.kwargs = {k: sub(v) for k, v in op.kwargs.items()}
     adj.gradients = [sub(g) for g in adj.gradients]
     adj.primal.output = sub(adj.primal.output)
+
+
+def _shape_facts(adj):
+    shapes = ShapeClasses(adj.primal.params, adj.primal.param_shapes)
+    for op in _all_ops(adj):
+        shapes.add(op)
+    return shapes
+
+
+# Shape queries that become constants once the operand's concrete shape is known.
+_SHAPE_QUERIES = {np.size: lambda s: int(np.prod(s, dtype=np.int64)), np.ndim: len, np.shape: tuple}
+_SHAPE_ATTRIBUTES = {"size": lambda s: int(np.prod(s, dtype=np.int64)), "ndim": len, "shape": tuple}
+
+
+def _fold_static_shapes(adj):
+    """Replace np.size(v), np.shape(v), v.ndim ... by constants where v's shape is known
+    (code specialized to the arguments' shapes)."""
+    shapes = _shape_facts(adj)
+    mapping = {}
+    for block in (adj.forward, adj.backward):
+        kept = []
+        for op in block:
+            c = op.callee
+            query = None
+            if c.kind == CALL and c.obj in _SHAPE_QUERIES and len(op.args) == 1 and not op.kwargs:
+                query = _SHAPE_QUERIES[c.obj]
+            elif c.kind == ATTR and c.spelling in _SHAPE_ATTRIBUTES:
+                query = _SHAPE_ATTRIBUTES[c.spelling]
+            shape = shapes.shape(op.args[0]) if query is not None else None
+            if isinstance(shape, tuple) and not op.keep:
+                mapping[id(op.result)] = Const(query(shape))
+                continue
+            kept.append(op)
+        block[:] = kept
+    _replace_operands(adj, mapping)
+
+
+# For an exact ndarray, np.sum(a, axis, keepdims=...) *is* np.add.reduce(a, axis, keepdims=...):
+# NumPy's function only adds Python-level dispatch, which costs more than the reduction
+# itself on small arrays.
+_UFUNC_REDUCTION_OF = {np.sum: ("np.add.reduce", np.add.reduce), np.prod: ("np.multiply.reduce", np.multiply.reduce),
+                       np.max: ("np.maximum.reduce", np.maximum.reduce), np.amax: ("np.maximum.reduce", np.maximum.reduce),
+                       np.min: ("np.minimum.reduce", np.minimum.reduce), np.amin: ("np.minimum.reduce", np.minimum.reduce)}
+
+
+def _call_reductions_directly(adj):
+    """np.sum / np.max / np.min / np.prod of an array whose shape is known (so it is an
+    exact ndarray with at least one axis) become the ufunc reductions they dispatch to."""
+    shapes = _shape_facts(adj)
+    for op in _all_ops(adj):
+        c = op.callee
+        if c.kind != CALL or c.obj not in _UFUNC_REDUCTION_OF or not 1 <= len(op.args) <= 2 \
+                or set(op.kwargs) - {"axis", "keepdims"}:
+            continue
+        shape = shapes.shape(op.args[0])
+        if isinstance(shape, tuple) and len(shape) >= 1:
+            spelling, reduction = _UFUNC_REDUCTION_OF[c.obj]
+            op.callee = Callee(CALL, spelling, reduction, np)
+            if len(op.args) == 1 and "axis" not in op.kwargs:
+                op.kwargs = dict(op.kwargs, axis=Const(None))  # ufunc.reduce defaults to axis 0
 
 
 def _fold_constants(adj):
@@ -77,9 +139,7 @@ def _substitute_shape_operands(adj):
     """Where a value is read only for its shape, read an earlier value of the same
     shape class instead, so the value itself can die (e.g. `np.size(power)` becomes
     `np.size(sub)` and `power = sub ** 2` is never computed for a plain gradient)."""
-    shapes = ShapeClasses(adj.primal.params)
-    for op in _all_ops(adj):
-        shapes.add(op)
+    shapes = _shape_facts(adj)
     other_uses = {id(v) for v in flat_vars(adj.gradients + [adj.primal.output])}
     shape_uses = []
     for op in _all_ops(adj):
@@ -136,6 +196,8 @@ def _is_pure(op):
     module = getattr(c.obj, "__module__", "") or ""
     if module.startswith("numpy.random"):
         return False
+    if isinstance(getattr(c.obj, "__self__", None), np.ufunc):  # np.add.reduce and the like
+        return True
     return isinstance(c.obj, np.ufunc) or module.startswith("numpy") or module == runtime.__name__ \
         or c.obj in (float, int, len, abs, slice, range, tuple, min, max)
 

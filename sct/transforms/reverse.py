@@ -10,11 +10,12 @@ import builtins
 import operator
 
 import gast
+import numpy as np
 
-from ..analysis import SCALAR, ShapeClasses, active_values
+from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, SctError
 from ..frontend import ExprLowering, GlobalRef
-from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR
+from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR, UNARYOP
 from .. import runtime, rules
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
@@ -41,7 +42,7 @@ class _Reverse:
         self.fn, self.wrt, self.seed_mode = fn, wrt, seed_mode
         self.namer = fn.namer
         self.active = active_values(fn, wrt)
-        self.shapes = ShapeClasses(fn.params)
+        self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         for op in fn.body:
             self.shapes.add(op)
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
@@ -70,14 +71,13 @@ class _Reverse:
             seed = Var(self.namer.fresh("b" + name))
             self.shapes.set(seed, self.shapes.of(output))
             return seed, False
-        if self.shapes.of(output) is SCALAR:
+        if self.shapes.is_scalar(output):
             return Const(1.0), False
         seed = Var(self.namer.fresh("b" + (output.name if isinstance(output, Var) else "out")))
         # Kept even when no gradient needs it: grad must refuse a non-scalar output.
         where = next((op.stmt for op in self.fn.body if output in op.results), None) or self.fn.loc
-        self.backward.append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
-                                loc=where, stmt=None, keep=True))
-        self.shapes.set(seed, SCALAR)
+        self._append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
+                        loc=where, stmt=None, keep=True))
         return seed, True
 
     def _gradient(self, param):
@@ -86,18 +86,28 @@ class _Reverse:
             return self._emit_runtime(runtime.zero_gradient, [param], "b" + param.name, None)
         source = self.may_alias.get(id(adj), adj)
         if id(source) in self.returned:  # may be the same array as another gradient: copy it
-            return self._emit_runtime(runtime.copy_gradient, [adj], "b" + param.name, None)
+            return self._emit_runtime(runtime.copy_gradient, [adj, param], "b" + param.name, None)
         self.returned.add(id(source))
-        if isinstance(adj, Var) and self.shapes.same(adj, param):
+        if self._is_final(adj, param):
             return adj
         return self._emit_runtime(runtime.as_gradient, [adj, param], "b" + param.name, None)
 
+    def _is_final(self, adj, param):
+        """True when `adj` is provably a fresh, writable array of `param`'s exact shape
+        (only known for code specialized to the arguments' shapes)."""
+        shape = self.shapes.shape(param)
+        if not isinstance(adj, Var) or not isinstance(shape, tuple) or shape == () \
+                or self.shapes.shape(adj) != shape:
+            return False
+        producer = next((op for op in self.backward if adj in op.results), None)
+        return producer is not None and _makes_new_array(producer)
+
     def _emit_runtime(self, helper, args, hint, op):
-        result = Var(self.namer.fresh(hint))
-        self.backward.append(Op([result], runtime_callee(helper), args,
-                                loc=op.loc if op else None, stmt=op.stmt if op else None))
-        self.shapes.add(self.backward[-1])
-        if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand):
+        # The final conversions read best inline, in the return statement.
+        result = Var(self.namer.fresh(hint), is_temp=helper in _FINAL_CONVERSIONS)
+        self._append(Op([result], runtime_callee(helper), args,
+                        loc=op.loc if op else None, stmt=op.stmt if op else None))
+        if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand, runtime.as_gradient):
             self.may_alias[id(result)] = self.may_alias.get(id(args[0]), args[0])
         return result
 
@@ -119,11 +129,11 @@ class _Reverse:
                 self._accumulate(target, value, rule, op, fresh)
 
     def _accumulate(self, var, value, rule, op, fresh):
-        if rule.elementwise and not self.shapes.same(value, var) and self.shapes.of(value) is not SCALAR:
-            value = self._emit_runtime(runtime.unbroadcast, [value, var], "b" + var.name, op)
-        elif not rule.elementwise and rule.exact_cotangent and isinstance(value, Var) and value.is_temp:
+        if rule.elementwise:
+            value = self._reduce_to(value, var, op)
+        elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
             # A non-elementwise rule given an exact cotangent returns an exact adjoint.
-            self.shapes.set(value, self.shapes.of(var))
+            self.shapes.set(value, self.shapes.of(var), self.shapes.shape(var))
         previous = self.adjoints.get(id(var))
         if previous is None:
             if isinstance(value, Var) and id(value) in fresh:
@@ -131,15 +141,82 @@ class _Reverse:
             self.adjoints[id(var)] = value
             return
         total = Var(self.namer.fresh("b" + var.name))
-        self.backward.append(Op([total], Callee(BINOP, "+", operator.add), [previous, value],
-                                loc=op.loc, stmt=op.stmt))
-        self.shapes.add(self.backward[-1])
+        self._append(Op([total], Callee(BINOP, "+", operator.add), [previous, value],
+                        loc=op.loc, stmt=op.stmt))
         self.adjoints[id(var)] = total
+
+    def _reduce_to(self, value, var, op):
+        """An elementwise op's contribution `value` (which has the op result's shape, or
+        stands for it as a broadcast scalar) reduced to the argument `var`'s shape."""
+        shapes = self.shapes
+        if shapes.is_scalar(value) and not shapes.is_scalar(op.result):
+            # A scalar standing for the whole (broadcast) result.
+            if shapes.same(var, op.result):
+                return value  # still a scalar that broadcasts to var
+            # Summed over the axes var was broadcast along, it is itself times the copies.
+            result_shape, var_shape = shapes.array_shape(op.result), shapes.array_shape(var)
+            if result_shape is not None and var_shape is not None:
+                copies = Const(int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(
+                    var_shape, dtype=np.int64))))
+            else:
+                copies = self._emit_runtime(runtime.broadcast_copies, [op.result, var], "copies", op)
+            return self._emit_op(Callee(BINOP, "*", operator.mul), [value, copies], "b" + var.name, op)
+        if shapes.same(value, var):
+            return value
+        axes = _static_reduction(shapes.array_shape(value), shapes.array_shape(var))
+        if axes is not None and shapes.shape(var) is not PYTHON_NUMBER:
+            leading, kept = axes
+            if leading:
+                value = self._emit_op(_ADD_REDUCE, [value], "b" + var.name, op,
+                                      {"axis": Const(leading if len(leading) > 1 else leading[0])})
+            if kept:
+                value = self._emit_op(_ADD_REDUCE, [value], "b" + var.name, op,
+                                      {"axis": Const(kept if len(kept) > 1 else kept[0]),
+                                       "keepdims": Const(True)})
+            return value
+        return self._emit_runtime(runtime.unbroadcast, [value, var], "b" + var.name, op)
+
+    def _emit_op(self, callee, args, hint, op, kwargs=None):
+        result = Var(self.namer.fresh(hint))
+        self._append(Op([result], callee, args, dict(kwargs or {}), loc=op.loc, stmt=op.stmt))
+        return result
+
+    def _append(self, new_op):
+        self.backward.append(new_op)
+        self.shapes.add(new_op)
 
     def _rename(self, var, hint):
         self.namer.taken.discard(var.name)
         var.name = self.namer.fresh(hint)
         var.is_temp = False
+
+
+_FINAL_CONVERSIONS = (runtime.as_gradient, runtime.copy_gradient, runtime.zero_gradient)
+_ADD_REDUCE = Callee(CALL, "np.add.reduce", np.add.reduce, np)
+
+
+def _static_reduction(value_shape, var_shape):
+    """(leading axes, keepdims axes) that sum a `value_shape` array to `var_shape`,
+    or None when unknown or not a broadcast reduction."""
+    if value_shape is None or var_shape is None or len(value_shape) < len(var_shape):
+        return None
+    extra = len(value_shape) - len(var_shape)
+    kept = []
+    for i, (n, m) in enumerate(zip(var_shape, value_shape[extra:])):
+        if n == m:
+            continue
+        if n != 1:
+            return None
+        kept.append(i)
+    return tuple(range(extra)), tuple(kept)
+
+
+def _makes_new_array(op):
+    """Ops whose result is a new array (not a view of, or the same object as, an input)."""
+    c = op.callee
+    if c.kind in (BINOP, UNARYOP):
+        return True
+    return c.kind == CALL and (isinstance(c.obj, np.ufunc) or isinstance(getattr(c.obj, "__self__", None), np.ufunc))
 
 
 def _missing_rule(op):
@@ -175,7 +252,11 @@ class _NotStatic(Exception):
 
 
 class _Dynamic:
-    """Stands for a run-time value while a template's `if` test is evaluated."""
+    """Stands for a run-time value while a template's `if` test is evaluated; only
+    the static predicates (`is_scalar`, `ndim`) may look at it, through its facts."""
+
+    def __init__(self, shape=None, scalar=False):
+        self.shape, self.scalar = shape, scalar
 
     def _refuse(self, *args):
         raise _NotStatic()
@@ -184,16 +265,31 @@ class _Dynamic:
     __add__ = __sub__ = __mul__ = __truediv__ = __neg__ = __hash__ = __iter__ = _refuse
 
 
-_DYNAMIC = _Dynamic()
-_COTANGENT = _Dynamic()  # d[result] in a template test: only is_scalar() may look at it
-
-
-def _static(x):
+def _static(x, shapes):
     if isinstance(x, Const):
         return x.value
     if isinstance(x, tuple):
-        return tuple(_static(e) for e in x)
-    return _DYNAMIC
+        return tuple(_static(e, shapes) for e in x)
+    return _Dynamic(shapes.array_shape(x), shapes.is_scalar(x))
+
+
+def _is_scalar(x):
+    if isinstance(x, _Dynamic):
+        return x.scalar
+    return np.ndim(x) == 0
+
+
+def _ndim(x):
+    if isinstance(x, _Dynamic):
+        if x.shape is None:
+            raise _NotStatic()
+        return len(x.shape)
+    return np.ndim(x)
+
+
+# Predicates a template's `if` test may use besides constant arguments.
+_STATIC_PREDICATES = {"is_const": lambda x: not isinstance(x, _Dynamic), "is_scalar": _is_scalar,
+                      "ndim": _ndim}
 
 
 class _TemplateScope:
@@ -240,8 +336,9 @@ def _inline(rule, op, cotangent, reverse):
     scope = _TemplateScope(rule, env, cotangent, op.result)
     lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
     contributions = []
-    cotangent_is_scalar = reverse.shapes.of(cotangent) is SCALAR
-    for stmt in _specialize(rule, rule.body, env, cotangent_is_scalar):
+    statics = {name: _static(value, reverse.shapes) for name, value in env.items()}
+    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _static(cotangent, reverse.shapes)
+    for stmt in _specialize(rule, rule.body, statics):
         if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
                 or not isinstance(stmt.targets[0], gast.Name):
             raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
@@ -259,13 +356,11 @@ def _inline(rule, op, cotangent, reverse):
     return contributions, {id(r) for o in lowering.ops for r in o.results}
 
 
-def _specialize(rule, body, env, cotangent_is_scalar):
-    """The template's statements with every `if` decided from constant arguments
-    and from whether the cotangent is statically a scalar."""
-    statics = {name: _static(value) for name, value in env.items()}
-    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _COTANGENT
-    namespace = dict(rule.namespace, is_const=lambda x: not isinstance(x, _Dynamic),
-                     is_scalar=lambda x: x is _COTANGENT and cotangent_is_scalar)
+def _specialize(rule, body, statics):
+    """The template's statements with every `if` decided from constant arguments and
+    static shape facts; a test that needs a run-time value takes the `else` branch,
+    the template's general form."""
+    namespace = dict(rule.namespace, **_STATIC_PREDICATES)
     for stmt in body:
         if isinstance(stmt, gast.If):
             expression = ast.Expression(gast.gast_to_ast(stmt.test))
@@ -273,7 +368,7 @@ def _specialize(rule, body, env, cotangent_is_scalar):
             try:
                 taken = bool(eval(code, namespace, statics))
             except _NotStatic:
-                taken = False  # decided at run time only: the `else` branch is the general form
-            yield from _specialize(rule, stmt.body if taken else stmt.orelse, env, cotangent_is_scalar)
+                taken = False
+            yield from _specialize(rule, stmt.body if taken else stmt.orelse, statics)
         else:
             yield stmt
