@@ -12,6 +12,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sct  # noqa: E402
+from sct import codegen  # noqa: E402
+from sct.pipeline import compile_function  # noqa: E402
 
 
 def _scalar(value):
@@ -87,15 +89,33 @@ def check_gradient_properties(grads, args, indices, distinct=True):
             assert not np.shares_memory(g1, g2), f"gradients w.r.t. args {i1} and {i2} share memory"
 
 
+def generic_gradient(f, wrt):
+    """The gradient function compiled without shape facts: the code `.source` shows,
+    which serves arguments of any shape."""
+    indices, as_tuple = sct.api._wrt_indices(f, wrt)
+    return compile_function(f, indices, codegen.GRAD, as_tuple).function
+
+
 def assert_grad_matches_fd(f, args, wrt=0, rtol=1e-6, atol=1e-8, eps=1e-6, distinct=False):
     """`sct.grad(f, wrt=wrt)(*args)` agrees with central finite differences, has the
     right shapes/dtypes/types and leaves `args` unchanged; with `distinct`, the
-    returned gradients must also be distinct, non-overlapping arrays.
+    returned gradients must also be distinct, non-overlapping arrays. The same holds
+    for the shape-generic code, which must give the same values.
 
     `wrt` is an index, a name, or a tuple of them. Returns the sct gradient(s).
     """
+    specialized = _assert_grad_matches_fd(sct.grad(f, wrt=wrt), f, args, wrt, rtol, atol, eps, distinct)
+    generic = _assert_grad_matches_fd(generic_gradient(f, wrt), f, args, wrt, rtol, atol, eps, distinct)
+    for s, g in zip(specialized if isinstance(wrt, (tuple, list)) else [specialized],
+                    generic if isinstance(wrt, (tuple, list)) else [generic]):
+        np.testing.assert_allclose(s, g, rtol=1e-12, atol=1e-14,
+                                   err_msg=f"specialized and generic gradients of {f.__name__} differ")
+    return specialized
+
+
+def _assert_grad_matches_fd(gradient, f, args, wrt, rtol, atol, eps, distinct):
     before = [_snapshot(a) for a in args]
-    result = sct.grad(f, wrt=wrt)(*args)
+    result = gradient(*args)
     for i, (a, b) in enumerate(zip(args, before)):
         if isinstance(b, np.ndarray):
             assert a.shape == b.shape and a.dtype == b.dtype, f"arg {i} changed shape/dtype"
