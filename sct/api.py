@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from . import codegen
+from . import codegen, frontend
 from .analysis import shape_of_value
 from .errors import SctError, SctUsageError
 from .pipeline import compile_function
@@ -59,32 +59,42 @@ class _Specializations:
         entry = self.by_key.get(key)
         if entry is None or not entry.is_current():
             entry = self.by_key[key] = _compiled(self.fn, self.wrt, self.mode, self.return_tuple,
-                                                 self._shapes(args, kwargs))
+                                                 self._shapes(self._bind(args, kwargs)))
         return entry
+
+    def _bind(self, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise SctUsageError(f"{self.fn.__qualname__}() {e}",
+                                hint=f"Call the gradient with {self.fn.__qualname__}'s arguments: "
+                                     f"{self.signature}.") from None
+        bound.apply_defaults()
+        return bound
 
     def generic(self):
         return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
 
-    def _shapes(self, args, kwargs):
+    def _shapes(self, bound):
         if len(self.by_key) >= MAX_SPECIALIZATIONS:
             return None
-        try:
-            bound = self.signature.bind(*args, **kwargs)
-        except TypeError:
-            return None  # the generated function raises the same TypeError as the user's would
-        bound.apply_defaults()
         return {name: shape_of_value(value) for name, value in bound.arguments.items()}
-
-
-def _parameters(fn):
-    return [p for p in inspect.signature(fn).parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def _wrt_indices(fn, wrt):
     """Normalize `wrt` (index, name, or tuple of them) to (indices, return_tuple)."""
-    params = _parameters(fn)
-    names = [p.name for p in params]
+    params = list(inspect.signature(fn).parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        try:
+            return _wrt_indices_of([p.name for p in params if p.kind not in (p.VAR_POSITIONAL,
+                                                                              p.VAR_KEYWORD)], fn, wrt)
+        except SctUsageError:
+            frontend.lower(frontend.parse_function(fn))  # the located `*args` error explains it
+            raise
+    return _wrt_indices_of([p.name for p in params], fn, wrt)
+
+
+def _wrt_indices_of(names, fn, wrt):
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     if as_tuple and not items:
@@ -105,19 +115,33 @@ def _wrt_indices(fn, wrt):
                 raise SctUsageError(f"wrt={item} is out of range: {fn.__name__} has {len(names)} "
                                     f"argument(s)", hint=f"Its arguments are: {', '.join(names)}.")
         if index in indices:
-            raise SctUsageError(f"argument {names[index]!r} appears twice in wrt")
+            raise SctUsageError(f"argument {names[index]!r} appears twice in wrt",
+                                hint="Name each argument once; the gradients come back in wrt's order.")
         indices.append(index)
     return tuple(indices), as_tuple
 
 
 def _original(f):
-    """The user's function behind an sct wrapper (so sct.grad(sct.grad(f)) style misuse is clear)."""
+    """`f` itself if sct can differentiate it (a Python function with source), else a usage error."""
     if isinstance(f, GradientFunction):
         raise SctUsageError("differentiating a gradient function (higher-order derivatives) is not "
                             "supported yet", hint="Differentiate the original function.")
-    if not callable(f):
-        raise SctUsageError(f"sct differentiates functions; got {type(f).__name__}")
-    return f
+    if inspect.isfunction(f):
+        return f
+    wrap = "Wrap it in a function written with `def`, e.g. `def f(x): return np.sum(...)`."
+    if inspect.ismethod(f):
+        raise SctUsageError(f"sct differentiates plain functions; {f.__qualname__} is a bound method",
+                            hint="Differentiate a module-level function that takes the object's data "
+                                 "as arguments.")
+    if isinstance(f, functools.partial):
+        raise SctUsageError("sct cannot differentiate a functools.partial object yet",
+                            hint="Write a `def` that calls the function with the fixed arguments.")
+    if inspect.isbuiltin(f) or isinstance(f, np.ufunc) or (callable(f) and not inspect.isclass(f)
+                                                            and type(f).__module__.startswith("numpy")):
+        raise SctUsageError(f"{getattr(f, '__name__', f)!s} is a builtin or NumPy function with no "
+                            f"Python source to transform", hint=wrap)
+    kind = "class" if inspect.isclass(f) else f"{type(f).__name__} object"
+    raise SctUsageError(f"sct differentiates Python functions; got a {kind}", hint=wrap)
 
 
 def _annotate(error, entry, fn):
@@ -210,7 +234,9 @@ def vjp(f, *args, wrt=None, **kwargs):
     if wrt is None:
         wrt = tuple(range(len(args)))
         if not wrt:
-            raise SctUsageError("sct.vjp needs the arguments to evaluate f at")
+            raise SctUsageError("sct.vjp needs the arguments to evaluate f at",
+                                hint="Call it as sct.vjp(f, *args): it evaluates f(*args) and returns "
+                                     "(output, pullback).")
     indices, return_tuple = _wrt_indices(fn, wrt)
     entry = _vjp_specializations(fn, indices, return_tuple).entry(args, kwargs)
     try:

@@ -8,6 +8,15 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
+def check_unpack(value, count):
+    """Raise the ValueError Python raises when `a, b = value` has the wrong length."""
+    length = len(value)
+    if length > count:
+        raise ValueError(f"too many values to unpack (expected {count})")
+    if length < count:
+        raise ValueError(f"not enough values to unpack (expected {count}, got {length})")
+
+
 def unbroadcast(g, x):
     """The cotangent `g` of a broadcast result, reduced to exactly `x`'s shape.
 
@@ -27,6 +36,9 @@ def unbroadcast(g, x):
     if gshape == shape:
         return g
     extra = len(gshape) - len(shape)
+    if extra < 0:  # g broadcasts along leading axes of x: it is the same for each of them
+        g = np.reshape(g, (1,) * -extra + gshape)
+        gshape, extra = g.shape, 0
     # The two layouts broadcasting produces most (a bias over a batch, a keepdims
     # statistic) take one C-level reduction; the general case below handles the rest.
     # np.add.reduce is np.sum without its Python-level dispatch.

@@ -152,13 +152,25 @@ def test_inspect_getsource_and_linecache_see_generated_code():
     assert entry.filename.startswith("<sct:") and "mlp" in entry.filename
 
 
+class OpaqueArray(np.ndarray):
+    """Not an exact ndarray: sct compiles shape-generic code for it."""
+
+
 def test_runtime_error_in_gradient_names_the_user_line():
-    W, b = np.ones((3, 4)), np.ones(4)
+    W, b = np.ones((3, 4)).view(OpaqueArray), np.ones(4)
     x, y = np.ones((5, 2)), np.ones((5, 4))  # x @ W is a shape mismatch
     with pytest.raises(ValueError) as info:
         sct.grad(mlp)(W, b, x, y)
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "test_codegen.py" in notes and "h = np.tanh(x @ W + b)" in notes
+
+
+def test_known_shape_mismatch_is_reported_before_running():
+    W, b = np.ones((3, 4)), np.ones(4)
+    x, y = np.ones((5, 2)), np.ones((5, 4))
+    with pytest.raises(sct.SctError) as info:
+        sct.grad(mlp)(W, b, x, y)
+    assert "test_codegen.py" in str(info.value) and "h = np.tanh(x @ W + b)" in str(info.value)
 
 
 def test_generated_code_has_users_defaults():

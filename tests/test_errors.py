@@ -8,7 +8,7 @@ gradient is never silently wrong.
 The corpus below is a set of module-level functions (sct reads source through
 `inspect`, so they must live in a real file). The line the error must point at is
 marked with a trailing `# ERR` comment, so the expected line numbers follow edits.
-Cases that currently break the contract are kept as strict xfails that name the bug.
+Cases that once broke the contract are kept as regression tests.
 
 At the end, a grammar-based fuzzer writes short random straight-line programs (some
 with unsupported nodes) into temporary .py files, imports them, and checks that sct
@@ -89,12 +89,11 @@ def raised_by(thunk, expected):
 CORPUS = []
 
 
-def case(expected, *args, wrt=0, match=None, xfail=None):
+def case(expected, *args, wrt=0, match=None):
     """Register the decorated module-level function as a corpus entry: calling
     `sct.grad(fn, wrt=wrt)(*args)` must raise `expected` pointing at its `# ERR` line."""
     def register(fn):
-        marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
-        CORPUS.append(pytest.param(fn, expected, args, wrt, match, id=fn.__name__, marks=marks))
+        CORPUS.append(pytest.param(fn, expected, args, wrt, match, id=fn.__name__))
         return fn
     return register
 
@@ -408,7 +407,7 @@ def bad_undefined_name(x):
     return x * undefined_name_here  # ERR  # noqa: F821
 
 
-@case(E, 1.0, match="not defined")
+@case(E, 1.0, match="used before it is assigned")
 def bad_annotation_without_value(x):
     y: float
     return x * y  # ERR
@@ -456,38 +455,35 @@ def bad_no_return(x):  # ERR
     y = x * 2.0
 
 
-@case(NS, V3, xfail="the NonScalarOutputError points at `y = ...` (the op that computed the output), "
-                    "not at the return statement: Function does not record the return's location")
+@case(NS, V3)
 def bad_vector_output_by_name(x):
     y = np.tanh(x) * 2.0
     return y  # ERR
 
 
-@case(NS, V3, xfail="returning a parameter: the error points at the `def` line, not the return")
+@case(NS, V3)
 def bad_vector_output_parameter(x):
     y = np.sum(x)
     return x  # ERR
 
 
-@case(NS, 1.0, xfail="returning a constant: the error points at the `def` line, not the return")
+@case(NS, 1.0)
 def bad_string_output(x):
     return "not a number"  # ERR
 
 
-@case(NS, 1.0, xfail="a bare `return`: the error points at the `def` line, not the return")
+@case(NS, 1.0)
 def bad_bare_return(x):
     y = x * 2.0
     return  # ERR
 
 
-@case(NS, 1.0, xfail="returning a tuple raises MissingRuleError 'no adjoint rule for tuple' with a "
-                     "hint to register a rule for `tuple`, instead of NonScalarOutputError")
+@case(NS, 1.0)
 def bad_tuple_output(x):
     return x, 2.0 * x  # ERR
 
 
-@case(U, 1.0, xfail="async def raises the base SctError, not UnsupportedSyntaxError (a generator, the "
-                    "same kind of construct, gives UnsupportedSyntaxError)")
+@case(U, 1.0)
 async def bad_async(x):  # ERR
     return x
 
@@ -570,8 +566,6 @@ def test_closure_cell_used_before_assignment():
     assert "late" in str(error)
 
 
-@pytest.mark.xfail(strict=True, reason="the 'used before it is assigned in the enclosing function' "
-                                       "error (FunctionScope.lookup) has no hint")
 def test_closure_cell_used_before_assignment_has_hint():
     def make():
         def inner(x):
@@ -688,22 +682,14 @@ def test_modulo_gradient_is_correct_or_refused_floor_divide_is_zero():
     correct_or_sct_error(floor_divide, (np.array([0.5, 2.5, -1.25]),))
 
 
-@pytest.mark.xfail(strict=True, reason="`%` / np.mod are registered nondifferentiable, but "
-                                       "d(x % c)/dx = 1 almost everywhere: gradient silently 0")
 def test_modulo_gradient_is_correct_or_refused():
     correct_or_sct_error(mod_program, (np.array([0.5, 2.5, -1.25]),))
 
 
-@pytest.mark.xfail(strict=True, reason="`x *= x` on an ndarray mutates it in place, so an alias "
-                                       "(`y = x`) sees the update; sct lowers it as rebinding x and "
-                                       "returns the gradient of sum(x) instead of sum(x**2)")
 def test_in_place_update_through_alias():
     correct_or_sct_error(aliased_in_place_update, (V3.copy(),))
 
 
-@pytest.mark.xfail(strict=True, reason="`a, b = x` with len(x) == 3 raises ValueError in Python; sct "
-                                       "lowers it to x[0], x[1] without a length check and returns a "
-                                       "gradient for a program that cannot run")
 def test_unpacking_an_array_of_the_wrong_length():
     with pytest.raises(ValueError):
         unpack_array_wrong_length(V3)
@@ -711,9 +697,6 @@ def test_unpacking_an_array_of_the_wrong_length():
         sct.grad(unpack_array_wrong_length)(V3)
 
 
-@pytest.mark.xfail(strict=True, reason="a name assigned later in the function is local in Python "
-                                       "(UnboundLocalError before that); sct resolves it to the "
-                                       "module global and returns a gradient")
 @pytest.mark.parametrize("fn", [local_shadows_global, augmented_global])
 def test_local_shadowing_a_global_before_assignment(fn):
     with pytest.raises(UnboundLocalError):
@@ -737,23 +720,14 @@ def test_broadcast_outer_sum():
     correct_or_sct_error(outer_sum, (V3,))
 
 
-@pytest.mark.xfail(strict=True, reason="runtime.unbroadcast fails (ValueError 'operands could not be "
-                                       "broadcast ... (3,) and requested shape (3,1)', earlier AxisError) "
-                                       "when the contribution has fewer dims than the argument")
 def test_broadcast_outer_product():
     correct_or_sct_error(outer_product_sum, (V3,))
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/shapes.is_elementwise counts np.matmul (a gufunc, so an "
-                                       "np.ufunc instance) as elementwise: the specialized shape of "
-                                       "np.matmul(M, x) becomes (3, 3) instead of (3,), giving a wrong "
-                                       "gradient (`M @ x` is fine)")
 def test_np_matmul_function_call():
     correct_or_sct_error(matmul_function_times_vector, (V3, M33), wrt=0)
 
 
-@pytest.mark.xfail(strict=True, reason="same np.matmul shape bug: an internal ValueError 'matmul: Input "
-                                       "operand 0 does not have enough dimensions' escapes")
 def test_np_matmul_function_call_chain():
     correct_or_sct_error(matmul_function_feeding_matmul, (V3, M33), wrt=0)
 
@@ -872,7 +846,6 @@ def test_duplicate_wrt(wrt):
     assert "twice" in str(error)
 
 
-@pytest.mark.xfail(strict=True, reason="the duplicate-wrt SctUsageError (api._wrt_indices) has no hint")
 def test_duplicate_wrt_has_hint():
     error = raised_by(lambda: sct.grad(two_args, wrt=(0, 0)), sct.SctUsageError)
     assert error.hint
@@ -892,8 +865,6 @@ def test_grad_of_a_non_function(thunk, match):
     assert re.search(match, str(error)), str(error)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="SctUsageErrors without a hint: "
-                   "'sct differentiates functions; got object' and 'sct.vjp needs the arguments'")
 @pytest.mark.parametrize("thunk", [lambda: sct.grad(object()), lambda: sct.vjp(two_args)],
                          ids=["instance", "vjp-without-args"])
 def test_usage_errors_have_hints(thunk):
@@ -901,28 +872,17 @@ def test_usage_errors_have_hints(thunk):
     assert error.hint
 
 
-@pytest.mark.xfail(strict=True, reason="internal exceptions escape for callables that are not Python "
-                                       "functions: np.sin -> TypeError (weakref to ufunc in api._CACHE), "
-                                       "functools.partial and callable instances -> AttributeError "
-                                       "(__name__ in GradientFunction), a class -> ValueError "
-                                       "(inspect.signature)")
 @pytest.mark.parametrize("target", [np.sin, np.sum, functools.partial(two_args, V3), CallableThing(), dict],
                          ids=["ufunc", "numpy-function", "partial", "callable-instance", "class"])
 def test_grad_of_a_non_python_callable(target):
     raised_by(lambda: sct.grad(target)(V3), sct.SctUsageError)
 
 
-@pytest.mark.xfail(strict=True, reason="`def f(*xs)` with the default wrt=0 gives 'wrt=0 is out of "
-                                       "range: has 0 argument(s). Its arguments are: .' with no "
-                                       "location, instead of the *args UnsupportedSyntaxError")
 def test_only_varargs_parameter():
     error = raised_by(lambda: sct.grad(star_only)(1.0), sct.UnsupportedSyntaxError)
     check_located(error, star_only.__code__.co_firstlineno)
 
 
-@pytest.mark.xfail(strict=True, reason="calling the gradient with the wrong number of arguments "
-                                       "raises a plain TypeError about the generated `dtwo_args`, "
-                                       "not an SctUsageError naming two_args")
 def test_wrong_number_of_arguments_to_gradient():
     error = raised_by(lambda: sct.grad(two_args)(V3), sct.SctUsageError)
     assert "two_args" in str(error)
@@ -958,11 +918,36 @@ def check_note(error, fn):
     assert any(source_line(line).strip() in note for note in notes), notes
 
 
+class OpaqueArray(np.ndarray):
+    """An ndarray subclass: sct does not specialize on its shape, so shape errors are
+    only found when the generic gradient code runs."""
+
+
+def opaque(a):
+    return np.asarray(a).view(OpaqueArray)
+
+
+@pytest.mark.parametrize("api", ["grad", "value_and_grad"])
+def test_known_shape_mismatch_in_matmul_is_a_located_error(api):
+    # Argument shapes are known when the gradient is specialized: the mismatch is found
+    # before running anything, and reported at the user's line.
+    error = raised_by(lambda: getattr(sct, api)(matmul_mismatch)(np.ones((2, 3)), np.ones((2, 3))),
+                      sct.SctError)
+    check_located(error, marked_line(matmul_mismatch))
+    assert "(2, 3)" in str(error) and "matmul" in str(error)
+
+
+def test_known_broadcast_mismatch_is_a_located_error():
+    error = raised_by(lambda: sct.grad(broadcast_mismatch)(M23), sct.SctError)
+    check_located(error, marked_line(broadcast_mismatch))
+    assert "cannot be broadcast" in str(error)
+
+
 @pytest.mark.parametrize("api", ["grad", "value_and_grad"])
 def test_runtime_shape_mismatch_in_matmul_gets_a_note(api):
     gradient = getattr(sct, api)(matmul_mismatch)
     with pytest.raises(ValueError) as info:
-        gradient(np.ones((2, 3)), np.ones((2, 3)))
+        gradient(opaque(np.ones((2, 3))), opaque(np.ones((2, 3))))
     assert not isinstance(info.value, sct.SctError)  # NumPy's own error, kept as is
     assert "matmul" in str(info.value)
     check_note(info.value, matmul_mismatch)
@@ -970,7 +955,7 @@ def test_runtime_shape_mismatch_in_matmul_gets_a_note(api):
 
 def test_runtime_broadcast_mismatch_gets_a_note():
     with pytest.raises(ValueError) as info:
-        sct.grad(broadcast_mismatch)(M23)
+        sct.grad(broadcast_mismatch)(opaque(M23))
     check_note(info.value, broadcast_mismatch)
 
 
@@ -982,7 +967,7 @@ def test_runtime_division_by_zero_gets_a_note():
 
 def test_runtime_error_in_vjp_gets_a_note():
     with pytest.raises(ValueError) as info:
-        sct.vjp(matmul_mismatch, np.ones((2, 3)), np.ones((2, 3)))
+        sct.vjp(matmul_mismatch, opaque(np.ones((2, 3))), opaque(np.ones((2, 3))))
     check_note(info.value, matmul_mismatch)
 
 
@@ -1000,10 +985,10 @@ def test_runtime_non_scalar_output_checked_at_call_time():
 # Fuzzing: random short straight-line programs from a grammar
 #
 # Values have a static kind: "S" scalar, "V" shape (3,), "M" shape (3, 3). In the
-# default ("safe") grammar (3,) is never broadcast against (3, 1), there is no `%`,
-# and in-place updates only touch scalars: the known bugs above would otherwise
-# dominate. The KNOWN_BUG_FEATURES switch those parts back on, one at a
-# time (test_fuzz_known_bug_features, strict xfails).
+# default grammar (3,) is never broadcast against (3, 1), there is no `%`, and
+# in-place updates only touch scalars. The KNOWN_BUG_FEATURES (named for the bugs
+# they once found, all fixed) switch those parts on, one at a time
+# (test_fuzz_with_feature), so each keeps its own focused run.
 
 PARAMS = {"x": "V", "s": "S", "M": "M"}
 # Unsupported syntax: lowering sees every statement, so sct must refuse these even in dead code.
@@ -1284,20 +1269,11 @@ def test_fuzz_seeded_batch(fuzz_dir):
 
 
 @pytest.mark.parametrize("feature", sorted(KNOWN_BUG_FEATURES))
-def test_fuzz_known_bug_features(fuzz_dir, feature, request):
-    """Each grammar part that hits a known bug, switched on alone: the fuzzer must
-    find the bug (strict xfail), so a fix shows up as XPASS and the part can move
-    into the default grammar."""
-    request.applymarker(pytest.mark.xfail(strict=True, reason=FEATURE_BUGS[feature]))
+def test_fuzz_with_feature(fuzz_dir, feature):
+    """Each grammar part that once hit a bug, switched on alone: every program must
+    give a correct gradient or a located SctError."""
     for seed in range(200):
         rng = random.Random(seed)
         check_program(lambda n: rng.randrange(n), fuzz_dir, seed, features=frozenset({feature}))
 
 
-FEATURE_BUGS = {
-    "broadcast_outer": "(3,) broadcast against (3, 1): wrong gradient or an escaping ValueError "
-                       "(test_broadcast_outer_*)",
-    "modulo": "`%` gradient silently 0 (test_modulo_gradient_is_correct_or_refused)",
-    "array_in_place": "`y = x; x *= ...` with x an array: y must see the update "
-                      "(test_in_place_update_through_alias)",
-}

@@ -16,6 +16,7 @@ import operator
 
 import numpy as np
 
+from ..errors import SctError
 from ..ir import Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
 from .. import runtime
 
@@ -98,7 +99,8 @@ class ShapeClasses:
             self.concrete[id(var)] = shape
 
     def add(self, op):
-        """Record the facts about `op`'s result."""
+        """Record the facts about `op`'s result. Raises SctError, at the op's line, for
+        shapes that are known and that NumPy would refuse."""
         result = op.result
         self.classes[id(result)] = self._classify(op, result)
         shape = self._infer(op)
@@ -135,7 +137,13 @@ class ShapeClasses:
                     return None
                 if all(s is PYTHON_NUMBER for s in shapes) and c.kind in (BINOP, UNARYOP):
                     return PYTHON_NUMBER
-                return np.broadcast_shapes(*[() if s is PYTHON_NUMBER else s for s in shapes])
+                shapes = [() if s is PYTHON_NUMBER else s for s in shapes]
+                try:
+                    return np.broadcast_shapes(*shapes)
+                except ValueError:
+                    raise SctError(f"shapes {' and '.join(map(str, shapes))} cannot be broadcast together "
+                                   f"(for {c})", op.loc, hint="Check the arrays' shapes; NumPy would raise "
+                                   "the same error when running this line.") from None
             if c.kind == CALL and c.obj in _SHAPE_OF_SECOND_ARGUMENT:
                 return self.shape(op.args[1])
             if c.kind == CALL and c.obj in _SCALAR_CALLS:
@@ -145,7 +153,14 @@ class ShapeClasses:
                 return self._reduced(*reduction)
             if (c.kind == BINOP and c.obj is operator.matmul) or \
                     (c.kind == CALL and c.obj is np.matmul and not op.kwargs):
-                return _matmul_shape(self.array_shape(op.args[0]), self.array_shape(op.args[1]))
+                a, b = self.array_shape(op.args[0]), self.array_shape(op.args[1])
+                shape = _matmul_shape(a, b)
+                if shape is None and a is not None and b is not None:
+                    raise SctError(f"matmul of shapes {a} and {b}: "
+                                   + ("a 0-d operand" if not a or not b else "inner dimensions differ"),
+                                   op.loc, hint="Check the operands' shapes; NumPy would raise the same "
+                                   "error when running this line.")
+                return shape
             if (c.kind == ATTR and c.spelling == "T") or \
                     (c.kind == CALL and c.obj is np.transpose and len(op.args) == 1 and not op.kwargs):
                 s = self.array_shape(op.args[0])
@@ -187,7 +202,9 @@ def is_elementwise(op):
     if c.kind == UNARYOP:
         return True
     if c.kind == CALL and isinstance(c.obj, np.ufunc) and not op.kwargs:
-        return c.obj.nout == 1 and c.obj.nin in (1, 2) and len(op.args) == c.obj.nin
+        # Generalized ufuncs (np.matmul) have core dimensions: not elementwise.
+        return c.obj.signature is None and c.obj.nout == 1 and c.obj.nin in (1, 2) \
+            and len(op.args) == c.obj.nin
     return False
 
 
@@ -216,13 +233,17 @@ def _is_full_reduction(op):
 
 
 def _matmul_shape(a, b):
+    """The shape of a @ b, or None if it is an error (or a or b is unknown)."""
     if a is None or b is None or not a or not b:
         return None
     a2 = (1,) + a if len(a) == 1 else a
     b2 = b + (1,) if len(b) == 1 else b
     if a2[-1] != b2[-2]:
         return None
-    batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    try:
+        batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    except ValueError:
+        return None
     shape = batch + (a2[-2], b2[-1])
     if len(a) == 1:
         shape = shape[:-2] + shape[-1:]

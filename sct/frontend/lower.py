@@ -12,6 +12,7 @@ import operator
 
 import gast
 
+from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (Callee, Const, Function, Namer, Op, Var,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
@@ -249,9 +250,10 @@ class FunctionScope:
 
     MISSING = object()
 
-    def __init__(self, fn, loc_of):
+    def __init__(self, fn, loc_of, assigned=()):
         self.fn, self.loc_of = fn, loc_of
         self.locals = {}
+        self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = []
         self.closure = {}
         if fn.__closure__:
@@ -265,13 +267,20 @@ class FunctionScope:
     def lookup(self, name, node):
         if name in self.locals:
             return self.locals[name]
+        if name in self.assigned:
+            raise SctError(f"local variable {name!r} is used before it is assigned", self.loc_of(node),
+                           hint=f"Python treats {name!r} as local because the function assigns it; "
+                                f"assign it before this line, or rename the local if you meant the "
+                                f"global {name!r}.")
         if name in self.closure:
             cell = self.closure[name]
             try:
                 obj = cell.cell_contents
             except ValueError:
                 raise SctError(f"{name!r} is used before it is assigned in the enclosing function",
-                               self.loc_of(node)) from None
+                               self.loc_of(node),
+                               hint=f"Assign {name!r} in the enclosing function before the gradient "
+                                    f"is first called, or pass it as an argument.") from None
             self._depend(cell, None, obj)
             return GlobalRef(name, obj, obj)
         g = self.fn.__globals__
@@ -301,7 +310,7 @@ def lower(parsed):
         raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
                                      loc_of(args.vararg or args.kwarg),
                                      hint="Name each parameter explicitly.")
-    scope = FunctionScope(parsed.fn, loc_of)
+    scope = FunctionScope(parsed.fn, loc_of, _assigned_names(tree))
     param_names = [a.id for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
     namer = Namer(param_names)
     params = []
@@ -310,7 +319,7 @@ def lower(parsed):
         scope.locals[name] = v
         params.append(v)
 
-    ops, output = [], None
+    ops, output, output_loc = [], None, loc_of(tree)
     body = list(tree.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):
@@ -324,6 +333,7 @@ def lower(parsed):
                                              hint="Remove the unreachable statements.")
             output = lowering.value(stmt.value) if stmt.value is not None else Const(None)
             output = lowering._materialize(output, stmt)
+            output_loc = stmt_loc
         elif isinstance(stmt, gast.Assign):
             value = lowering.value(stmt.value)
             for target in stmt.targets:
@@ -336,6 +346,13 @@ def lower(parsed):
             fn, symbol, hint = BINOPS[type(stmt.op)]
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
+            aliases = sorted(k for k, v in scope.locals.items() if v is current and k != stmt.target.id)
+            if aliases and isinstance(current, Var):
+                raise UnsupportedSyntaxError(
+                    f"`{stmt.target.id} {symbol}= ...` would change an array that `{aliases[0]}` also names",
+                    loc_of(stmt), hint=f"NumPy updates arrays in place, so `{aliases[0]}` would change too. "
+                    f"Write `{stmt.target.id} = {stmt.target.id} {symbol} ...` to make a new array, or "
+                    f"make `{aliases[0]}` a copy with .copy().")
             value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                                   hint=hint, node=stmt)
             _bind(stmt.target.id, value, lowering, scope, namer, stmt)
@@ -358,7 +375,20 @@ def lower(parsed):
     if output is None:
         output = Const(None)
     return Function(tree.name, params, ops, output, parsed.filename, loc_of(tree), namer,
-                    inspect.signature(parsed.fn), scope.dependencies)
+                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+
+
+def _assigned_names(tree):
+    """Names the function body assigns (so Python makes them local), nested defs excluded."""
+    names, pending = set(), list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)):
+            continue
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.add(node.id)
+        pending.extend(gast.iter_child_nodes(node))
+    return names
 
 
 def _assign(target, value, value_node, lowering, scope, namer):
@@ -379,6 +409,10 @@ def _assign(target, value, value_node, lowering, scope, namer):
                                lowering.loc_of(target), hint="Make both sides the same length.")
             parts = [Const(v) for v in value.value]
         else:
+            # Python raises when the lengths differ; so does the generated code.
+            lowering.emit(Callee(CALL, "check_unpack", runtime.check_unpack, runtime.check_unpack),
+                          [value, Const(len(target.elts))], hint="unpacked", node=target)
+            lowering.ops[-1].keep = True
             parts = [lowering.emit(Callee(GETITEM, "[]", operator.getitem), [value, Const(i)],
                                    hint="item", node=value_node) for i in range(len(target.elts))]
         for elt, part in zip(target.elts, parts):

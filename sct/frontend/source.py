@@ -7,7 +7,7 @@ from typing import Any
 
 import gast
 
-from ..errors import Loc, SctError, SctUsageError
+from ..errors import Loc, SctError, SctUsageError, UnsupportedSyntaxError
 
 
 @dataclass
@@ -68,8 +68,8 @@ def parse_function(fn):
     tree = defs[0]
     parsed = ParsedFunction(fn, tree, filename, line_offset, indent)
     if isinstance(tree, gast.AsyncFunctionDef):
-        raise SctError("async functions cannot be differentiated", parsed.loc(tree),
-                       hint="Differentiate a plain (non-async) function.")
+        raise UnsupportedSyntaxError("async functions cannot be differentiated", parsed.loc(tree),
+                                     hint="Differentiate a plain (non-async) function.")
     tree.decorator_list = []
     return parsed
 

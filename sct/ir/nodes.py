@@ -111,6 +111,7 @@ class Function:
     loc: Any = None
     namer: Any = None
     signature: Any = None  # the user function's inspect.Signature
+    output_loc: Any = None  # the `return` statement (the `def` line if there is none)
     dependencies: list = field(default_factory=list)  # (namespace, name, object) resolved names
     # Concrete shape facts of the arguments this code is specialized to (name -> shape,
     # see analysis.shape_of_value); empty for code that must work for any shapes.

@@ -68,11 +68,19 @@ def matmul(result, x, y):
         d[y] = matmul_adjoint_right(d[result], x, y)
 
 
-# Comparisons, integer and bitwise arithmetic carry no gradient.
+@adjoint(operator.mod, np.mod, np.remainder, elementwise=True)
+def mod(result, x, y):
+    # x % y == x - floor(x / y) * y, and floor is flat almost everywhere.
+    d[x] = d[result]
+    d[y] = -d[result] * np.floor(x / y)
+
+
+# Comparisons, floor division, rounding and bitwise arithmetic carry no gradient
+# (they are constant almost everywhere).
 nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
                   operator.is_, operator.is_not, operator.not_, operator.and_, operator.or_,
                   operator.xor, operator.invert, operator.lshift, operator.rshift,
-                  operator.floordiv, operator.mod, np.floor_divide, np.mod,
+                  operator.floordiv, np.floor_divide,
                   np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
                   np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
                   np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,

@@ -9,6 +9,7 @@ import operator
 import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
+from ..errors import SctError
 from ..ir import Callee, Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
@@ -82,6 +83,8 @@ def _fold_static_shapes(adj):
             if isinstance(shape, tuple) and not op.keep:
                 mapping[id(op.result)] = Const(query(shape))
                 continue
+            if c.kind == CALL and c.obj is runtime.check_unpack and _static_unpack_check(op, shapes):
+                continue
             kept.append(op)
         block[:] = kept
     _replace_operands(adj, mapping)
@@ -110,6 +113,22 @@ def _call_reductions_directly(adj):
             op.callee = Callee(CALL, spelling, reduction, np)
             if len(op.args) == 1 and "axis" not in op.kwargs:
                 op.kwargs = dict(op.kwargs, axis=Const(None))  # ufunc.reduce defaults to axis 0
+
+
+def _static_unpack_check(op, shapes):
+    """True when `a, b = x` provably unpacks the right count; SctError when provably not."""
+    value, count = op.args[0], op.args[1].value
+    if isinstance(value, Const) and isinstance(value.value, (tuple, list)):
+        length = len(value.value)
+    else:
+        shape = shapes.shape(value)
+        if not isinstance(shape, tuple) or not shape:
+            return False
+        length = shape[0]
+    if length != count:
+        raise SctError(f"cannot unpack {length} values into {count} names", op.loc,
+                       hint="Make both sides the same length; Python would raise ValueError here.")
+    return True
 
 
 def _fold_constants(adj):

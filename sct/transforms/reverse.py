@@ -13,9 +13,9 @@ import gast
 import numpy as np
 
 from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
-from ..errors import MissingRuleError, SctError
+from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
-from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR, UNARYOP
+from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR, TUPLE, UNARYOP
 from .. import runtime, rules
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
@@ -73,9 +73,14 @@ class _Reverse:
             return seed, False
         if self.shapes.is_scalar(output):
             return Const(1.0), False
+        where = self.fn.output_loc or self.fn.loc
+        producer = next((op for op in self.fn.body if output in op.results), None)
+        if producer is not None and producer.callee.kind == TUPLE:
+            raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a tuple",
+                                       where, hint="Return a single scalar (e.g. the sum of the parts), "
+                                       "or differentiate each part separately.")
         seed = Var(self.namer.fresh("b" + (output.name if isinstance(output, Var) else "out")))
         # Kept even when no gradient needs it: grad must refuse a non-scalar output.
-        where = next((op.stmt for op in self.fn.body if output in op.results), None) or self.fn.loc
         self._append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
                         loc=where, stmt=None, keep=True))
         return seed, True
@@ -114,6 +119,10 @@ class _Reverse:
     # ---- one primal op
 
     def _adjoint_of(self, op):
+        if op.callee.kind == TUPLE:
+            raise UnsupportedSyntaxError("tuples of differentiable values are not supported yet", op.loc,
+                                         hint="Return or pass a single array; containers of arrays "
+                                              "are planned.")
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
