@@ -35,7 +35,7 @@ F_value_and_grad = sct.value_and_grad(F, wrt=("x1", "x2"))
 
 
 def main():
-    print(F_grad.source)
+    print(F_grad.source_for(x1, x2))
     value, (g1, g2) = F_value_and_grad(x1, x2)
     print("F(2, -1)      =", value)
     print("grad F(2, -1) =", [g1, g2])

@@ -45,7 +45,7 @@ def gradient_descent(A, b, tol=1e-12, max_iter=10_000):
 
 
 def main():
-    print(f_grad.source)
+    print(f_grad.source_for(np.zeros(A.shape[1]), A, b))
     x_gd, steps = gradient_descent(A, b)
     x_ls = np.linalg.lstsq(A, b, rcond=None)[0]
     print("gradient descent:", x_gd, f"({steps} steps)")

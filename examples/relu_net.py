@@ -37,7 +37,7 @@ loss_grad = sct.grad(loss, wrt=("A", "b", "c"))
 
 
 def main():
-    print(loss_grad.source)
+    print(loss_grad.source_for(A, b, c, v, t))
     gA, gb, gc = loss_grad(A, b, c, v, t)
     print("loss     =", loss(A, b, c, v, t))
     print("dloss/dA =", gA.tolist())

@@ -60,7 +60,7 @@ def backprop(W1, w2, x, t):
 
 
 def main():
-    print(J_grad.source)
+    print(J_grad.source_for(W1, w2, x, t))
     gW1, gw2 = J_grad(W1, w2, x, t)
     bW1, bw2 = backprop(W1, w2, x, t)
     print("J          =", J(W1, w2, x, t))

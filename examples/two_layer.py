@@ -41,7 +41,7 @@ loss_and_grad_x = sct.value_and_grad(loss, wrt="x")
 def main():
     gW0, gW1 = loss_grad(W0, W1, x, y)
     f, gx = loss_and_grad_x(W0, W1, x, y)
-    print(loss_grad.source)
+    print(loss_grad.source_for(W0, W1, x, y))
     print("f       =", f)
     print("df/dW0  =", gW0.tolist())
     print("df/dW1  =", gW1.tolist())

@@ -175,12 +175,21 @@ class GradientFunction:
         self.__name__ = f"{'d' if mode == codegen.GRAD else 'value_and_d'}{fn.__name__}"
 
     def __call__(self, *args, **kwargs):
-        specializations = self._specializations
-        # The common path inlined: this runs on every call of a gradient.
-        key = tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
-        entry = specializations.by_key.get(key) if not kwargs else None
+        if kwargs:
+            return self._call(args, kwargs)
+        # The common path, inlined: it runs on every call of a gradient.
+        entry = self._specializations.by_key.get(
+            tuple([a.shape if type(a) is _ndarray else type(a) for a in args]))
         if entry is None or not entry.is_current():
-            entry = specializations.entry(args, kwargs)
+            return self._call(args, kwargs)
+        try:
+            return entry.function(*args)
+        except Exception as e:
+            _annotate(e, entry, self.fn)
+            raise
+
+    def _call(self, args, kwargs):
+        entry = self._specializations.entry(args, kwargs)
         try:
             return entry.function(*args, **kwargs)
         except Exception as e:

@@ -151,8 +151,8 @@ class ShapeClasses:
             reduction = _reduction_axes(op)
             if reduction is not None:
                 return self._reduced(*reduction)
-            if (c.kind == BINOP and c.obj is operator.matmul) or \
-                    (c.kind == CALL and c.obj is np.matmul and not op.kwargs):
+            if (c.kind == BINOP and c.obj is operator.matmul) or (c.kind == CALL and c.obj is np.matmul
+                                                                   and not op.kwargs) or _is_matmul_like_dot(self, op):
                 a, b = self.array_shape(op.args[0]), self.array_shape(op.args[1])
                 shape = _matmul_shape(a, b)
                 if shape is None and a is not None and b is not None:
@@ -230,6 +230,16 @@ def _reduction_axes(op):
 def _is_full_reduction(op):
     reduction = _reduction_axes(op)
     return reduction is not None and reduction[1] is None and reduction[2] is False
+
+
+def _is_matmul_like_dot(shapes, op):
+    """np.dot / x.dot(y) of 1-D and 2-D operands, which has matmul's shape rule."""
+    c = op.callee
+    if not ((c.kind == CALL and c.obj is np.dot) or (c.kind == METHOD and c.spelling == "dot")) \
+            or len(op.args) != 2 or op.kwargs:
+        return False
+    a, b = shapes.array_shape(op.args[0]), shapes.array_shape(op.args[1])
+    return a is not None and b is not None and 1 <= len(a) <= 2 and 1 <= len(b) <= 2
 
 
 def _matmul_shape(a, b):

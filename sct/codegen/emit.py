@@ -9,8 +9,6 @@ import inspect
 import operator
 from dataclasses import dataclass
 
-import astor
-
 from ..analysis import flat_vars
 from ..ir import Const, Var, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
@@ -179,9 +177,13 @@ class _Emitter:
             node = ast.Expr(value) if target is None else ast.Assign([target], value)
             self.emit_line(_render(node), indent, op.loc)
 
-    def gradients_text(self):
+    def return_text(self, *values):
+        """`return a, b`, line-wrapped like any long statement."""
+        return _render(ast.Return(values[0] if len(values) == 1 else ast.Tuple(list(values), ast.Load())))
+
+    def gradients_node(self):
         gradients = self.adj.gradients
-        return _render(self.operand(tuple(gradients)) if self.return_tuple else self.operand(gradients[0]))
+        return self.operand(tuple(gradients)) if self.return_tuple else self.operand(gradients[0])
 
     def run(self):
         adj, primal = self.adj, self.primal
@@ -204,14 +206,14 @@ class _Emitter:
         if self.mode == VJP:
             self.emit_line(f"def pullback({adj.seed.name}):", 1)
             self.emit_block(adj.backward, 2, comments=True)
-            self.emit_line(f"return {self.gradients_text()}", 2)
-            self.emit_line(f"return {_render(self.operand(primal.output))}, pullback", 1)
+            self.emit_line(self.return_text(self.gradients_node()), 2)
+            self.emit_line(self.return_text(self.operand(primal.output), ast.Name("pullback", ast.Load())), 1)
         else:
             self.emit_block(adj.backward, 1, comments=True)
             if self.mode == VALUE_AND_GRAD:
-                self.emit_line(f"return {_render(self.operand(primal.output))}, {self.gradients_text()}", 1)
+                self.emit_line(self.return_text(self.operand(primal.output), self.gradients_node()), 1)
             else:
-                self.emit_line(f"return {self.gradients_text()}", 1)
+                self.emit_line(self.return_text(self.gradients_node()), 1)
         source = "\n".join(self.lines) + "\n"
         return GeneratedCode(name, source, self.namespace, self.line_map)
 
@@ -221,6 +223,7 @@ def _render(node):
     lines when astor reproduces the same tree."""
     text = ast.unparse(ast.fix_missing_locations(node))
     if len(text) > _LINE_WIDTH and isinstance(node, ast.stmt):
+        import astor  # only for long lines: importing it warns on Python >= 3.12 (ast.Num)
         try:
             wrapped = astor.to_source(node, pretty_source=lambda s: astor.code_gen.pretty_source(s)).rstrip()
             if ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(text)):
@@ -232,6 +235,8 @@ def _render(node):
 
 def _statement_text(loc):
     text = loc.text.strip()
+    if len(text) > _LINE_WIDTH - 12:
+        text = text[:_LINE_WIDTH - 15] + "..."
     return text if text else f"line {loc.line}"
 
 

@@ -60,9 +60,20 @@ def power(result, x, y):
 
 @adjoint(operator.matmul, np.matmul, np.dot)
 def matmul(result, x, y):
+    # With the operands' ranks known (code specialized to the arguments' shapes) the
+    # adjoint is written out; otherwise runtime helpers handle every rank.
     if ndim(x) == 2 and ndim(y) == 2:
         d[x] = d[result] @ y.T
         d[y] = x.T @ d[result]
+    elif ndim(x) == 2 and ndim(y) == 1:  # matrix @ vector
+        d[x] = np.outer(d[result], y)
+        d[y] = d[result] @ x
+    elif ndim(x) == 1 and ndim(y) == 2:  # vector @ matrix
+        d[x] = y @ d[result]
+        d[y] = np.outer(x, d[result])
+    elif ndim(x) == 1 and ndim(y) == 1:  # inner product
+        d[x] = d[result] * y
+        d[y] = d[result] * x
     else:
         d[x] = matmul_adjoint_left(d[result], x, y)
         d[y] = matmul_adjoint_right(d[result], x, y)

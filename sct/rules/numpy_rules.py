@@ -4,9 +4,12 @@ import operator
 
 import numpy as np
 
-from ..runtime import (getitem_adjoint, inverse_permutation, matmul_adjoint_left,
-                       matmul_adjoint_right, unreduce)
+from ..runtime import getitem_adjoint, inverse_permutation, unreduce
+from .arithmetic import matmul
 from .registry import adjoint, attribute, method, nondifferentiable
+
+# x.dot(y) is np.dot(x, y): the same template.
+adjoint(method("dot"))(matmul)
 
 # ---- elementwise functions; rules reuse the forward result where that is cheaper
 
@@ -146,16 +149,6 @@ def reshape(result, a, shape=None, order="C"):
 @adjoint(method("reshape"))
 def reshape_method(result, a, *shape, order="C"):
     d[a] = np.reshape(d[result], np.shape(a), order=order)
-
-
-@adjoint(method("dot"))
-def dot_method(result, a, b):
-    if ndim(a) == 2 and ndim(b) == 2:
-        d[a] = d[result] @ b.T
-        d[b] = a.T @ d[result]
-    else:
-        d[a] = matmul_adjoint_left(d[result], a, b)
-        d[b] = matmul_adjoint_right(d[result], a, b)
 
 
 @adjoint(operator.getitem)

@@ -132,8 +132,11 @@ def _static_unpack_check(op, shapes):
 
 
 def _fold_constants(adj):
-    """Evaluate operator ops whose operands are all literal constants (e.g. `1.0 * 2`)."""
+    """Evaluate operator ops whose operands are all literal constants (e.g. `1.0 * 2`),
+    and drop multiplications of adjoint-sweep values by 1.0 (what a seed of 1.0
+    leaves behind). Forward values keep theirs: `1.0 * x` makes an integer x float."""
     mapping = {}
+    made_in_backward = set()
     for block in (adj.forward, adj.backward):
         kept = []
         for op in block:
@@ -149,9 +152,29 @@ def _fold_constants(adj):
                     if isinstance(value, _LITERAL_TYPES):
                         mapping[id(op.result)] = Const(value)
                         continue
+            other = _times_one(op)
+            if other is not None and id(other) in made_in_backward:
+                if other.is_temp and not op.result.is_temp:  # keep the adjoint's name (`bx`)
+                    other.name, other.is_temp = op.result.name, False
+                mapping[id(op.result)] = other
+                continue
+            if block is adj.backward:
+                made_in_backward.update(id(r) for r in op.results)
             kept.append(op)
         block[:] = kept
     _replace_operands(adj, mapping)
+
+
+def _times_one(op):
+    """For `1.0 * v` or `v * 1.0`, the Var v; else None."""
+    if op.callee.kind != BINOP or op.callee.obj is not operator.mul:
+        return None
+    left, right = op.args
+    for one, other in ((left, right), (right, left)):
+        if isinstance(one, Const) and one.spelling is None and type(one.value) is float \
+                and one.value == 1.0 and isinstance(other, Var):
+            return other
+    return None
 
 
 def _substitute_shape_operands(adj):

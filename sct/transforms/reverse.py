@@ -108,8 +108,8 @@ class _Reverse:
         return producer is not None and _makes_new_array(producer)
 
     def _emit_runtime(self, helper, args, hint, op):
-        # The final conversions read best inline, in the return statement.
-        result = Var(self.namer.fresh(hint), is_temp=helper in _FINAL_CONVERSIONS)
+        # These read best inline: in the return statement, or in the adjoint they scale.
+        result = Var(self.namer.fresh(hint), is_temp=helper in _INLINE_HELPERS)
         self._append(Op([result], runtime_callee(helper), args,
                         loc=op.loc if op else None, stmt=op.stmt if op else None))
         if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand, runtime.as_gradient):
@@ -200,7 +200,8 @@ class _Reverse:
         var.is_temp = False
 
 
-_FINAL_CONVERSIONS = (runtime.as_gradient, runtime.copy_gradient, runtime.zero_gradient)
+_INLINE_HELPERS = (runtime.as_gradient, runtime.copy_gradient, runtime.zero_gradient,
+                   runtime.broadcast_copies)
 _ADD_REDUCE = Callee(CALL, "np.add.reduce", np.add.reduce, np)
 
 
@@ -220,12 +221,16 @@ def _static_reduction(value_shape, var_shape):
     return tuple(range(extra)), tuple(kept)
 
 
+_NEW_ARRAY_FUNCTIONS = (np.outer, np.dot)
+
+
 def _makes_new_array(op):
     """Ops whose result is a new array (not a view of, or the same object as, an input)."""
     c = op.callee
     if c.kind in (BINOP, UNARYOP):
         return True
-    return c.kind == CALL and (isinstance(c.obj, np.ufunc) or isinstance(getattr(c.obj, "__self__", None), np.ufunc))
+    return c.kind == CALL and (isinstance(c.obj, np.ufunc) or c.obj in _NEW_ARRAY_FUNCTIONS
+                               or isinstance(getattr(c.obj, "__self__", None), np.ufunc))
 
 
 def _missing_rule(op):
