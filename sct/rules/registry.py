@@ -16,6 +16,7 @@ A test that depends on a run-time value takes the `else` branch: the last branch
 of a template is its general form.
 Other names resolve in the template's module (`np`, runtime helpers).
 """
+import ast
 import inspect
 import textwrap
 
@@ -48,8 +49,11 @@ class Rule:
         source = textwrap.dedent(inspect.getsource(template))
         tree = gast.parse(source).body[0]
         self.body = [_AdjointRefs().visit(stmt) for stmt in tree.body]
-        self.filename = inspect.getsourcefile(template)
-        self.first_line = template.__code__.co_firstlineno
+        filename = inspect.getsourcefile(template)
+        # Each `if` test, compiled once: the transform evaluates it on constant arguments.
+        self.tests = {id(node): compile(ast.fix_missing_locations(ast.Expression(gast.gast_to_ast(node.test))),
+                                        filename, "eval")
+                      for stmt in self.body for node in gast.walk(stmt) if isinstance(node, gast.If)}
 
 
 class _AdjointRefs(gast.NodeTransformer):

@@ -5,7 +5,6 @@ op's rule template, with the op's operands substituted, and adds each contributi
 to the argument's adjoint: the first contribution is assigned, later ones added,
 so no adjoint is ever zero-initialised. Only active values get adjoints.
 """
-import ast
 import builtins
 import operator
 
@@ -307,8 +306,11 @@ _STATIC_PREDICATES = {"is_const": lambda x: not isinstance(x, _Dynamic), "is_sca
 
 
 class _TemplateScope:
-    def __init__(self, rule, env, cotangent, result):
-        self.rule, self.env, self.cotangent, self.result = rule, env, cotangent, result
+    """Names inside a template: its locals, `d[result]`, its parameters (bound to the
+    op's operands), then the template module's globals and builtins."""
+
+    def __init__(self, rule, env, cotangent):
+        self.rule, self.env, self.cotangent = rule, env, cotangent
         self.locals = {}
 
     def lookup(self, name, node):
@@ -343,11 +345,8 @@ def _inline(rule, op, cotangent, reverse):
                        hint="Pass the arguments the way NumPy documents them (e.g. axis=..., "
                             "keepdims=...).") from None
     bound.apply_defaults()
-    env = {name: (value if isinstance(value, (Var, Const, tuple)) else Const(value))
-           for name, value in bound.arguments.items()}
-    env = {name: (tuple(v if isinstance(v, (Var, Const, tuple)) else Const(v) for v in value)
-                  if isinstance(value, tuple) else value) for name, value in env.items()}
-    scope = _TemplateScope(rule, env, cotangent, op.result)
+    env = {name: _as_operand(value) for name, value in bound.arguments.items()}
+    scope = _TemplateScope(rule, env, cotangent)
     lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
     contributions = []
     statics = {name: _static(value, reverse.shapes) for name, value in env.items()}
@@ -370,6 +369,15 @@ def _inline(rule, op, cotangent, reverse):
     return contributions, {id(r) for o in lowering.ops for r in o.results}
 
 
+def _as_operand(value):
+    """A bound template argument as an operand: defaults become Consts, `*args` a tuple."""
+    if isinstance(value, (Var, Const)):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_as_operand(v) for v in value)
+    return Const(value)
+
+
 def _specialize(rule, body, statics):
     """The template's statements with every `if` decided from constant arguments and
     static shape facts; a test that needs a run-time value takes the `else` branch,
@@ -377,10 +385,8 @@ def _specialize(rule, body, statics):
     namespace = dict(rule.namespace, **_STATIC_PREDICATES)
     for stmt in body:
         if isinstance(stmt, gast.If):
-            expression = ast.Expression(gast.gast_to_ast(stmt.test))
-            code = compile(ast.fix_missing_locations(expression), rule.filename, "eval")
             try:
-                taken = bool(eval(code, namespace, statics))
+                taken = bool(eval(rule.tests[id(stmt)], namespace, statics))
             except _NotStatic:
                 taken = False
             yield from _specialize(rule, stmt.body if taken else stmt.orelse, statics)
