@@ -126,6 +126,11 @@ def _original(f):
     if isinstance(f, GradientFunction):
         raise SctUsageError("differentiating a gradient function (higher-order derivatives) is not "
                             "supported yet", hint="Differentiate the original function.")
+    if inspect.isfunction(f) and hasattr(f, "__wrapped__"):
+        raise SctUsageError(f"{f.__qualname__} is wrapped by a decorator: sct would see the source of the "
+                            f"function inside, not what the decorator adds",
+                            hint="Apply sct.grad to the undecorated function (put @sct.grad below other "
+                                 "decorators), or to f.__wrapped__ if the decorator does not change the math.")
     if inspect.isfunction(f):
         return f
     wrap = "Wrap it in a function written with `def`, e.g. `def f(x): return np.sum(...)`."

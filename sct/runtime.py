@@ -32,6 +32,8 @@ def unbroadcast(g, x):
         if shape is None:  # a Python number: its gradient is a Python float
             return g if type(g) is float else float(np.sum(g))
         gshape = np.shape(g)
+        if gshape == shape:
+            return g  # a Python number for a 0-d x: keeps x's dtype in later arithmetic
         g = np.asarray(g)
     if gshape == shape:
         return g

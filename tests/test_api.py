@@ -1,4 +1,5 @@
 """The public API: grad forms, wrt handling, value_and_grad, vjp, caching, the CLI."""
+import functools
 import subprocess
 import sys
 import textwrap
@@ -216,3 +217,20 @@ def test_cli_reports_sct_errors_without_traceback():
     assert result.returncode == 1
     assert "no argument named 'nope'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_decorated_function_is_refused_rather_than_differentiated_without_its_decorator():
+    def doubling(f):
+        @functools.wraps(f)
+        def inner(x):
+            return 2 * f(x)
+        return inner
+
+    @doubling
+    def f(x):
+        return np.sum(x ** 2)
+
+    with pytest.raises(sct.SctUsageError) as info:
+        sct.grad(f)
+    assert "decorator" in str(info.value) and "__wrapped__" in info.value.hint
+    np.testing.assert_allclose(sct.grad(f.__wrapped__)(np.ones(2)), [2.0, 2.0])

@@ -181,3 +181,27 @@ def test_generated_code_has_users_defaults():
     x = np.array([1.0, -2.0])
     np.testing.assert_allclose(g(x), 4.0 * x)
     np.testing.assert_allclose(g(x, scale=3.0), 6.0 * x)
+
+
+def normalized_by_count(x):
+    n, d = x.shape
+    return np.sum(x ** 2) / (n * d)
+
+
+def test_shape_entries_are_python_ints_so_no_runtime_scalar_check():
+    # x.shape[i] is a Python int for any x: the output is statically a scalar.
+    src = sct.source(normalized_by_count)
+    assert "scalar_seed" not in src and "unbroadcast" not in src
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(sct.grad(normalized_by_count)(x), 2 * x / 6)
+
+
+def sin_sum(x):
+    return np.sum(np.sin(x) * 2.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_keeps_the_argument_dtype(dtype):
+    x = np.linspace(0.0, 1.0, 4, dtype=dtype)
+    assert sct.grad(sin_sum)(x).dtype == dtype
+    assert sct.grad(normalized_by_count)(x.reshape(2, 2)).dtype == dtype

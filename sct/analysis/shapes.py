@@ -52,6 +52,7 @@ class ShapeClasses:
     def __init__(self, params, param_shapes=None):
         self.classes = {id(p): p for p in params}
         self.concrete = {}
+        self.shape_tuples = set()  # ids of values that are an array's .shape
         for p in params:
             fact = (param_shapes or {}).get(p.name)
             if fact is not None:
@@ -102,6 +103,13 @@ class ShapeClasses:
         """Record the facts about `op`'s result. Raises SctError, at the op's line, for
         shapes that are known and that NumPy would refuse."""
         result = op.result
+        c = op.callee
+        if (c.kind == ATTR and c.spelling == "shape") or (c.kind == CALL and c.obj is np.shape):
+            self.shape_tuples.add(id(result))
+        if _is_python_int(op, self.shape_tuples):
+            self.classes[id(result)] = SCALAR
+            self.concrete[id(result)] = PYTHON_NUMBER
+            return
         self.classes[id(result)] = self._classify(op, result)
         shape = self._infer(op)
         if shape is not None:
@@ -192,6 +200,17 @@ class ShapeClasses:
 
 
 _UNKNOWN = object()
+
+
+def _is_python_int(op, shape_tuples):
+    """x.ndim, x.size, len(x) and x.shape[i] are Python ints whatever x's shape."""
+    c = op.callee
+    if c.kind == ATTR and c.spelling in ("ndim", "size"):
+        return True
+    if c.kind == CALL and c.obj is len:
+        return True
+    return c.kind == GETITEM and isinstance(op.args[0], Var) and id(op.args[0]) in shape_tuples \
+        and isinstance(op.args[1], Const) and isinstance(op.args[1].value, int)
 
 
 def is_elementwise(op):
