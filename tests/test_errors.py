@@ -108,13 +108,6 @@ E = sct.SctError
 NS = sct.NonScalarOutputError
 
 
-@case(U, 1.0, match="`if`")
-def bad_if(x):
-    if x > 0:  # ERR
-        x = x * 2.0
-    return x
-
-
 @case(U, 1.0, match="`for`")
 def bad_for(x):
     s = 0.0
@@ -271,16 +264,6 @@ def bad_class(x):
     class Local:  # ERR
         pass
     return x
-
-
-@case(U, 1.0, match="conditional expression")
-def bad_conditional_expression(x):
-    return x if x > 0 else -x  # ERR
-
-
-@case(U, 1.0, match="and")
-def bad_boolean_operator(x):
-    return x and 2.0 * x  # ERR
 
 
 @case(U, 1.0)
@@ -992,8 +975,8 @@ def test_runtime_non_scalar_output_checked_at_call_time():
 
 PARAMS = {"x": "V", "s": "S", "M": "M"}
 # Unsupported syntax: lowering sees every statement, so sct must refuse these even in dead code.
-SYNTAX_ERRORS = {"ifexp", "lambda", "listcomp", "boolop", "chained", "walrus", "dict", "genexp", "starred",
-                 "tanhh", "undefined", "fstring", "in", "set", "if", "for", "while", "setitem", "nested_def",
+SYNTAX_ERRORS = {"lambda", "listcomp", "chained", "walrus", "dict", "genexp", "starred",
+                 "tanhh", "undefined", "fstring", "in", "set", "for", "while", "setitem", "nested_def",
                  "try", "with", "assert", "global", "import", "del", "raise", "unpack_arity", "aug_setitem"}
 
 

@@ -3,8 +3,10 @@
 A value is *varying* if it depends, through differentiable ops, on a `wrt`
 parameter, and *useful* if the output depends on it through differentiable ops.
 Only values that are both (active) get adjoints; everything else is left to DCE.
+An `If`'s results depend on its regions' yields; its condition carries no
+derivative.
 """
-from ..ir import Var, BINOP, COMPARE, UNARYOP
+from ..ir import If, Var, COMPARE
 from ..rules import is_nondifferentiable
 
 
@@ -25,11 +27,32 @@ def differentiable(op):
 def active_values(fn, wrt):
     """The set of ids of active Vars of `fn` (a Function) for the parameter indices `wrt`."""
     varying = {id(fn.params[i]) for i in wrt}
-    for op in fn.body:
-        if differentiable(op) and any(id(v) in varying for v in flat_vars(op.operands())):
-            varying.update(id(r) for r in op.results)
+    _forward(fn.body, varying)
     useful = {id(v) for v in flat_vars([fn.output])}
-    for op in reversed(fn.body):
-        if differentiable(op) and any(id(r) in useful for r in op.results):
-            useful.update(id(v) for v in flat_vars(op.operands()))
+    _backward(fn.body, useful)
     return varying & useful
+
+
+def _forward(ops, varying):
+    for op in ops:
+        if isinstance(op, If):
+            for region in op.regions():
+                _forward(region.body, varying)
+            for i, result in enumerate(op.results):
+                if any(id(v) in varying for region in op.regions() for v in flat_vars([region.yields[i]])):
+                    varying.add(id(result))
+        elif differentiable(op) and any(id(v) in varying for v in flat_vars(op.operands())):
+            varying.update(id(r) for r in op.results)
+
+
+def _backward(ops, useful):
+    for op in reversed(ops):
+        if isinstance(op, If):
+            for i, result in enumerate(op.results):
+                if id(result) in useful:
+                    for region in op.regions():
+                        useful.update(id(v) for v in flat_vars([region.yields[i]]))
+            for region in op.regions():
+                _backward(region.body, useful)
+        elif differentiable(op) and any(id(r) in useful for r in op.results):
+            useful.update(id(v) for v in flat_vars(op.operands()))

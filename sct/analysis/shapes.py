@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from ..errors import SctError
-from ..ir import Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
+from ..ir import Const, If, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
 from .. import runtime
 
 SCALAR = "scalar"
@@ -99,9 +99,29 @@ class ShapeClasses:
         if shape is not None:
             self.concrete[id(var)] = shape
 
+    def add_all(self, ops):
+        """`add` every op, regions included, in program order."""
+        for op in ops:
+            if isinstance(op, If):
+                for region in op.regions():
+                    self.add_all(region.body)
+            self.add(op)
+
     def add(self, op):
-        """Record the facts about `op`'s result. Raises SctError, at the op's line, for
-        shapes that are known and that NumPy would refuse."""
+        """Record the facts about `op`'s result (an If's results: what both branches
+        agree on; its regions must have been added). Raises SctError, at the op's
+        line, for shapes that are known and that NumPy would refuse."""
+        if isinstance(op, If):
+            for i, result in enumerate(op.results):
+                a, b = op.then.yields[i], op.orelse.yields[i]
+                cls = self.of(a) if self.of(a) is self.of(b) else result
+                self.classes[id(result)] = cls
+                sa, sb = self.shape(a), self.shape(b)
+                if sa is not None and sa == sb:
+                    self.concrete[id(result)] = sa
+                    if sa == ():
+                        self.classes[id(result)] = SCALAR
+            return
         result = op.result
         c = op.callee
         if (c.kind == ATTR and c.spelling == "shape") or (c.kind == CALL and c.obj is np.shape):

@@ -10,7 +10,7 @@ import operator
 from dataclasses import dataclass
 
 from ..analysis import flat_vars
-from ..ir import Const, Var, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
+from ..ir import Const, If, Var, walk, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -109,7 +109,7 @@ class _Emitter:
             return self.const(x, subscript)
         if id(x) in self.folded:
             return self.expression(self.folded.pop(id(x)))
-        return ast.Name(x.name, ast.Load())
+        return ast.Name(self.name(x), ast.Load())
 
     def expression(self, op):
         c = op.callee
@@ -135,20 +135,65 @@ class _Emitter:
 
     # ---- statements
 
-    def fold_candidates(self, block, outside_uses, final_uses=()):
-        """Temporaries used exactly once, inside this block or by the return statement
-        that ends it (`final_uses`): printed inline at their use."""
-        uses = {}
+    def plan(self):
+        """Decide, before printing, which temporaries fold into their single use and which
+        values share a printed name with the If result they are yielded to."""
+        adj = self.adj
+        uses = {}  # id(var) -> ids of the blocks where it is read
+        def record(x, block):
+            for v in flat_vars([x]):
+                uses.setdefault(id(v), []).append(id(block))
+
+        def scan(block):
+            for op in block:
+                if isinstance(op, If):
+                    record(op.cond, block)
+                    for region in op.regions():
+                        scan(region.body)
+                        for y in region.yields:
+                            record(y, region.body)
+                else:
+                    for x in op.operands():
+                        record(x, block)
+        scan(adj.forward)
+        scan(adj.backward)
+        for g in adj.gradients:
+            record(g, adj.backward)  # the return statement that ends the adjoint sweep
+        record(self.primal.output, ())  # printed outside both sweeps
+        if isinstance(adj.seed, Var):
+            record(adj.seed, ())
+
+        # A value a region defines and yields can take the If result's name: then the
+        # region needs no copy at its end (`if c: y = a` rather than `y_1 = a; y = y_1`).
+        self.names = {}
+        for block in (adj.forward, adj.backward):
+            for op in walk(block):
+                if not isinstance(op, If):
+                    continue
+                for region in op.regions():
+                    defined = {id(r) for o in region.body for r in o.results}
+                    taken = set()
+                    for result, y in zip(op.results, region.yields):
+                        if isinstance(y, Var) and id(y) in defined and id(y) not in taken:
+                            taken.add(id(y))
+                            self.names[id(y)] = self.name(result)
+
+        self.folded = {}
+        for block in (adj.forward, adj.backward):
+            self._fold_candidates(block, uses)
+
+    def _fold_candidates(self, block, uses):
         for op in block:
-            for v in flat_vars(op.operands()):
-                uses[id(v)] = uses.get(id(v), 0) + 1
-        for v in final_uses:
-            uses[id(v)] = uses.get(id(v), 0) + 1
-        for v in outside_uses:
-            uses[id(v)] = uses.get(id(v), 0) + 2
-        return {id(op.result): op for op in block
-                if len(op.results) == 1 and op.result.is_temp and not op.keep
-                and uses.get(id(op.result), 0) == 1}
+            if isinstance(op, If):
+                for region in op.regions():
+                    self._fold_candidates(region.body, uses)
+            elif len(op.results) == 1 and op.result.is_temp and not op.keep \
+                    and id(op.result) not in self.names and uses.get(id(op.result)) == [id(block)]:
+                self.folded[id(op.result)] = op
+
+    def name(self, var):
+        """The name a value has in the generated code."""
+        return self.names.get(id(var), var.name)
 
     def emit_line(self, text, indent, loc=None):
         for line in text.splitlines():
@@ -156,26 +201,48 @@ class _Emitter:
             if loc is not None:
                 self.line_map[len(self.lines)] = loc
 
-    def emit_block(self, block, indent, comments):
-        statements = []
+    def emit_block(self, block, indent, comments, current=None):
+        """Print `block`; `# grad of:` comments (adjoint sweep) name each new statement."""
         for op in block:
+            if comments and op.stmt is not None and op.stmt != current:
+                current = op.stmt
+                self.emit_line(f"# grad of: {_statement_text(op.stmt)}", indent)
+            if isinstance(op, If):
+                current = self.emit_if(op, indent, comments, current)
+                continue
             if id(op.result) in self.folded:
                 continue
             value = self.expression(op)
             if op.keep and op.result.is_temp:
-                target = None
-            elif len(op.results) == 1:
-                target = ast.Name(op.result.name, ast.Store())
+                node = ast.Expr(value)
             else:
-                target = ast.Tuple([ast.Name(r.name, ast.Store()) for r in op.results], ast.Store())
-            statements.append((op, target, value))
-        current = None
-        for op, target, value in statements:
-            if comments and op.stmt is not None and op.stmt != current:
-                current = op.stmt
-                self.emit_line(f"# grad of: {_statement_text(op.stmt)}", indent)
-            node = ast.Expr(value) if target is None else ast.Assign([target], value)
+                node = ast.Assign([self.target(op.results)], value)
             self.emit_line(_render(node), indent, op.loc)
+        return current
+
+    def emit_if(self, op, indent, comments, current):
+        self.emit_line(f"if {_render(self.operand(op.cond))}:", indent, op.loc)
+        for keyword, region in (("", op.then), ("else:", op.orelse)):
+            if keyword and not region.body and not region.yields:
+                continue  # nothing to do on the other path
+            if keyword:
+                self.emit_line(keyword, indent)
+            current = self.emit_block(region.body, indent + 1, comments, current)
+            copies = [(r, y) for r, y in zip(op.results, region.yields)
+                      if not (isinstance(y, Var) and self.name(y) == self.name(r))]
+            if copies:  # one tuple assignment: a parallel copy, safe when yields swap names
+                targets = [r for r, _ in copies]
+                values = [self.operand(y) for _, y in copies]
+                value = values[0] if len(values) == 1 else ast.Tuple(values, ast.Load())
+                self.emit_line(_render(ast.Assign([self.target(targets)], value)), indent + 1, op.loc)
+            elif not region.body:
+                self.emit_line("pass", indent + 1)
+        return current
+
+    def target(self, results):
+        if len(results) == 1:
+            return ast.Name(self.name(results[0]), ast.Store())
+        return ast.Tuple([ast.Name(self.name(r), ast.Store()) for r in results], ast.Store())
 
     def return_text(self, *values):
         """`return a, b`, line-wrapped like any long statement."""
@@ -189,15 +256,11 @@ class _Emitter:
         adj, primal = self.adj, self.primal
         prefix = {GRAD: "d", VALUE_AND_GRAD: "value_and_d", VJP: "vjp_"}[self.mode]
         name = f"{prefix}{primal.name}"
-        backward_outputs = list(flat_vars(adj.gradients))
-        forward_outputs = list(flat_vars([primal.output]))
-        # Forward temps read by the backward sweep must stay named.
-        backward_reads = list(flat_vars(o for op in adj.backward for o in op.operands()))
-        self.folded = self.fold_candidates(adj.forward, backward_reads + backward_outputs + forward_outputs)
-        self.folded.update(self.fold_candidates(adj.backward, forward_outputs, backward_outputs))
+        self.plan()
         # Names the generated code assigns; globals it needs must not clash with them.
         self.local_names = {p.name for p in primal.params} | \
-            {r.name for op in adj.forward + adj.backward for r in op.results if id(r) not in self.folded}
+            {self.name(r) for block in (adj.forward, adj.backward) for op in walk(block)
+             for r in op.results if id(r) not in self.folded}
         if isinstance(adj.seed, Var):
             self.local_names.add(adj.seed.name)
         signature = _signature_text(primal.signature)

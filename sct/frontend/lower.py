@@ -14,7 +14,7 @@ import gast
 
 from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
-from ..ir import (Callee, Const, Function, Namer, Op, Var,
+from ..ir import (Callee, Const, Function, If, Namer, Op, Region, Var,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 
 BINOPS = {
@@ -38,8 +38,6 @@ COMPAREOPS = {
 }
 # Python statements and expressions sct does not handle yet, with what to write instead.
 UNSUPPORTED_HINTS = {
-    gast.If: "`if` statements are not supported yet: for a data-dependent choice between "
-             "two arrays use np.where(cond, a, b).",
     gast.For: "`for` loops are not supported yet: vectorize with NumPy, or keep the loop "
               "outside the differentiated function.",
     gast.While: "`while` loops are not supported yet: keep the loop outside the differentiated function.",
@@ -55,8 +53,6 @@ UNSUPPORTED_HINTS = {
                       "and compute inline.",
     gast.ClassDef: "class definitions inside a differentiated function are not supported.",
     gast.Delete: "`del` is not supported: just stop using the name.",
-    gast.IfExp: "conditional expressions `a if c else b` are not supported yet: use np.where(c, a, b).",
-    gast.BoolOp: "`and`/`or` are not supported yet: use np.logical_and / np.logical_or, or & and |.",
     gast.Lambda: "lambdas inside a differentiated function are not supported yet: compute inline.",
     gast.ListComp: "list comprehensions are not supported yet: use vectorized NumPy operations.",
     gast.SetComp: "set comprehensions cannot be differentiated.",
@@ -227,6 +223,33 @@ class ExprLowering:
         hint = func.spelling.split(".")[-1]
         return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
 
+    def expr_IfExp(self, node):
+        cond = self.value(node.test)
+        return self._choice(cond, node.body, node.orelse, "choice", node)
+
+    def expr_BoolOp(self, node):
+        # Python's short circuit: `a and b` is b if a is true, else a; `a or b` the reverse.
+        first = self.value(node.values[0])
+        if len(node.values) == 1:
+            return first
+        rest = gast.BoolOp(node.op, node.values[1:]) if len(node.values) > 2 else node.values[1]
+        if isinstance(node.op, gast.And):
+            return self._choice(first, rest, first, "both", node)
+        return self._choice(first, first, rest, "either", node)
+
+    def _choice(self, cond, then, orelse, hint, node):
+        """An If op choosing between two lazily evaluated expressions (gast nodes, or an
+        operand already computed)."""
+        regions = []
+        for branch in (then, orelse):
+            lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
+            value = branch if not isinstance(branch, gast.AST) else lowering.value(branch)
+            regions.append(Region(lowering.ops, [lowering._materialize(value, node)]))
+        result = Var(self.namer.fresh(hint), is_temp=True)
+        loc = self.loc_of(node)
+        self.ops.append(If([result], cond, regions[0], regions[1], loc, self.stmt_loc))
+        return result
+
     def _materialize(self, x, node):
         if isinstance(x, tuple):
             return self.emit(Callee(TUPLE, "tuple", tuple), list(x), hint="tup", node=node)
@@ -254,6 +277,7 @@ class FunctionScope:
         self.fn, self.loc_of = fn, loc_of
         self.locals = {}
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
+        self.maybe_unbound = {}  # name -> the `if` after which only some paths assigned it
         self.dependencies = []
         self.closure = {}
         if fn.__closure__:
@@ -267,6 +291,11 @@ class FunctionScope:
     def lookup(self, name, node):
         if name in self.locals:
             return self.locals[name]
+        if name in self.maybe_unbound:
+            where = self.maybe_unbound[name]
+            raise SctError(f"{name!r} is assigned on only some paths through the `if` at line {where.line}",
+                           self.loc_of(node), hint=f"Assign {name!r} before that `if`, or in every branch "
+                                                   f"of it.")
         if name in self.assigned:
             raise SctError(f"local variable {name!r} is used before it is assigned", self.loc_of(node),
                            hint=f"Python treats {name!r} as local because the function assigns it; "
@@ -300,8 +329,10 @@ class FunctionScope:
 def lower(parsed):
     """Lower a `ParsedFunction` to an SSA `Function`.
 
-    Guarantees: straight-line body; each Var assigned once; ops carry user locations;
-    `scope.dependencies` (returned as `Function.dependencies`) lists every outside
+    Guarantees: each Var assigned once; `if` statements become `If` ops whose
+    results join the names either branch assigns; a `return` inside a branch moves
+    the rest of the function into the other branch, so the function has one
+    output; ops carry user locations; `Function.dependencies` lists every outside
     name the function's meaning depends on.
     """
     tree, loc_of = parsed.tree, parsed.loc
@@ -318,23 +349,129 @@ def lower(parsed):
         v = Var(name)
         scope.locals[name] = v
         params.append(v)
-
-    ops, output, output_loc = [], None, loc_of(tree)
     body = list(tree.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):
         body = body[1:]  # docstring
-    for i, stmt in enumerate(body):
+    statements = _StatementLowering(scope, namer, loc_of, loc_of(tree))
+    ops, (output, output_loc) = statements.tail(body)
+    return Function(tree.name, params, ops, output, parsed.filename, loc_of(tree), namer,
+                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+
+
+class _StatementLowering:
+    """Lowers statement lists. A *tail* block is one the function returns from when it
+    falls off its end (the body, and a branch the rest of the function moved into)."""
+
+    def __init__(self, scope, namer, loc_of, function_loc):
+        self.scope, self.namer, self.loc_of = scope, namer, loc_of
+        self.function_loc = function_loc
+
+    def tail(self, stmts):
+        """Lower a tail block: (ops, (returned operand, location of the return))."""
+        ops, returned = self.block(stmts, tail=True)
+        return ops, returned
+
+    def block(self, stmts, tail=False):
+        """Lower `stmts`; returns (ops, returned), `returned` None unless the block returns."""
+        ops = []
+        for i, stmt in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(stmt, gast.Return):
+                if rest:
+                    raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
+                                                 hint="Remove the unreachable statements.")
+                return ops, self.returned(stmt, ops)
+            if isinstance(stmt, gast.If):
+                if_ops, returned = self.if_statement(stmt, rest, tail)
+                ops.extend(if_ops)
+                if returned is not None:
+                    return ops, returned
+                continue
+            ops.extend(self.simple(stmt))
+        if tail:
+            return ops, (Const(None), self.function_loc)
+        return ops, None
+
+    def returned(self, stmt, ops):
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
+        value = lowering.value(stmt.value) if stmt.value is not None else Const(None)
+        value = lowering._materialize(value, stmt)
+        ops.extend(lowering.ops)
+        return value, self.loc_of(stmt)
+
+    def if_statement(self, stmt, rest, tail):
+        """Lower `if`: (ops, returned). Consumes `rest` when a branch returns."""
+        loc = self.loc_of(stmt)
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+        cond = lowering.value(stmt.test)
+        then_returns, else_returns = _always_returns(stmt.body), _always_returns(stmt.orelse)
+        if (_contains_return(stmt.body) and not then_returns) or \
+                (_contains_return(stmt.orelse) and not else_returns):
+            raise UnsupportedSyntaxError(
+                "a `return` that only some paths through this branch reach is not supported yet", loc,
+                hint="Give the branch an `else` so that every path through it returns, or assign the "
+                     "value and return once after the `if`.")
+        if (then_returns or else_returns) and not tail:
+            raise UnsupportedSyntaxError("`return` inside this block is not supported yet", loc,
+                                         hint="Return from the function body's own `if`/`else`, or "
+                                              "assign the value and return once at the end.")
+        then_stmts = list(stmt.body) + ([] if then_returns else list(rest) if else_returns else [])
+        else_stmts = list(stmt.orelse) + ([] if else_returns else list(rest) if then_returns else [])
+        if then_returns and else_returns and rest:
+            raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
+                                         hint="Remove the unreachable statements.")
+        before = dict(self.scope.locals)
+        branches = []
+        for stmts in (then_stmts, else_stmts):
+            self.scope.locals = dict(before)
+            if then_returns or else_returns:
+                body, (value, where) = self.tail(stmts)
+                branches.append((body, self.scope.locals, value, where))
+            else:
+                body, _ = self.block(stmts)
+                branches.append((body, self.scope.locals, None, None))
+        (then_ops, then_locals, then_value, then_where), (else_ops, else_locals, else_value, else_where) = branches
+        if then_returns or else_returns:
+            self.scope.locals = before
+            result = Var(self.namer.fresh("result"), is_temp=True)
+            lowering.ops.append(If([result], cond, Region(then_ops, [then_value]),
+                                   Region(else_ops, [else_value]), loc, loc))
+            # The return statement of the taken path, for errors about the output.
+            return lowering.ops, (result, then_where if then_returns and not else_returns else loc)
+        names, results, then_yields, else_yields = [], [], [], []
+        joined = dict(before)
+        for name in sorted(set(then_locals) | set(else_locals)):
+            t, e = then_locals.get(name), else_locals.get(name)
+            if t is e:
+                continue
+            if t is None or e is None:
+                joined.pop(name, None)
+                self.scope.maybe_unbound[name] = loc
+                continue
+            result = Var(self.namer.fresh(name))
+            names.append(name)
+            results.append(result)
+            then_yields.append(self._as_yield(t, stmt))
+            else_yields.append(self._as_yield(e, stmt))
+            joined[name] = result
+        self.scope.locals = joined
+        lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
+                               loc, loc))
+        return lowering.ops, None
+
+    def _as_yield(self, value, node):
+        if isinstance(value, tuple):
+            raise UnsupportedSyntaxError("a tuple assigned in a branch is not supported yet",
+                                         self.loc_of(node), hint="Assign its elements to separate names.")
+        return value
+
+    def simple(self, stmt):
+        """Lower one statement without control flow; returns its ops."""
+        scope, namer, loc_of = self.scope, self.namer, self.loc_of
         stmt_loc = loc_of(stmt)
         lowering = ExprLowering(scope, namer, loc_of, stmt_loc)
-        if isinstance(stmt, gast.Return):
-            if i != len(body) - 1:
-                raise UnsupportedSyntaxError("code after `return` is never run", loc_of(body[i + 1]),
-                                             hint="Remove the unreachable statements.")
-            output = lowering.value(stmt.value) if stmt.value is not None else Const(None)
-            output = lowering._materialize(output, stmt)
-            output_loc = stmt_loc
-        elif isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign):
             value = lowering.value(stmt.value)
             for target in stmt.targets:
                 _assign(target, value, stmt.value, lowering, scope, namer)
@@ -357,25 +494,33 @@ def lower(parsed):
                                   hint=hint, node=stmt)
             _bind(stmt.target.id, value, lowering, scope, namer, stmt)
         elif isinstance(stmt, gast.AnnAssign):
-            if stmt.value is None:
-                continue
-            value = lowering.value(stmt.value)
-            _assign(stmt.target, value, stmt.value, lowering, scope, namer)
+            if stmt.value is not None:
+                value = lowering.value(stmt.value)
+                _assign(stmt.target, value, stmt.value, lowering, scope, namer)
         elif isinstance(stmt, gast.Expr):
-            if isinstance(stmt.value, gast.Constant):
-                continue
-            lowering.value(stmt.value)
-            if lowering.ops:
-                lowering.ops[-1].keep = True
-        elif isinstance(stmt, gast.Pass):
-            pass
-        else:
+            if not isinstance(stmt.value, gast.Constant):
+                lowering.value(stmt.value)
+                if lowering.ops:
+                    lowering.ops[-1].keep = True
+        elif not isinstance(stmt, gast.Pass):
             raise unsupported(stmt, loc_of(stmt))
-        ops.extend(lowering.ops)
-    if output is None:
-        output = Const(None)
-    return Function(tree.name, params, ops, output, parsed.filename, loc_of(tree), namer,
-                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+        return lowering.ops
+
+
+def _always_returns(stmts):
+    """True when every path through `stmts` ends in a `return`."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    if isinstance(last, gast.If):
+        return _always_returns(last.body) and _always_returns(last.orelse)
+    return any(isinstance(s, gast.Return) for s in stmts)
+
+
+def _contains_return(stmts):
+    return any(isinstance(n, gast.Return) for s in stmts for n in gast.walk(s))
 
 
 def _assigned_names(tree):

@@ -100,6 +100,49 @@ class Op:
 
 
 @dataclass(eq=False)
+class Region:
+    """A nested block: its ops, then the operands it yields to the op that owns it."""
+
+    body: list
+    yields: list
+
+
+@dataclass(eq=False)
+class If:
+    """`results = then.yields if cond else orelse.yields`: structured control flow.
+
+    Each region's ops run only on its path; `results` are the SSA join values.
+    Values defined inside a region are Python locals of the generated function, so
+    code after the `If` that runs on the same path (the adjoint of that branch,
+    guarded by the same `cond`) may read them.
+    """
+
+    results: list
+    cond: Any
+    then: Region
+    orelse: Region
+    loc: Any = None
+    stmt: Any = None
+    keep: bool = False
+
+    def operands(self):
+        """The operands the If itself reads (its regions' own reads are inside them)."""
+        return [self.cond] + list(self.then.yields) + list(self.orelse.yields)
+
+    def regions(self):
+        return (self.then, self.orelse)
+
+
+def walk(ops):
+    """Every op in `ops` and in their regions, in program order (an If before its regions)."""
+    for op in ops:
+        yield op
+        if isinstance(op, If):
+            for region in op.regions():
+                yield from walk(region.body)
+
+
+@dataclass(eq=False)
 class Function:
     """A primal function in SSA form: `params`, straight-line `body`, one returned operand."""
 

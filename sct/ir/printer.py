@@ -1,5 +1,5 @@
 """Text form of the IR, for `sct show --ir` and for debugging between stages."""
-from .nodes import AdjointFunction, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
+from .nodes import AdjointFunction, If, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
 
 
 def format_operand(x):
@@ -34,7 +34,22 @@ def format_op(op):
 
 
 def format_block(ops, indent="  "):
-    return "\n".join(indent + format_op(op) for op in ops)
+    """Ops one per line; an If as `results = if cond:` with its regions indented and
+    each region ending in `yield operands`."""
+    lines = []
+    for op in ops:
+        if isinstance(op, If):
+            lhs = ", ".join(r.name for r in op.results) or "_"
+            where = f"  # line {op.loc.line}" if op.loc is not None else ""
+            lines.append(f"{indent}{lhs} = if {format_operand(op.cond)}:{where}")
+            for label, region in (("then", op.then), ("else", op.orelse)):
+                lines.append(f"{indent}  {label}:")
+                if region.body:
+                    lines.append(format_block(region.body, indent + "    "))
+                lines.append(f"{indent}    yield " + ", ".join(format_operand(y) for y in region.yields))
+        else:
+            lines.append(indent + format_op(op))
+    return "\n".join(lines)
 
 
 def format_ir(fn):

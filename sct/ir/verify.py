@@ -1,5 +1,5 @@
 """IR verifier: checks the SSA invariants every pass relies on."""
-from .nodes import AdjointFunction, Const, Var
+from .nodes import AdjointFunction, Const, If, Var, walk
 
 
 class IRVerificationError(AssertionError):
@@ -16,7 +16,7 @@ def verify(fn):
         params = list(fn.primal.params)
         blocks = [fn.forward, fn.backward]
         outputs = list(fn.gradients) + ([fn.primal.output] if fn.output_computed else [])
-        seed_is_computed = any(fn.seed is r for op in fn.backward for r in op.results)
+        seed_is_computed = any(fn.seed is r for op in walk(fn.backward) for r in op.results)
         if isinstance(fn.seed, Var) and not seed_is_computed:
             params.append(fn.seed)  # vjp: the pullback's parameter
     else:
@@ -44,14 +44,29 @@ def verify(fn):
         elif not isinstance(x, Const):
             raise IRVerificationError(f"bad operand {x!r} in {where}")
 
+    def check(block):
+        # Program order, as Python runs it: a value defined in a region stays defined
+        # after it (Python locals), which is what lets a branch's adjoint read it.
+        for op in block:
+            if isinstance(op, If):
+                use(op.cond, op)
+                for region in op.regions():
+                    if len(region.yields) != len(op.results):
+                        raise IRVerificationError(f"a region yields {len(region.yields)} values "
+                                                  f"for {len(op.results)} results")
+                    check(region.body)
+                    for y in region.yields:
+                        use(y, op)
+            else:
+                for x in op.operands():
+                    use(x, op)
+            for r in op.results:
+                define(r)
+
     for p in params:
         define(p)
     for block in blocks:
-        for op in block:
-            for x in op.operands():
-                use(x, op)
-            for r in op.results:
-                define(r)
+        check(block)
     for x in outputs:
         use(x, "outputs")
     return fn

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
 from ..errors import SctError
-from ..ir import Callee, Const, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from ..ir import Callee, Const, If, Op, Var, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
 # Ops that read only the *shape* of the given argument position: any value of the
@@ -37,7 +37,24 @@ def optimize(adj, keep_output):
 
 
 def _all_ops(adj):
-    return adj.forward + adj.backward
+    """Every op (not If) of both sweeps, regions included, in program order."""
+    return [op for block in (adj.forward, adj.backward) for op in walk(block) if not isinstance(op, If)]
+
+
+def _filter_blocks(adj, keep_op):
+    """Keep, in every block and region, the ops for which keep_op(op, in_backward) is true."""
+    def visit(block, in_backward):
+        kept = []
+        for op in block:
+            if isinstance(op, If):
+                for region in op.regions():
+                    region.body[:] = visit(region.body, in_backward)
+                kept.append(op)
+            elif keep_op(op, in_backward):
+                kept.append(op)
+        return kept
+    adj.forward[:] = visit(adj.forward, False)
+    adj.backward[:] = visit(adj.backward, True)
 
 
 def _replace_operands(adj, mapping):
@@ -46,17 +63,23 @@ def _replace_operands(adj, mapping):
         if isinstance(x, tuple):
             return tuple(sub(e) for e in x)
         return mapping.get(id(x), x) if isinstance(x, Var) else x
-    for op in _all_ops(adj):
-        op.args = [sub(a) for a in op.args]
-        op.kwargs = {k: sub(v) for k, v in op.kwargs.items()}
+    for block in (adj.forward, adj.backward):
+        for op in walk(block):
+            if isinstance(op, If):
+                op.cond = sub(op.cond)
+                for region in op.regions():
+                    region.yields = [sub(y) for y in region.yields]
+            else:
+                op.args = [sub(a) for a in op.args]
+                op.kwargs = {k: sub(v) for k, v in op.kwargs.items()}
     adj.gradients = [sub(g) for g in adj.gradients]
     adj.primal.output = sub(adj.primal.output)
 
 
 def _shape_facts(adj):
     shapes = ShapeClasses(adj.primal.params, adj.primal.param_shapes)
-    for op in _all_ops(adj):
-        shapes.add(op)
+    shapes.add_all(adj.forward)
+    shapes.add_all(adj.backward)
     return shapes
 
 
@@ -70,23 +93,21 @@ def _fold_static_shapes(adj):
     (code specialized to the arguments' shapes)."""
     shapes = _shape_facts(adj)
     mapping = {}
-    for block in (adj.forward, adj.backward):
-        kept = []
-        for op in block:
-            c = op.callee
-            query = None
-            if c.kind == CALL and c.obj in _SHAPE_QUERIES and len(op.args) == 1 and not op.kwargs:
-                query = _SHAPE_QUERIES[c.obj]
-            elif c.kind == ATTR and c.spelling in _SHAPE_ATTRIBUTES:
-                query = _SHAPE_ATTRIBUTES[c.spelling]
-            shape = shapes.shape(op.args[0]) if query is not None else None
-            if isinstance(shape, tuple) and not op.keep:
-                mapping[id(op.result)] = Const(query(shape))
-                continue
-            if c.kind == CALL and c.obj is runtime.check_unpack and _static_unpack_check(op, shapes):
-                continue
-            kept.append(op)
-        block[:] = kept
+
+    def keep(op, in_backward):
+        c = op.callee
+        query = None
+        if c.kind == CALL and c.obj in _SHAPE_QUERIES and len(op.args) == 1 and not op.kwargs:
+            query = _SHAPE_QUERIES[c.obj]
+        elif c.kind == ATTR and c.spelling in _SHAPE_ATTRIBUTES:
+            query = _SHAPE_ATTRIBUTES[c.spelling]
+        shape = shapes.shape(op.args[0]) if query is not None else None
+        if isinstance(shape, tuple) and not op.keep:
+            mapping[id(op.result)] = Const(query(shape))
+            return False
+        return not (c.kind == CALL and c.obj is runtime.check_unpack and _static_unpack_check(op, shapes))
+
+    _filter_blocks(adj, keep)
     _replace_operands(adj, mapping)
 
 
@@ -137,31 +158,31 @@ def _fold_constants(adj):
     leaves behind). Forward values keep theirs: `1.0 * x` makes an integer x float."""
     mapping = {}
     made_in_backward = set()
-    for block in (adj.forward, adj.backward):
-        kept = []
-        for op in block:
-            args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
-            op.args = args
-            if op.callee.kind in _FOLDABLE and not op.kwargs and not op.keep and \
-                    all(isinstance(a, Const) and a.spelling is None for a in args):
-                try:
-                    value = op.callee.obj(*(a.value for a in args))
-                except Exception:
-                    value = None  # leave it to fail at run time, where the user sees it
-                else:
-                    if isinstance(value, _LITERAL_TYPES):
-                        mapping[id(op.result)] = Const(value)
-                        continue
-            other = _times_one(op)
-            if other is not None and id(other) in made_in_backward:
-                if other.is_temp and not op.result.is_temp:  # keep the adjoint's name (`bx`)
-                    other.name, other.is_temp = op.result.name, False
-                mapping[id(op.result)] = other
-                continue
-            if block is adj.backward:
-                made_in_backward.update(id(r) for r in op.results)
-            kept.append(op)
-        block[:] = kept
+
+    def keep(op, in_backward):
+        args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
+        op.args = args
+        if op.callee.kind in _FOLDABLE and not op.kwargs and not op.keep and \
+                all(isinstance(a, Const) and a.spelling is None for a in args):
+            try:
+                value = op.callee.obj(*(a.value for a in args))
+            except Exception:
+                value = None  # leave it to fail at run time, where the user sees it
+            else:
+                if isinstance(value, _LITERAL_TYPES):
+                    mapping[id(op.result)] = Const(value)
+                    return False
+        other = _times_one(op)
+        if other is not None and id(other) in made_in_backward:
+            if other.is_temp and not op.result.is_temp:  # keep the adjoint's name (`bx`)
+                other.name, other.is_temp = op.result.name, False
+            mapping[id(op.result)] = other
+            return False
+        if in_backward:
+            made_in_backward.update(id(r) for r in op.results)
+        return True
+
+    _filter_blocks(adj, keep)
     _replace_operands(adj, mapping)
 
 
@@ -183,6 +204,10 @@ def _substitute_shape_operands(adj):
     `np.size(sub)` and `power = sub ** 2` is never computed for a plain gradient)."""
     shapes = _shape_facts(adj)
     other_uses = {id(v) for v in flat_vars(adj.gradients + [adj.primal.output])}
+    for block in (adj.forward, adj.backward):
+        for op in walk(block):
+            if isinstance(op, If):
+                other_uses.update(id(v) for v in flat_vars(op.operands()))
     shape_uses = []
     for op in _all_ops(adj):
         position = _SHAPE_ONLY_ARGS.get(op.callee.obj) if op.callee.kind == CALL else None
@@ -210,10 +235,19 @@ def _key(x):
 
 
 def _eliminate_common_subexpressions(adj):
-    seen, mapping = {}, {}
-    for block in (adj.forward, adj.backward):
+    """Reuse the first of two identical pure ops. Scoped: an op inside a region may reuse
+    one from before its If, but nothing computed in a region is reused outside it."""
+    mapping = {}
+
+    def visit(block, seen):
         kept = []
         for op in block:
+            if isinstance(op, If):
+                op.cond = mapping.get(id(op.cond), op.cond) if isinstance(op.cond, Var) else op.cond
+                for region in op.regions():
+                    region.body[:] = visit(region.body, dict(seen))
+                kept.append(op)
+                continue
             op.args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
             op.kwargs = {k: (mapping.get(id(v), v) if isinstance(v, Var) else v) for k, v in op.kwargs.items()}
             if op.keep or len(op.results) != 1 or not _is_pure(op):
@@ -226,7 +260,11 @@ def _eliminate_common_subexpressions(adj):
                 continue
             seen[key] = op.result
             kept.append(op)
-        block[:] = kept
+        return kept
+
+    seen = {}
+    adj.forward[:] = visit(adj.forward, seen)
+    adj.backward[:] = visit(adj.backward, seen)
     _replace_operands(adj, mapping)
 
 
@@ -245,15 +283,38 @@ def _is_pure(op):
 
 
 def _eliminate_dead_code(adj, keep_output):
-    live = set()
-    for g in flat_vars(adj.gradients):
-        live.add(id(g))
+    """Drop ops whose results nothing needs; an If keeps only the results something
+    needs (and goes entirely when it has none and no effects inside)."""
+    live = {id(g) for g in flat_vars(adj.gradients)}
     if keep_output:
         live.update(id(v) for v in flat_vars([adj.primal.output]))
-    for block in (adj.backward, adj.forward):
+
+    def needed_inside(op):
+        """Effects inside an If's regions, or values they define that code after reads
+        (the adjoint of a branch reads the branch's forward values)."""
+        inner = [o for region in op.regions() for o in walk(region.body)]
+        return any(isinstance(o, Op) and (o.keep or not _is_pure(o)) for o in inner) or \
+            any(id(r) in live for o in inner for r in o.results)
+
+    def visit(block):
         kept = []
         for op in reversed(block):
-            if op.keep or not _is_pure(op) or any(id(r) in live for r in op.results):
+            if isinstance(op, If):
+                needed = [i for i, r in enumerate(op.results) if id(r) in live]
+                if not needed and not needed_inside(op):
+                    continue
+                op.results = [op.results[i] for i in needed]
+                for region in op.regions():
+                    region.yields = [region.yields[i] for i in needed]
+                    live.update(id(v) for v in flat_vars(region.yields))
+                for region in op.regions():
+                    region.body[:] = visit(region.body)
+                live.update(id(v) for v in flat_vars([op.cond]))
+                kept.append(op)
+            elif op.keep or not _is_pure(op) or any(id(r) in live for r in op.results):
                 live.update(id(v) for v in flat_vars(op.operands()))
                 kept.append(op)
-        block[:] = reversed(kept)
+        return list(reversed(kept))
+
+    adj.backward[:] = visit(adj.backward)
+    adj.forward[:] = visit(adj.forward)

@@ -14,7 +14,8 @@ import numpy as np
 from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
-from ..ir import AdjointFunction, Callee, Const, Op, Var, BINOP, CALL, METHOD, ATTR, TUPLE, UNARYOP
+from ..ir import (AdjointFunction, Callee, Const, If, Op, Region, Var, walk, BINOP, CALL, METHOD, ATTR,
+                  TUPLE, UNARYOP)
 from .. import runtime, rules
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
@@ -42,9 +43,9 @@ class _Reverse:
         self.namer = fn.namer
         self.active = active_values(fn, wrt)
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
-        for op in fn.body:
-            self.shapes.add(op)
+        self.shapes.add_all(fn.body)
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
+        self.primal_of = {}  # id(primal Var) -> the Var, for the keys of `adjoints`
         self.returned = set()  # ids of adjoint Vars already returned as a gradient
         # Results of runtime helpers that may return their first argument itself.
         self.may_alias = {}  # id(result Var) -> the Var it may be
@@ -56,9 +57,8 @@ class _Reverse:
         seed, seed_check = self._seed(output)
         if isinstance(output, Var) and id(output) in self.active:
             self.adjoints[id(output)] = seed
-        for op in reversed(fn.body):
-            if any(id(r) in self.adjoints for r in op.results):
-                self._adjoint_of(op)
+            self.primal_of[id(output)] = output
+        self._reverse_block(fn.body)
         gradients = [self._gradient(fn.params[i]) for i in self.wrt]
         return AdjointFunction(fn, self.wrt, list(fn.body), seed, seed_check, self.backward, gradients)
 
@@ -73,8 +73,8 @@ class _Reverse:
         if self.shapes.is_scalar(output):
             return Const(1.0), False
         where = self.fn.output_loc or self.fn.loc
-        producer = next((op for op in self.fn.body if output in op.results), None)
-        if producer is not None and producer.callee.kind == TUPLE:
+        producer = next((op for op in walk(self.fn.body) if output in op.results), None)
+        if isinstance(producer, Op) and producer.callee.kind == TUPLE:
             raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a tuple",
                                        where, hint="Return a single scalar (e.g. the sum of the parts), "
                                        "or differentiate each part separately.")
@@ -103,8 +103,8 @@ class _Reverse:
         if not isinstance(adj, Var) or not isinstance(shape, tuple) or shape == () \
                 or self.shapes.shape(adj) != shape:
             return False
-        producer = next((op for op in self.backward if adj in op.results), None)
-        return producer is not None and _makes_new_array(producer)
+        producer = next((op for op in walk(self.backward) if adj in op.results), None)
+        return isinstance(producer, Op) and _makes_new_array(producer)
 
     def _emit_runtime(self, helper, args, hint, op):
         # These read best inline: in the return statement, or in the adjoint they scale.
@@ -114,6 +114,54 @@ class _Reverse:
         if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand, runtime.as_gradient):
             self.may_alias[id(result)] = self.may_alias.get(id(args[0]), args[0])
         return result
+
+    # ---- blocks and control flow
+
+    def _reverse_block(self, ops):
+        """Append the adjoint of `ops` (in reverse order) to the current backward block."""
+        for op in reversed(ops):
+            if any(id(r) in self.adjoints for r in op.results):
+                if isinstance(op, If):
+                    self._adjoint_of_if(op)
+                else:
+                    self._adjoint_of(op)
+
+    def _adjoint_of_if(self, op):
+        """`if cond:` in the adjoint sweep, on the same condition (still live, so no
+        record of the branch taken is needed outside loops). Each branch seeds its
+        yields with the results' adjoints and runs its body's adjoint; the adjoints
+        of outer values either branch changes are joined, a branch that leaves one
+        alone yielding its previous adjoint (or a scalar 0.0, which broadcasts)."""
+        outer_adjoints, outer_backward = self.adjoints, self.backward
+        branches = []
+        for region in op.regions():
+            self.adjoints, self.backward = dict(outer_adjoints), []
+            for result, value in zip(op.results, region.yields):
+                cotangent = outer_adjoints.get(id(result))
+                if cotangent is not None and isinstance(value, Var) and id(value) in self.active:
+                    self._add_to_adjoint(value, cotangent, op, fresh=set())
+            self._reverse_block(region.body)
+            inside = {id(r) for o in walk(region.body) for r in o.results}
+            branches.append((self.backward, self.adjoints, inside))
+        self.adjoints, self.backward = outer_adjoints, outer_backward
+        changed = []  # outer Vars whose adjoint a branch changed, in first-seen order
+        for _, adjoints, inside in branches:
+            for key, adj in adjoints.items():
+                if key not in inside and adj is not outer_adjoints.get(key) and key not in changed:
+                    changed.append(key)
+        joins, yields = [], ([], [])
+        for key in changed:
+            primal = self.primal_of[key]
+            join = Var(self.namer.fresh("b" + primal.name))
+            joins.append(join)
+            for (_, adjoints, _), branch_yields in zip(branches, yields):
+                branch_yields.append(adjoints.get(key, outer_adjoints.get(key, Const(0.0))))
+            self.adjoints[key] = join
+        for result in op.results:
+            self.adjoints.pop(id(result), None)
+        (then_ops, _, _), (else_ops, _, _) = branches
+        self._append(If(joins, op.cond, Region(then_ops, yields[0]), Region(else_ops, yields[1]),
+                        op.loc, op.stmt))
 
     # ---- one primal op
 
@@ -134,14 +182,17 @@ class _Reverse:
             if isinstance(target, tuple):
                 raise SctError(f"rule {rule.name}: templates cannot contribute to a tuple of arguments yet")
             if isinstance(target, Var) and id(target) in self.active:
-                self._accumulate(target, value, rule, op, fresh)
+                if rule.elementwise:
+                    value = self._reduce_to(value, target, op)
+                elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
+                    # A non-elementwise rule given an exact cotangent returns an exact adjoint.
+                    self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
+                self._add_to_adjoint(target, value, op, fresh)
 
-    def _accumulate(self, var, value, rule, op, fresh):
-        if rule.elementwise:
-            value = self._reduce_to(value, var, op)
-        elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
-            # A non-elementwise rule given an exact cotangent returns an exact adjoint.
-            self.shapes.set(value, self.shapes.of(var), self.shapes.shape(var))
+    def _add_to_adjoint(self, var, value, op, fresh):
+        """The first contribution becomes var's adjoint (named `b<var>` if the caller made
+        it); a later one is added to it."""
+        self.primal_of[id(var)] = var
         previous = self.adjoints.get(id(var))
         if previous is None:
             if isinstance(value, Var) and id(value) in fresh:
