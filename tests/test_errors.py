@@ -108,18 +108,21 @@ E = sct.SctError
 NS = sct.NonScalarOutputError
 
 
-@case(U, 1.0, match="`for`")
-def bad_for(x):
+@case(U, 1.0, match="`break`")
+def bad_break(x):
     s = 0.0
-    for i in range(3):  # ERR
+    for i in range(3):
         s = s + x
+        break  # ERR
     return s
 
 
-@case(U, 1.0, match="`while`")
-def bad_while(x):
+@case(U, 1.0, match="else")
+def bad_while_else(x):
     while x > 10.0:  # ERR
         x = x - 1.0
+    else:
+        x = x * 2.0
     return x
 
 
@@ -530,7 +533,7 @@ def test_numpy_function_without_rule_hint(fn):
 
 
 def test_unsupported_errors_are_syntax_errors():
-    error = raised_by(lambda: sct.grad(bad_for)(1.0), sct.UnsupportedSyntaxError)
+    error = raised_by(lambda: sct.grad(bad_break)(1.0), sct.UnsupportedSyntaxError)
     assert isinstance(error, SyntaxError)
     assert error.offset == error.loc.col + 1
 
@@ -976,7 +979,7 @@ def test_runtime_non_scalar_output_checked_at_call_time():
 PARAMS = {"x": "V", "s": "S", "M": "M"}
 # Unsupported syntax: lowering sees every statement, so sct must refuse these even in dead code.
 SYNTAX_ERRORS = {"lambda", "listcomp", "chained", "walrus", "dict", "genexp", "starred",
-                 "tanhh", "undefined", "fstring", "in", "set", "for", "while", "setitem", "nested_def",
+                 "tanhh", "undefined", "fstring", "in", "set", "setitem", "nested_def",
                  "try", "with", "assert", "global", "import", "del", "raise", "unpack_arity", "aug_setitem"}
 
 

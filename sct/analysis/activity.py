@@ -6,7 +6,7 @@ Only values that are both (active) get adjoints; everything else is left to DCE.
 An `If`'s results depend on its regions' yields; its condition carries no
 derivative.
 """
-from ..ir import If, Var, COMPARE
+from ..ir import If, Loop, Var, COMPARE
 from ..rules import is_nondifferentiable
 
 
@@ -35,7 +35,9 @@ def active_values(fn, wrt):
 
 def _forward(ops, varying):
     for op in ops:
-        if isinstance(op, If):
+        if isinstance(op, Loop):
+            _forward_loop(op, varying)
+        elif isinstance(op, If):
             for region in op.regions():
                 _forward(region.body, varying)
             for i, result in enumerate(op.results):
@@ -45,9 +47,49 @@ def _forward(ops, varying):
             varying.update(id(r) for r in op.results)
 
 
+def _forward_loop(op, varying):
+    # Iterate to a fixed point: a carried value varies if its init or its yield does.
+    for c, init in zip(op.carried, op.inits):
+        if any(id(v) in varying for v in flat_vars([init])):
+            varying.add(id(c))
+    if op.target is not None and any(id(v) in varying for v in flat_vars([op.iterable])):
+        varying.add(id(op.target))
+    while True:
+        count = len(varying)
+        for region in op.regions():
+            _forward(region.body, varying)
+        for c, y in zip(op.carried, op.body.yields):
+            if any(id(v) in varying for v in flat_vars([y])):
+                varying.add(id(c))
+        if len(varying) == count:
+            break
+    varying.update(id(r) for r, c in zip(op.results, op.carried) if id(c) in varying)
+
+
+def _backward_loop(op, useful):
+    # A carried value is useful if its result is, or the body reads it usefully on the
+    # next iteration; then its yield, and finally its init, are useful.
+    while True:
+        count = len(useful)
+        for r, c, y in zip(op.results, op.carried, op.body.yields):
+            if id(r) in useful or id(c) in useful:
+                useful.add(id(c))
+                useful.update(id(v) for v in flat_vars([y]))
+        _backward(op.body.body, useful)
+        if len(useful) == count:
+            break
+    for c, init in zip(op.carried, op.inits):
+        if id(c) in useful:
+            useful.update(id(v) for v in flat_vars([init]))
+    if op.target is not None and id(op.target) in useful:
+        useful.update(id(v) for v in flat_vars([op.iterable]))
+
+
 def _backward(ops, useful):
     for op in reversed(ops):
-        if isinstance(op, If):
+        if isinstance(op, Loop):
+            _backward_loop(op, useful)
+        elif isinstance(op, If):
             for i, result in enumerate(op.results):
                 if id(result) in useful:
                     for region in op.regions():

@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from ..errors import SctError
-from ..ir import Const, If, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
+from ..ir import Const, If, Loop, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
 from .. import runtime
 
 SCALAR = "scalar"
@@ -53,6 +53,8 @@ class ShapeClasses:
         self.classes = {id(p): p for p in params}
         self.concrete = {}
         self.shape_tuples = set()  # ids of values that are an array's .shape
+        self.ranges = set()  # ids of values that are range objects
+        self.strict = True  # False while a loop body is analysed under a tentative assumption
         for p in params:
             fact = (param_shapes or {}).get(p.name)
             if fact is not None:
@@ -102,15 +104,54 @@ class ShapeClasses:
     def add_all(self, ops):
         """`add` every op, regions included, in program order."""
         for op in ops:
+            if isinstance(op, Loop):
+                self.add_loop(op)
+                continue
             if isinstance(op, If):
                 for region in op.regions():
                     self.add_all(region.body)
             self.add(op)
 
+    def add_loop(self, op):
+        """Facts about a loop: its target (an int for a range, a row for an array), and its
+        carried values, whose shape is their init's if the body keeps it (checked by a
+        tentative pass over the body; otherwise the body is analysed again without it)."""
+        if op.target is not None:
+            if isinstance(op.iterable, Var) and id(op.iterable) in self.ranges:
+                self.set(op.target, SCALAR, PYTHON_NUMBER)
+            else:
+                shape = self.shape(op.iterable)
+                self.classes[id(op.target)] = op.target
+                self.concrete.pop(id(op.target), None)
+                if isinstance(shape, tuple) and shape:
+                    self.concrete[id(op.target)] = shape[1:]
+        for c, init in zip(op.carried, op.inits):
+            self.classes[id(c)] = c
+            self.concrete.pop(id(c), None)
+            if self.shape(init) is not None:
+                self.concrete[id(c)] = self.shape(init)
+        strict, self.strict = self.strict, False
+        for region in op.regions():
+            self.add_all(region.body)
+        self.strict = strict
+        changed = [c for c, y in zip(op.carried, op.body.yields) if self.shape(y) != self.shape(c)]
+        for c in changed:
+            self.concrete.pop(id(c), None)
+        for region in op.regions():  # again, for real: with only the facts that hold
+            self.add_all(region.body)
+        for r, c in zip(op.results, op.carried):
+            self.classes[id(r)] = r
+            self.concrete.pop(id(r), None)
+            if self.shape(c) is not None:
+                self.concrete[id(r)] = self.shape(c)
+
     def add(self, op):
         """Record the facts about `op`'s result (an If's results: what both branches
         agree on; its regions must have been added). Raises SctError, at the op's
         line, for shapes that are known and that NumPy would refuse."""
+        if isinstance(op, Loop):
+            self.add_loop(op)
+            return
         if isinstance(op, If):
             for i, result in enumerate(op.results):
                 a, b = op.then.yields[i], op.orelse.yields[i]
@@ -126,6 +167,8 @@ class ShapeClasses:
         c = op.callee
         if (c.kind == ATTR and c.spelling == "shape") or (c.kind == CALL and c.obj is np.shape):
             self.shape_tuples.add(id(result))
+        if c.kind == CALL and c.obj is range:
+            self.ranges.add(id(result))
         if _is_python_int(op, self.shape_tuples):
             self.classes[id(result)] = SCALAR
             self.concrete[id(result)] = PYTHON_NUMBER
@@ -169,6 +212,8 @@ class ShapeClasses:
                 try:
                     return np.broadcast_shapes(*shapes)
                 except ValueError:
+                    if not self.strict:
+                        return None
                     raise SctError(f"shapes {' and '.join(map(str, shapes))} cannot be broadcast together "
                                    f"(for {c})", op.loc, hint="Check the arrays' shapes; NumPy would raise "
                                    "the same error when running this line.") from None
@@ -183,7 +228,7 @@ class ShapeClasses:
                                                                    and not op.kwargs) or _is_matmul_like_dot(self, op):
                 a, b = self.array_shape(op.args[0]), self.array_shape(op.args[1])
                 shape = _matmul_shape(a, b)
-                if shape is None and a is not None and b is not None:
+                if shape is None and a is not None and b is not None and self.strict:
                     raise SctError(f"matmul of shapes {a} and {b}: "
                                    + ("a 0-d operand" if not a or not b else "inner dimensions differ"),
                                    op.loc, hint="Check the operands' shapes; NumPy would raise the same "

@@ -10,7 +10,7 @@ import operator
 from dataclasses import dataclass
 
 from ..analysis import flat_vars
-from ..ir import Const, If, Var, walk, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
+from ..ir import Const, If, Loop, Op, Var, walk, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -148,6 +148,11 @@ class _Emitter:
             for op in block:
                 if isinstance(op, If):
                     record(op.cond, block)
+                if isinstance(op, Loop):
+                    record(op.iterable, block)
+                    for init in op.inits:
+                        record(init, block)
+                if isinstance(op, (If, Loop)):
                     for region in op.regions():
                         scan(region.body)
                         for y in region.yields:
@@ -168,13 +173,14 @@ class _Emitter:
         self.names = {}
         for block in (adj.forward, adj.backward):
             for op in walk(block):
+                if isinstance(op, Loop):
+                    self._name_loop(op)
                 if not isinstance(op, If):
                     continue
                 for region in op.regions():
-                    defined = {id(r) for o in region.body for r in o.results}
                     taken = set()
                     for result, y in zip(op.results, region.yields):
-                        if isinstance(y, Var) and id(y) in defined and id(y) not in taken:
+                        if id(y) not in taken and self._can_take_name(region, y, self.name(result)):
                             taken.add(id(y))
                             self.names[id(y)] = self.name(result)
 
@@ -182,9 +188,32 @@ class _Emitter:
         for block in (adj.forward, adj.backward):
             self._fold_candidates(block, uses)
 
+    def _name_loop(self, op):
+        """A loop's results take its carried values' names, and so does a yield defined
+        in the body when that is safe (see _can_take_name)."""
+        for result, carried, y in zip(op.results, op.carried, op.body.yields):
+            self.names[id(result)] = self.name(carried)
+            if self._can_take_name(op.body, y, self.name(carried)):
+                self.names[id(y)] = self.name(carried)
+
+    def _can_take_name(self, region, y, name):
+        """Whether `y`, yielded by `region`, may be printed as `name` (saving a copy at the
+        region's end): it must be defined at the region's top level, and nothing that is
+        evaluated after it there may read a value printed as `name`. A temporary counts as
+        late wherever it stands, since folding evaluates it at its use."""
+        body = region.body
+        index = next((i for i, o in enumerate(body) if isinstance(y, Var) and y in o.results), None)
+        if index is None or id(y) in self.names:
+            return False
+        late = list(walk(body[index + 1:])) + [o for o in body[:index] if isinstance(o, Op)
+                                              and len(o.results) == 1 and o.result.is_temp]
+        reads = [v for o in late for v in flat_vars(o.operands())]
+        reads += [v for v in flat_vars(region.yields) if v is not y]
+        return not any(self.name(v) == name for v in reads)
+
     def _fold_candidates(self, block, uses):
         for op in block:
-            if isinstance(op, If):
+            if isinstance(op, (If, Loop)):
                 for region in op.regions():
                     self._fold_candidates(region.body, uses)
             elif len(op.results) == 1 and op.result.is_temp and not op.keep \
@@ -210,6 +239,9 @@ class _Emitter:
             if isinstance(op, If):
                 current = self.emit_if(op, indent, comments, current)
                 continue
+            if isinstance(op, Loop):
+                current = self.emit_loop(op, indent, comments, current)
+                continue
             if id(op.result) in self.folded:
                 continue
             value = self.expression(op)
@@ -228,15 +260,38 @@ class _Emitter:
             if keyword:
                 self.emit_line(keyword, indent)
             current = self.emit_block(region.body, indent + 1, comments, current)
-            copies = [(r, y) for r, y in zip(op.results, region.yields)
-                      if not (isinstance(y, Var) and self.name(y) == self.name(r))]
-            if copies:  # one tuple assignment: a parallel copy, safe when yields swap names
-                targets = [r for r, _ in copies]
-                values = [self.operand(y) for _, y in copies]
-                value = values[0] if len(values) == 1 else ast.Tuple(values, ast.Load())
-                self.emit_line(_render(ast.Assign([self.target(targets)], value)), indent + 1, op.loc)
-            elif not region.body:
+            if not self.emit_copies(op.results, region.yields, indent + 1, op.loc) and not region.body:
                 self.emit_line("pass", indent + 1)
+        return current
+
+    def emit_copies(self, targets, values, indent, loc):
+        """`a, b = x, y` for the pairs whose names differ: one tuple assignment, a parallel
+        copy, safe when the values swap names."""
+        pairs = [(t, v) for t, v in zip(targets, values) if not (isinstance(v, Var) and self.name(v) == self.name(t))]
+        if not pairs:
+            return False
+        nodes = [self.operand(v) for _, v in pairs]
+        value = nodes[0] if len(nodes) == 1 else ast.Tuple(nodes, ast.Load())
+        self.emit_line(_render(ast.Assign([self.target([t for t, _ in pairs])], value)), indent, loc)
+        return True
+
+    def emit_loop(self, op, indent, comments, current):
+        self.emit_copies(op.carried, op.inits, indent, op.loc)
+        if op.iterable is not None:
+            target = self.name(op.target) if op.target is not None else "_"
+            self.emit_line(f"for {target} in {_render(self.operand(op.iterable))}:", indent, op.loc)
+        elif all(id(o.result) in self.folded for o in op.test.body if isinstance(o, Op)) and \
+                not any(isinstance(o, (If, Loop)) for o in op.test.body):
+            self.emit_line(f"while {_render(self.operand(op.test.yields[0]))}:", indent, op.loc)
+        else:
+            self.emit_line("while True:", indent, op.loc)
+            current = self.emit_block(op.test.body, indent + 1, comments, current)
+            test = ast.UnaryOp(ast.Not(), self.operand(op.test.yields[0]))
+            self.emit_line(f"if {_render(test)}:", indent + 1, op.loc)
+            self.emit_line("break", indent + 2)
+        current = self.emit_block(op.body.body, indent + 1, comments, current)
+        if not self.emit_copies(op.carried, op.body.yields, indent + 1, op.loc) and not op.body.body:
+            self.emit_line("pass", indent + 1)
         return current
 
     def target(self, results):

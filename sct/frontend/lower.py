@@ -14,7 +14,7 @@ import gast
 
 from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
-from ..ir import (Callee, Const, Function, If, Namer, Op, Region, Var,
+from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 
 BINOPS = {
@@ -38,9 +38,6 @@ COMPAREOPS = {
 }
 # Python statements and expressions sct does not handle yet, with what to write instead.
 UNSUPPORTED_HINTS = {
-    gast.For: "`for` loops are not supported yet: vectorize with NumPy, or keep the loop "
-              "outside the differentiated function.",
-    gast.While: "`while` loops are not supported yet: keep the loop outside the differentiated function.",
     gast.With: "`with` blocks cannot be differentiated: move them outside the function.",
     gast.Try: "`try` blocks cannot be differentiated: move error handling outside the function.",
     gast.Raise: "`raise` is not supported inside a differentiated function yet: validate inputs before calling it.",
@@ -388,6 +385,9 @@ class _StatementLowering:
                 if returned is not None:
                     return ops, returned
                 continue
+            if isinstance(stmt, (gast.For, gast.While)):
+                ops.extend(self.loop(stmt, rest))
+                continue
             ops.extend(self.simple(stmt))
         if tail:
             return ops, (Const(None), self.function_loc)
@@ -459,6 +459,67 @@ class _StatementLowering:
         lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
                                loc, loc))
         return lowering.ops, None
+
+    def loop(self, stmt, rest):
+        """Lower `for`/`while` to a Loop op. The names the body assigns that are bound
+        before the loop, or read after it, are carried from iteration to iteration."""
+        loc = self.loc_of(stmt)
+        for node in (n for s in stmt.body for n in gast.walk(s)):
+            if isinstance(node, (gast.Break, gast.Continue, gast.Return)):
+                kind = type(node).__name__.lower()
+                raise UnsupportedSyntaxError(f"`{kind}` inside a loop is not supported yet", self.loc_of(node),
+                                             hint="Let the loop run to its end and keep the value you need "
+                                                  "in a variable.")
+        if stmt.orelse:
+            raise UnsupportedSyntaxError("`for ... else` / `while ... else` is not supported yet", loc,
+                                         hint="Put the else block's statements after the loop.")
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+        iterable = None
+        if isinstance(stmt, gast.For):
+            if not isinstance(stmt.target, gast.Name):
+                raise UnsupportedSyntaxError("only a plain name can be a loop variable yet",
+                                             self.loc_of(stmt.target),
+                                             hint="Write `for item in ...:` and unpack `item` in the body.")
+            iterable = lowering._materialize(lowering.value(stmt.iter), stmt.iter)
+        assigned = set()
+        for s in stmt.body:
+            for node in gast.walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    assigned.add(node.id)
+        read_after = {n.id for s in rest for n in gast.walk(s)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        before = dict(self.scope.locals)
+        target_name = stmt.target.id if iterable is not None else None
+        names = sorted(n for n in assigned if n != target_name and (n in before or n in read_after))
+        carried = [Var(self.namer.fresh(n)) for n in names]
+        inits = [before.get(n, Const(None)) for n in names]
+        for n, value in zip(names, inits):
+            if isinstance(value, tuple):
+                raise UnsupportedSyntaxError("a tuple carried through a loop is not supported yet", loc,
+                                             hint=f"Keep the elements of {n!r} in separate names.")
+        inner = dict(before)
+        inner.update(zip(names, carried))
+        target = None
+        if iterable is not None:
+            target = Var(self.namer.fresh(target_name))
+            inner[target_name] = target
+        test = None
+        if iterable is None:
+            self.scope.locals = dict(inner)
+            test_lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+            test = Region(test_lowering.ops, [test_lowering.value(stmt.test)])
+        self.scope.locals = dict(inner)
+        body, _ = self.block(stmt.body)
+        yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
+        results = [Var(self.namer.fresh(n)) for n in names]
+        after = dict(before)
+        after.update(zip(names, results))
+        for n in assigned - set(names):  # bound only inside the loop, never read after it
+            after.pop(n, None)
+        self.scope.locals = after
+        lowering.ops.append(Loop(results, carried, inits, Region(body, yields), iterable, target, test,
+                                 loc, loc))
+        return lowering.ops
 
     def _as_yield(self, value, node):
         if isinstance(value, tuple):

@@ -1,5 +1,5 @@
 """Structured SSA IR: nodes, a text printer and a verifier."""
-from .nodes import (AdjointFunction, Callee, Const, Function, If, Op, Region, Var, walk,
+from .nodes import (AdjointFunction, Callee, Const, Function, If, Loop, Op, Region, Var, walk,
                     CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 from .naming import Namer
 from .printer import format_ir, format_op

@@ -133,11 +133,48 @@ class If:
         return (self.then, self.orelse)
 
 
+@dataclass(eq=False)
+class Loop:
+    """A loop with loop-carried values.
+
+    `for target in iterable:` when `iterable` is set, else `while` the `test`
+    region's single yield is true (`target` is None). `carried` are the values at
+    the start of an iteration (first `inits`, then `body`'s yields); `results` are
+    their values after the loop. Each iteration defines `target` and `carried`.
+    """
+
+    results: list
+    carried: list
+    inits: list
+    body: Region
+    iterable: Any = None
+    target: Any = None
+    test: Any = None  # Region yielding the condition, evaluated before each iteration
+    loc: Any = None
+    stmt: Any = None
+    keep: bool = False
+
+    def operands(self):
+        """What the loop itself reads (its regions' own reads are inside them)."""
+        return ([self.iterable] if self.iterable is not None else []) + list(self.inits) + \
+            list(self.body.yields) + (list(self.test.yields) if self.test is not None else [])
+
+    def regions(self):
+        return (self.test, self.body) if self.test is not None else (self.body,)
+
+    def defined(self):
+        """The Vars the loop defines on each iteration (besides its regions' ops)."""
+        return ([self.target] if self.target is not None else []) + list(self.carried)
+
+
+# A `for` Loop with target None iterates without naming the item (`for _ in ...`).
+
+
 def walk(ops):
-    """Every op in `ops` and in their regions, in program order (an If before its regions)."""
+    """Every op in `ops` and in their regions, in program order (an op before its regions)."""
     for op in ops:
         yield op
-        if isinstance(op, If):
+        if isinstance(op, (If, Loop)):
             for region in op.regions():
                 yield from walk(region.body)
 

@@ -1,5 +1,5 @@
 """Text form of the IR, for `sct show --ir` and for debugging between stages."""
-from .nodes import AdjointFunction, If, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
+from .nodes import AdjointFunction, If, Loop, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
 
 
 def format_operand(x):
@@ -47,6 +47,22 @@ def format_block(ops, indent="  "):
                 if region.body:
                     lines.append(format_block(region.body, indent + "    "))
                 lines.append(f"{indent}    yield " + ", ".join(format_operand(y) for y in region.yields))
+        elif isinstance(op, Loop):
+            lhs = ", ".join(r.name for r in op.results) or "_"
+            where = f"  # line {op.loc.line}" if op.loc is not None else ""
+            carried = ", ".join(f"{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits))
+            head = f"for {op.target.name} in {format_operand(op.iterable)}" if op.iterable is not None \
+                else "while"
+            lines.append(f"{indent}{lhs} = {head} carrying ({carried}):{where}")
+            if op.test is not None:
+                lines.append(f"{indent}  test:")
+                if op.test.body:
+                    lines.append(format_block(op.test.body, indent + "    "))
+                lines.append(f"{indent}    yield " + ", ".join(format_operand(y) for y in op.test.yields))
+            lines.append(f"{indent}  body:")
+            if op.body.body:
+                lines.append(format_block(op.body.body, indent + "    "))
+            lines.append(f"{indent}    yield " + ", ".join(format_operand(y) for y in op.body.yields))
         else:
             lines.append(indent + format_op(op))
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 """IR verifier: checks the SSA invariants every pass relies on."""
-from .nodes import AdjointFunction, Const, If, Var, walk
+from .nodes import AdjointFunction, Const, If, Loop, Var, walk
 
 
 class IRVerificationError(AssertionError):
@@ -48,7 +48,23 @@ def verify(fn):
         # Program order, as Python runs it: a value defined in a region stays defined
         # after it (Python locals), which is what lets a branch's adjoint read it.
         for op in block:
-            if isinstance(op, If):
+            if isinstance(op, Loop):
+                if op.iterable is not None:
+                    use(op.iterable, op)
+                for x in op.inits:
+                    use(x, op)
+                for v in op.defined():
+                    define(v)
+                if op.test is not None:
+                    check(op.test.body)
+                    for y in op.test.yields:
+                        use(y, op)
+                check(op.body.body)
+                if len(op.body.yields) != len(op.carried):
+                    raise IRVerificationError("a loop body yields a value per carried value")
+                for y in op.body.yields:
+                    use(y, op)
+            elif isinstance(op, If):
                 use(op.cond, op)
                 for region in op.regions():
                     if len(region.yields) != len(op.results):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
 from ..errors import SctError
-from ..ir import Callee, Const, If, Op, Var, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from ..ir import Callee, Const, If, Loop, Op, Var, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
 # Ops that read only the *shape* of the given argument position: any value of the
@@ -37,8 +37,8 @@ def optimize(adj, keep_output):
 
 
 def _all_ops(adj):
-    """Every op (not If) of both sweeps, regions included, in program order."""
-    return [op for block in (adj.forward, adj.backward) for op in walk(block) if not isinstance(op, If)]
+    """Every plain op of both sweeps, regions included, in program order."""
+    return [op for block in (adj.forward, adj.backward) for op in walk(block) if isinstance(op, Op)]
 
 
 def _filter_blocks(adj, keep_op):
@@ -46,7 +46,7 @@ def _filter_blocks(adj, keep_op):
     def visit(block, in_backward):
         kept = []
         for op in block:
-            if isinstance(op, If):
+            if isinstance(op, (If, Loop)):
                 for region in op.regions():
                     region.body[:] = visit(region.body, in_backward)
                 kept.append(op)
@@ -67,6 +67,11 @@ def _replace_operands(adj, mapping):
         for op in walk(block):
             if isinstance(op, If):
                 op.cond = sub(op.cond)
+                for region in op.regions():
+                    region.yields = [sub(y) for y in region.yields]
+            elif isinstance(op, Loop):
+                op.inits = [sub(i) for i in op.inits]
+                op.iterable = sub(op.iterable) if op.iterable is not None else None
                 for region in op.regions():
                     region.yields = [sub(y) for y in region.yields]
             else:
@@ -206,7 +211,7 @@ def _substitute_shape_operands(adj):
     other_uses = {id(v) for v in flat_vars(adj.gradients + [adj.primal.output])}
     for block in (adj.forward, adj.backward):
         for op in walk(block):
-            if isinstance(op, If):
+            if isinstance(op, (If, Loop)):
                 other_uses.update(id(v) for v in flat_vars(op.operands()))
     shape_uses = []
     for op in _all_ops(adj):
@@ -244,6 +249,7 @@ def _eliminate_common_subexpressions(adj):
         for op in block:
             if isinstance(op, If):
                 op.cond = mapping.get(id(op.cond), op.cond) if isinstance(op.cond, Var) else op.cond
+            if isinstance(op, (If, Loop)):
                 for region in op.regions():
                     region.body[:] = visit(region.body, dict(seen))
                 kept.append(op)
@@ -283,38 +289,90 @@ def _is_pure(op):
 
 
 def _eliminate_dead_code(adj, keep_output):
-    """Drop ops whose results nothing needs; an If keeps only the results something
-    needs (and goes entirely when it has none and no effects inside)."""
+    """Drop ops whose results nothing needs; an If or a loop keeps only the results
+    something needs (and goes entirely when it has none, no effects inside, and
+    nothing after it reads a value computed inside it)."""
     live = {id(g) for g in flat_vars(adj.gradients)}
     if keep_output:
         live.update(id(v) for v in flat_vars([adj.primal.output]))
+    adj.backward[:] = _live_block(adj.backward, live, mutate=True)
+    adj.forward[:] = _live_block(adj.forward, live, mutate=True)
 
-    def needed_inside(op):
-        """Effects inside an If's regions, or values they define that code after reads
-        (the adjoint of a branch reads the branch's forward values)."""
-        inner = [o for region in op.regions() for o in walk(region.body)]
-        return any(isinstance(o, Op) and (o.keep or not _is_pure(o)) for o in inner) or \
-            any(id(r) in live for o in inner for r in o.results)
 
-    def visit(block):
-        kept = []
-        for op in reversed(block):
-            if isinstance(op, If):
-                needed = [i for i, r in enumerate(op.results) if id(r) in live]
-                if not needed and not needed_inside(op):
-                    continue
+def prune_dead(block, needed):
+    """Remove from `block` (in place) the ops that nothing in `needed` depends on."""
+    block[:] = _live_block(block, {id(v) for v in flat_vars(needed)}, mutate=True)
+
+
+def _needed_inside(op, live):
+    """Effects inside a region op, or values it computes that code after it reads (the
+    adjoint of a branch reads the branch's forward values)."""
+    inner = [o for region in op.regions() for o in walk(region.body)]
+    return any(isinstance(o, Op) and (o.keep or not _is_pure(o)) for o in inner) or \
+        any(id(r) in live for o in inner for r in o.results)
+
+
+def _live_block(block, live, mutate):
+    """Backward liveness over `block`, adding what it reads to `live`; with `mutate`,
+    returns the block without its dead ops (and prunes region ops' dead results)."""
+    kept = []
+    for op in reversed(block):
+        if isinstance(op, If):
+            needed = [i for i, r in enumerate(op.results) if id(r) in live]
+            if not needed and not _needed_inside(op, live):
+                continue
+            if mutate:
                 op.results = [op.results[i] for i in needed]
                 for region in op.regions():
                     region.yields = [region.yields[i] for i in needed]
-                    live.update(id(v) for v in flat_vars(region.yields))
-                for region in op.regions():
-                    region.body[:] = visit(region.body)
-                live.update(id(v) for v in flat_vars([op.cond]))
-                kept.append(op)
-            elif op.keep or not _is_pure(op) or any(id(r) in live for r in op.results):
-                live.update(id(v) for v in flat_vars(op.operands()))
-                kept.append(op)
-        return list(reversed(kept))
+            for region in op.regions():
+                yields = region.yields if mutate else [region.yields[i] for i in needed]
+                live.update(id(v) for v in flat_vars(yields))
+                body = _live_block(region.body, live, mutate)
+                if mutate:
+                    region.body[:] = body
+            live.update(id(v) for v in flat_vars([op.cond]))
+            kept.append(op)
+        elif isinstance(op, Loop):
+            needed = _needed_carried(op, live)
+            if not needed and not _needed_inside(op, live):
+                continue
+            if mutate:
+                for name in ("results", "carried", "inits"):
+                    setattr(op, name, [getattr(op, name)[k] for k in needed])
+                op.body.yields = [op.body.yields[k] for k in needed]
+                needed = list(range(len(op.results)))
+            live.update(id(v) for v in flat_vars([op.body.yields[k] for k in needed]))
+            live.update(id(v) for v in op.defined())
+            body = _live_block(op.body.body, live, mutate)
+            if op.test is not None:
+                live.update(id(v) for v in flat_vars(op.test.yields))
+                test = _live_block(op.test.body, live, mutate)
+            if mutate:
+                op.body.body[:] = body
+                if op.test is not None:
+                    op.test.body[:] = test
+            live.update(id(v) for v in flat_vars([op.inits[k] for k in needed]))
+            if op.iterable is not None:
+                live.update(id(v) for v in flat_vars([op.iterable]))
+            kept.append(op)
+        elif op.keep or not _is_pure(op) or any(id(r) in live for r in op.results):
+            live.update(id(v) for v in flat_vars(op.operands()))
+            kept.append(op)
+    return list(reversed(kept))
 
-    adj.backward[:] = visit(adj.backward)
-    adj.forward[:] = visit(adj.forward)
+
+def _needed_carried(op, live):
+    """Indices of a loop's carried values that are needed: their result is live, or the
+    body reads them (on the next iteration) for something needed. A fixed point."""
+    needed = {k for k, r in enumerate(op.results) if id(r) in live}
+    while True:
+        trial = set(live) | {id(v) for v in flat_vars([op.body.yields[k] for k in needed])}
+        _live_block(op.body.body, trial, mutate=False)
+        if op.test is not None:
+            trial.update(id(v) for v in flat_vars(op.test.yields))
+            _live_block(op.test.body, trial, mutate=False)
+        more = {k for k, c in enumerate(op.carried) if id(c) in trial} - needed
+        if not more:
+            return sorted(needed)
+        needed |= more

@@ -14,9 +14,11 @@ import numpy as np
 from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
-from ..ir import (AdjointFunction, Callee, Const, If, Op, Region, Var, walk, BINOP, CALL, METHOD, ATTR,
+from ..analysis import flat_vars
+from ..ir import (AdjointFunction, Callee, Const, If, Loop, Op, Region, Var, walk, BINOP, CALL, METHOD, ATTR,
                   TUPLE, UNARYOP)
 from .. import runtime, rules
+from .optimize import prune_dead
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
 SEED_COTANGENT = "cotangent"  # vjp: the output's adjoint is given by the caller
@@ -118,13 +120,129 @@ class _Reverse:
     # ---- blocks and control flow
 
     def _reverse_block(self, ops):
-        """Append the adjoint of `ops` (in reverse order) to the current backward block."""
-        for op in reversed(ops):
+        """Append the adjoint of `ops` (in reverse order) to the current backward block.
+        (A loop's adjoint may insert the tape it needs into `ops`, before the loop.)"""
+        for op in reversed(list(ops)):
             if any(id(r) in self.adjoints for r in op.results):
-                if isinstance(op, If):
+                if isinstance(op, Loop):
+                    self._adjoint_of_loop(op, ops)
+                elif isinstance(op, If):
                     self._adjoint_of_if(op)
                 else:
                     self._adjoint_of(op)
+
+    def _adjoint_of_loop(self, op, block):
+        """A reversed loop. Its body is the adjoint of the forward body; it carries the
+        adjoints of the carried values backwards (seeded with the results' adjoints) and
+        accumulates the adjoints of values from before the loop. Forward-body values the
+        adjoint body reads are overwritten by each iteration: the forward loop appends
+        them to a list (the tape) and the reversed loop pops them. Nothing else is taped."""
+        if op.target is not None and id(op.target) in self.active:
+            raise UnsupportedSyntaxError(
+                "iterating over an array that is being differentiated is not supported yet", op.loc,
+                hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
+        outer_adjoints, outer_backward = self.adjoints, self.backward
+        carried = [k for k, c in enumerate(op.carried) if id(c) in self.active]
+        inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
+        self.adjoints, self.backward = {}, []
+        # The adjoint of each carried value at the end of an iteration.
+        incoming = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried]
+        for k, b in zip(carried, incoming):
+            # A carried adjoint has its value's shape, when known: the loop boundary makes
+            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast.
+            self.shapes.set(b, b, self.shapes.shape(op.carried[k]))
+            y = op.body.yields[k]
+            if isinstance(y, Var) and id(y) in self.active:
+                self._add_to_adjoint(y, b, op, fresh=set())
+        self._reverse_block(op.body.body)
+        body_adjoints = self.adjoints
+        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
+                    for k in carried]
+        outer = [key for key in body_adjoints if key not in inside]
+        accumulators = [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
+        totals = []
+        for key, acc in zip(outer, accumulators):
+            self.shapes.set(acc, acc)
+            totals.append(self._emit_op(Callee(BINOP, "+", operator.add), [acc, body_adjoints[key]],
+                                        "b" + self.primal_of[key].name, op))
+        backward_body = self.backward
+        self.adjoints, self.backward = outer_adjoints, outer_backward
+        # Drop what the adjoint body computes for nothing before deciding what to tape.
+        prune_dead(backward_body, outgoing + totals)
+
+        iterable, target = self._taped(op, block, backward_body)
+        results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
+            [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
+        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
+                 for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
+        loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
+                    iterable, target, None, op.loc, op.stmt)
+        self._append(loop)
+        for r in op.results:
+            self.adjoints.pop(id(r), None)
+        for key, result in zip(outer, results[len(carried):]):
+            self.adjoints[key] = result
+        for k, result in zip(carried, results):
+            init = op.inits[k]
+            if isinstance(init, Var) and id(init) in self.active:
+                self._add_to_adjoint(init, result, op, fresh=set())
+
+    def _exact_adjoint(self, adjoint, value, op):
+        """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
+        standing for the whole array): what a loop-carried adjoint is assumed to have."""
+        shape = self.shapes.shape(value)
+        if not isinstance(shape, tuple) or self.shapes.shape(adjoint) == shape:
+            return adjoint
+        result = self._emit_op(Callee(CALL, "np.broadcast_to", np.broadcast_to, np), [adjoint, Const(shape)],
+                               "b" + value.name, op)
+        return result
+
+    def _taped(self, op, block, backward_body):
+        """Record what the reversed loop needs: returns its (iterable, target)."""
+        # Computed now: adjoints of inner loops have added their own tapes to the body.
+        inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
+        body_values = {id(r): r for o in op.body.body for r in o.results}
+        body_values.update((id(c), c) for c in op.carried)
+        read = []
+        for o in walk(backward_body):
+            for v in flat_vars(o.operands()):
+                if id(v) in inside and v not in read:
+                    if id(v) not in body_values and v is not op.target:
+                        raise UnsupportedSyntaxError(
+                            "the adjoint of this loop needs a value computed inside a branch or an inner "
+                            "loop of its body; that is not supported yet", op.loc,
+                            hint="Compute the value outside the inner `if`/loop, in the loop body itself.")
+                    read.append(v)
+        saved = [v for v in read if v is not op.target]
+        target = None
+        if op.iterable is not None and op.target in read:
+            target = Var(self.namer.fresh(op.target.name))
+        restored = {id(v): Var(self.namer.fresh(v.name)) for v in saved}
+        if op.target in read:
+            restored[id(op.target)] = target
+        if saved or op.iterable is None:
+            tape = Var(self.namer.fresh("tape"))
+            block.insert(block.index(op), Op([tape], Callee(CALL, "list", list, list), []))
+            record = tuple(saved) if len(saved) != 1 else saved[0]
+            op.body.body.append(Op([Var(self.namer.fresh("pushed"), is_temp=True)], Callee(METHOD, "append"),
+                                   [tape, record if saved else Const(None)], keep=True))
+            if saved:
+                backward_body.insert(0, Op([restored[id(v)] for v in saved], Callee(METHOD, "pop"), [tape],
+                                           keep=True))
+            else:
+                backward_body.insert(0, Op([Var(self.namer.fresh("popped"), is_temp=True)],
+                                           Callee(METHOD, "pop"), [tape], keep=True))
+        _substitute(backward_body, restored)
+        for v in saved:
+            self.shapes.set(restored[id(v)], self.shapes.of(v), self.shapes.shape(v))
+        if op.iterable is not None:
+            iterable = self._emit_op(Callee(CALL, "reversed", reversed, reversed), [op.iterable], "reversed", op)
+            iterable.is_temp = True
+        else:  # a while loop: as many iterations as the tape holds
+            count = self._emit_op(Callee(CALL, "len", len, len), [tape], "count", op)
+            iterable = self._emit_op(Callee(CALL, "range", range, range), [count], "iterations", op)
+            count.is_temp = iterable.is_temp = True
+        return iterable, target
 
     def _adjoint_of_if(self, op):
         """`if cond:` in the adjoint sweep, on the same condition (still live, so no
@@ -418,6 +536,28 @@ def _inline(rule, op, cotangent, reverse):
             reverse.shapes.add(new_op)
     reverse.backward.extend(lowering.ops)
     return contributions, {id(r) for o in lowering.ops for r in o.results}
+
+
+def _substitute(ops, mapping):
+    """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
+    def sub(x):
+        if isinstance(x, tuple):
+            return tuple(sub(e) for e in x)
+        return mapping.get(id(x), x) if isinstance(x, Var) else x
+    for o in walk(ops):
+        if isinstance(o, Op):
+            o.args = [sub(a) for a in o.args]
+            o.kwargs = {k: sub(v) for k, v in o.kwargs.items()}
+        elif isinstance(o, If):
+            o.cond = sub(o.cond)
+            for region in o.regions():
+                region.yields = [sub(y) for y in region.yields]
+        else:
+            o.inits = [sub(i) for i in o.inits]
+            if o.iterable is not None:
+                o.iterable = sub(o.iterable)
+            for region in o.regions():
+                region.yields = [sub(y) for y in region.yields]
 
 
 def _as_operand(value):
