@@ -168,3 +168,160 @@ def getitem_adjoint(g, x, index):
     out = np.zeros(np.shape(x), dtype=np.result_type(g, np.float64))
     np.add.at(out, index, g)
     return out
+
+
+# ---- helpers for the rules of less common NumPy functions (rules/numpy_rules.py)
+
+
+def _reduced_axes(axis, ndim):
+    """The sorted, non-negative axes a reduction over `axis` (None, int or tuple) removes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(int(a) % ndim for a in axes))
+
+
+def prod_adjoint(g, result, a, axis, keepdims):
+    """Adjoint of `np.prod(a, axis, keepdims=keepdims)`: `g` times the product of the
+    *other* reduced entries. Where the product is finite and non-zero that is
+    `result / a`; otherwise (zeros, underflow, overflow) the product of the others is
+    formed from exclusive cumulative products, so zeros get their true gradient."""
+    a = np.asarray(a)
+    g = unreduce(g, a, axis, keepdims)
+    full = unreduce(result, a, axis, keepdims)
+    if np.all(np.isfinite(full)) and np.all(full != 0):
+        return g * (full / a)
+    axes = _reduced_axes(axis, a.ndim)
+    kept = tuple(i for i in range(a.ndim) if i not in axes)
+    moved = np.transpose(a, kept + axes)
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=np.result_type(flat, np.float64))
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat[..., 1:], axis=-1)], axis=-1), axis=-1),
+                    axis=-1)
+    others = np.transpose((before * after).reshape(moved.shape), inverse_permutation(kept + axes, a))
+    return g * others
+
+
+def _norm_unsupported(what):
+    from .errors import SctError
+    raise SctError(f"sct has no gradient for np.linalg.norm with {what}",
+                   hint="Supported: vector norms (ord None, 2, 1, np.inf, -np.inf or any p > 0, over a "
+                        "1-D array or along an int axis) and the Frobenius norm (ord None or 'fro' over a "
+                        "2-D array or a pair of axes). Write other norms with supported operations, "
+                        "e.g. np.sqrt(np.sum(x ** 2)).")
+
+
+def norm_adjoint(g, result, x, ord, axis, keepdims):
+    """Adjoint of `np.linalg.norm(x, ord, axis, keepdims)` for vector norms and the
+    Frobenius norm; raises SctError for the matrix norms it does not support
+    (never a wrong gradient). Ties of the inf-norms share the cotangent evenly."""
+    x = np.asarray(x)
+    if axis is None:
+        if ord is None:
+            return g / result * x  # 2-norm of all entries, any rank
+        if x.ndim == 1:
+            axis = 0
+        elif x.ndim == 2:
+            if ord == "fro":
+                return g / result * x
+            _norm_unsupported(f"ord={ord!r} of a 2-D array (a matrix norm)")
+        else:
+            _norm_unsupported(f"ord={ord!r} of a {x.ndim}-D array")
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        if ord is None or ord == "fro":
+            return unreduce(g / result, x, axis, keepdims) * x
+        _norm_unsupported(f"ord={ord!r} over the axes {tuple(axis)} (a matrix norm)")
+    if isinstance(axis, (tuple, list)):
+        if len(axis) != 1:
+            _norm_unsupported(f"axis={axis!r}")
+        axis = axis[0]
+    g = unreduce(g, x, axis, keepdims)
+    r = unreduce(result, x, axis, keepdims)
+    if ord is None or ord == 2:
+        return g / r * x
+    if ord == 1:
+        return g * np.sign(x)
+    if ord in (np.inf, -np.inf):
+        mask = np.abs(x) == r
+        return g * np.sign(x) * mask / np.add.reduce(mask, axis=axis, keepdims=True)
+    if isinstance(ord, str) or not ord > 0:
+        _norm_unsupported(f"ord={ord!r}")
+    return g * np.sign(x) * (np.abs(x) / r) ** (ord - 1)
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of `np.diagonal(a, offset, axis1, axis2)` (and, with `g` given one entry per
+    matrix, of `np.trace`): zeros shaped like `a` with `g` on the diagonal. `g` may be
+    anything that broadcasts to the diagonal's shape."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, np.float64))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a writable view of `out`
+    n, m = view.shape[-2:]
+    length = max(0, min(n + min(offset, 0), m - max(offset, 0)))
+    i = np.arange(length)
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of `np.trace(a, offset, axis1, axis2)`: `g` on each matrix's diagonal."""
+    return diagonal_adjoint(np.asarray(g)[..., None], a, offset, axis1, axis2)
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of `np.diag(v, k)`: the k-th diagonal of `g` for a 1-D `v`; for a 2-D `v`,
+    zeros shaped like `v` with `g` on the k-th diagonal."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_adjoint(g, v, k)
+
+
+def inner_adjoint_left(g, a, b):
+    """Adjoint of `a` in `np.inner(a, b)` (the sum product over the last axes)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # np.inner is multiplication then
+        return unbroadcast(g * b, a)
+    g = np.broadcast_to(g, np.shape(a)[:-1] + np.shape(b)[:-1])
+    nb = np.ndim(b) - 1
+    return np.tensordot(g, b, axes=(tuple(range(g.ndim - nb, g.ndim)), tuple(range(nb))))
+
+
+def inner_adjoint_right(g, a, b):
+    """Adjoint of `b` in `np.inner(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    g = np.broadcast_to(g, np.shape(a)[:-1] + np.shape(b)[:-1])
+    na = np.ndim(a) - 1
+    return np.tensordot(g, a, axes=(tuple(range(na)), tuple(range(na))))
+
+
+def cast_adjoint(g, a, dtype):
+    """Adjoint of a conversion of `a` to `dtype` (x.astype, np.asarray, np.array): the
+    cotangent itself, reshaped to `a` (np.array's ndmin may add axes), for a float
+    target; none (zeros) for an integer or boolean one, which is piecewise constant."""
+    from .errors import SctError
+    kind = np.dtype(dtype).kind if dtype is not None else "f"
+    if kind in "biu":
+        return np.zeros(np.shape(a), dtype=np.float64)
+    if kind != "f":
+        raise SctError(f"sct has no gradient through a conversion to {np.dtype(dtype)}",
+                       hint="Only conversions to floating-point (gradient passes) and to integer or "
+                            "boolean types (no gradient) are supported.")
+    if np.ndim(g) == 0 or np.shape(g) == np.shape(a):
+        return g
+    return np.reshape(g, np.shape(a))
+
+
+def ravel_adjoint(g, a, order):
+    """Adjoint of `np.ravel(a, order)` / `a.flatten(order)` for any order: `g` put back
+    in `a`'s shape in the order the entries were read."""
+    if order in ("A", "K"):
+        a_ = np.asarray(a)
+        if a_.flags.f_contiguous and not a_.flags.c_contiguous:
+            order = "F"
+        elif order == "A" or a_.flags.c_contiguous or a_.ndim <= 1:
+            order = "C"
+        else:  # 'K' of a non-contiguous array: the order of its strides
+            perm = np.argsort([-abs(s) for s in a_.strides], kind="stable")
+            shape = tuple(a_.shape[i] for i in perm)
+            return np.transpose(np.reshape(g, shape), np.argsort(perm))
+    return np.reshape(g, np.shape(a), order=order)

@@ -306,3 +306,25 @@ def test_break_in_a_loop_is_refused_clearly_for_now():
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(with_break)(0.5)
     assert "break" in str(info.value) and info.value.hint
+
+
+def piecewise_rnn(W, xs, h0):
+    h = h0
+    for x in xs:
+        a = W @ h + x
+        if np.sum(a) > 0:
+            h = np.tanh(a)
+        else:
+            h = 0.1 * np.sin(a)
+    return np.sum(h ** 2)
+
+
+def test_branch_inside_loop_records_the_decision_and_tapes_only_the_path_taken():
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(3, 3)), rng.normal(size=(6, 3)), rng.normal(size=3))
+    assert_grad_matches_fd(piecewise_rnn, args, (0, 2))
+    src = sct.grad(piecewise_rnn, wrt=(0, 2)).source_for(*args)
+    code = [line.strip() for line in src.splitlines()]
+    assert "tape.append(h_3)" in code  # inside the branch: only when it was taken
+    assert "tape.append((gt, a, h))" in code  # the decision itself is recorded
+    assert code.count("h_5 = tape.pop()") == 1

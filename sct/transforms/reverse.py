@@ -199,42 +199,28 @@ class _Reverse:
 
     def _taped(self, op, block, backward_body):
         """Record what the reversed loop needs: returns its (iterable, target)."""
-        # Computed now: adjoints of inner loops have added their own tapes to the body.
+        tape = Var(self.namer.fresh("tape"))
+        restored = {}
+        target = None
+        if op.iterable is not None and any(op.target is v for o in walk(backward_body)
+                                           for v in flat_vars(o.operands())):
+            target = Var(self.namer.fresh(op.target.name))  # the reversed loop's own item
+            restored[id(op.target)] = target
+        used = self._tape_level(op.body.body, backward_body, tape, restored, op.carried)
+        if not used and op.iterable is None:  # a while loop: the tape's length is the trip count
+            self._push_and_pop(op.body.body, backward_body, tape, [], restored)
+            used = True
         inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
-        body_values = {id(r): r for o in op.body.body for r in o.results}
-        body_values.update((id(c), c) for c in op.carried)
-        read = []
         for o in walk(backward_body):
             for v in flat_vars(o.operands()):
-                if id(v) in inside and v not in read:
-                    if id(v) not in body_values and v is not op.target:
-                        raise UnsupportedSyntaxError(
-                            "the adjoint of this loop needs a value computed inside a branch or an inner "
-                            "loop of its body; that is not supported yet", op.loc,
-                            hint="Compute the value outside the inner `if`/loop, in the loop body itself.")
-                    read.append(v)
-        saved = [v for v in read if v is not op.target]
-        target = None
-        if op.iterable is not None and op.target in read:
-            target = Var(self.namer.fresh(op.target.name))
-        restored = {id(v): Var(self.namer.fresh(v.name)) for v in saved}
-        if op.target in read:
-            restored[id(op.target)] = target
-        if saved or op.iterable is None:
-            tape = Var(self.namer.fresh("tape"))
+                if id(v) in inside and id(v) not in restored:
+                    raise UnsupportedSyntaxError(
+                        "the adjoint of this loop needs a value computed inside an inner loop of its "
+                        "body; that is not supported yet", op.loc,
+                        hint="Compute the value in the loop body itself, outside the inner loop.")
+        if used:
             block.insert(block.index(op), Op([tape], Callee(CALL, "list", list, list), []))
-            record = tuple(saved) if len(saved) != 1 else saved[0]
-            op.body.body.append(Op([Var(self.namer.fresh("pushed"), is_temp=True)], Callee(METHOD, "append"),
-                                   [tape, record if saved else Const(None)], keep=True))
-            if saved:
-                backward_body.insert(0, Op([restored[id(v)] for v in saved], Callee(METHOD, "pop"), [tape],
-                                           keep=True))
-            else:
-                backward_body.insert(0, Op([Var(self.namer.fresh("popped"), is_temp=True)],
-                                           Callee(METHOD, "pop"), [tape], keep=True))
         _substitute(backward_body, restored)
-        for v in saved:
-            self.shapes.set(restored[id(v)], self.shapes.of(v), self.shapes.shape(v))
         if op.iterable is not None:
             iterable = self._emit_op(Callee(CALL, "reversed", reversed, reversed), [op.iterable], "reversed", op)
             iterable.is_temp = True
@@ -243,6 +229,40 @@ class _Reverse:
             iterable = self._emit_op(Callee(CALL, "range", range, range), [count], "iterations", op)
             count.is_temp = iterable.is_temp = True
         return iterable, target
+
+    def _tape_level(self, forward, backward, tape, restored, defined_here=()):
+        """Tape the values of one level of a loop body that its adjoint reads: pushed at
+        the end of the forward block, popped at the start of the adjoint block. A branch
+        of the body is a level of its own, taped inside the branch (the adjoint branch
+        runs on the same, itself taped, condition), so each iteration records only the
+        path it took. Returns whether anything was taped."""
+        used = False
+        forward_ifs = {id(o.cond): o for o in forward if isinstance(o, If) and isinstance(o.cond, Var)}
+        for b in backward:
+            f = forward_ifs.get(id(b.cond)) if isinstance(b, If) and isinstance(b.cond, Var) else None
+            if f is not None:
+                for f_region, b_region in zip(f.regions(), b.regions()):
+                    used |= self._tape_level(f_region.body, b_region.body, tape, restored)
+        here = {id(r): r for o in forward for r in o.results}
+        here.update((id(v), v) for v in defined_here)
+        saved = []
+        for o in walk(backward):
+            for v in flat_vars(o.operands()):
+                if id(v) in here and id(v) not in restored and v not in saved:
+                    saved.append(v)
+        if saved:
+            self._push_and_pop(forward, backward, tape, saved, restored)
+        return used or bool(saved)
+
+    def _push_and_pop(self, forward, backward, tape, saved, restored):
+        record = tuple(saved) if len(saved) != 1 else (saved[0] if saved else Const(None))
+        forward.append(Op([Var(self.namer.fresh("pushed"), is_temp=True)], Callee(METHOD, "append"),
+                          [tape, record], keep=True))
+        popped = [Var(self.namer.fresh(v.name)) for v in saved] or [Var(self.namer.fresh("popped"), is_temp=True)]
+        backward.insert(0, Op(popped, Callee(METHOD, "pop"), [tape], keep=True))
+        for v, r in zip(saved, popped):
+            restored[id(v)] = r
+            self.shapes.set(r, self.shapes.of(v), self.shapes.shape(v))
 
     def _adjoint_of_if(self, op):
         """`if cond:` in the adjoint sweep, on the same condition (still live, so no
