@@ -8,6 +8,11 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
+def first_items(iterable, count):
+    """The first `count` items a `for` loop took from `iterable` before a `break`."""
+    return iterable[:count]
+
+
 def check_unpack(value, count):
     """Raise the ValueError Python raises when `a, b = value` has the wrong length."""
     length = len(value)
@@ -320,8 +325,15 @@ def ravel_adjoint(g, a, order):
             order = "F"
         elif order == "A" or a_.flags.c_contiguous or a_.ndim <= 1:
             order = "C"
-        else:  # 'K' of a non-contiguous array: the order of its strides
-            perm = np.argsort([-abs(s) for s in a_.strides], kind="stable")
-            shape = tuple(a_.shape[i] for i in perm)
-            return np.transpose(np.reshape(g, shape), np.argsort(perm))
+        else:  # 'K' of a non-contiguous array: let NumPy read C indices laid out like `a`
+            steps = [s // a_.itemsize for s in a_.strides]
+            offsets = sum(np.arange(n).reshape((n,) + (1,) * (a_.ndim - i - 1)) * step
+                          for i, (n, step) in enumerate(zip(a_.shape, steps)))
+            low = int(offsets.min())
+            buffer = np.empty(int(offsets.max()) - low + 1, dtype=np.int64)
+            buffer[offsets.ravel() - low] = np.arange(a_.size)
+            like_a = np.lib.stride_tricks.as_strided(buffer[-low:], a_.shape, [8 * s for s in steps])
+            out = np.empty(a_.size, dtype=np.result_type(g, np.float64))
+            out[np.ravel(like_a, "K")] = np.ravel(g)
+            return out.reshape(a_.shape)
     return np.reshape(g, np.shape(a), order=order)

@@ -295,17 +295,90 @@ def test_no_tape_outside_loops_and_none_for_values_not_read():
     assert "unbroadcast" not in src and "np.zeros" not in src  # scalars stay scalars
 
 
-def test_break_in_a_loop_is_refused_clearly_for_now():
-    def with_break(x):
+def first_big(x):
+    s = 0.0
+    for i in range(10):
+        s = s + x * i
+        if s > 5.0:
+            break
+    return s
+
+
+def skip_odd(x):
+    s = x
+    for i in range(6):
+        if i % 2 == 1:
+            continue
+        s = s * x + 1.0
+    return s
+
+
+def newton_until_converged(a):
+    x = a
+    while True:
+        x_new = 0.5 * (x + a / x)
+        if abs(x_new - x) < 1e-12:
+            break
+        x = x_new
+    return x_new
+
+
+def break_in_first_iteration(x):
+    y = x
+    for i in range(5):
+        y = y * 2.0
+        break
+    return y
+
+
+def while_with_branches(x):
+    y = x
+    n = 0
+    while n < 5:
+        if y > 1.0:
+            y = np.sin(y) + 1.5
+        else:
+            y = y * 1.1
+        n = n + 1
+    return y
+
+
+def inner_break(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(4):
+            s = s + x * j
+            if j >= i:
+                break
+    return s
+
+
+@pytest.mark.parametrize("f, args", [
+    (first_big, (0.7,)), (first_big, (0.01,)), (skip_odd, (1.2,)), (newton_until_converged, (2.0,)),
+    (break_in_first_iteration, (1.5,)), (while_with_branches, (0.5,)), (while_with_branches, (1.5,)),
+    (inner_break, (1.5,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_break_and_continue_match_finite_differences(f, args):
+    assert_grad_matches_fd(f, args, 0)
+
+
+def test_loop_that_breaks_is_reversed_over_the_items_it_visited():
+    src = sct.grad(first_big).source_for(0.7)
+    assert "if broke:" in src and "break" in src
+    assert "reversed(first_items(range_1, trips))" in src
+
+
+def test_return_inside_a_loop_is_refused_clearly_for_now():
+    def with_return(x):
         for i in range(3):
             if x > 1.0:
-                break
+                return x
             x = x * 2.0
         return x
 
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
-        sct.grad(with_break)(0.5)
-    assert "break" in str(info.value) and info.value.hint
+        sct.grad(with_return)(0.5)
+    assert "return" in str(info.value) and info.value.hint
 
 
 def piecewise_rnn(W, xs, h0):

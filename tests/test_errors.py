@@ -108,12 +108,13 @@ E = sct.SctError
 NS = sct.NonScalarOutputError
 
 
-@case(U, 1.0, match="`break`")
-def bad_break(x):
+@case(U, 1.0, match="`return`")
+def bad_return_in_loop(x):
     s = 0.0
     for i in range(3):
         s = s + x
-        break  # ERR
+        if s > 1.0:
+            return s  # ERR
     return s
 
 
@@ -533,7 +534,7 @@ def test_numpy_function_without_rule_hint(fn):
 
 
 def test_unsupported_errors_are_syntax_errors():
-    error = raised_by(lambda: sct.grad(bad_break)(1.0), sct.UnsupportedSyntaxError)
+    error = raised_by(lambda: sct.grad(bad_return_in_loop)(1.0), sct.UnsupportedSyntaxError)
     assert isinstance(error, SyntaxError)
     assert error.offset == error.loc.col + 1
 

@@ -255,7 +255,9 @@ class _Emitter:
     def emit_if(self, op, indent, comments, current):
         self.emit_line(f"if {_render(self.operand(op.cond))}:", indent, op.loc)
         for keyword, region in (("", op.then), ("else:", op.orelse)):
-            if keyword and not region.body and not region.yields:
+            copies_needed = any(not (isinstance(y, Var) and self.name(y) == self.name(r))
+                                for r, y in zip(op.results, region.yields))
+            if keyword and not region.body and not copies_needed:
                 continue  # nothing to do on the other path
             if keyword:
                 self.emit_line(keyword, indent)
@@ -292,6 +294,9 @@ class _Emitter:
         current = self.emit_block(op.body.body, indent + 1, comments, current)
         if not self.emit_copies(op.carried, op.body.yields, indent + 1, op.loc) and not op.body.body:
             self.emit_line("pass", indent + 1)
+        if op.exit is not None and any(c is op.exit for c in op.carried):
+            self.emit_line(f"if {self.name(op.exit)}:", indent + 1)
+            self.emit_line("break", indent + 2)
         return current
 
     def target(self, results):

@@ -379,11 +379,20 @@ class _StatementLowering:
                     raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
                                                  hint="Remove the unreachable statements.")
                 return ops, self.returned(stmt, ops)
+            if isinstance(stmt, (gast.Continue, gast.Break)):
+                if rest:
+                    raise UnsupportedSyntaxError(f"code after `{type(stmt).__name__.lower()}` is never run",
+                                                 self.loc_of(rest[0]), hint="Remove the unreachable statements.")
+                if isinstance(stmt, gast.Break):
+                    self.scope.locals[_BREAK] = Const(True)
+                return ops, None
             if isinstance(stmt, gast.If):
-                if_ops, returned = self.if_statement(stmt, rest, tail)
+                if_ops, returned, consumed = self.if_statement(stmt, rest, tail)
                 ops.extend(if_ops)
                 if returned is not None:
                     return ops, returned
+                if consumed:
+                    return ops, None
                 continue
             if isinstance(stmt, (gast.For, gast.While)):
                 ops.extend(self.loop(stmt, rest))
@@ -401,10 +410,22 @@ class _StatementLowering:
         return value, self.loc_of(stmt)
 
     def if_statement(self, stmt, rest, tail):
-        """Lower `if`: (ops, returned). Consumes `rest` when a branch returns."""
+        """Lower `if`: (ops, returned, consumed). Consumes `rest` (moving it into the other
+        branch) when a branch returns, or ends its loop iteration (`continue`, `break`)."""
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         cond = lowering.value(stmt.test)
+        then_exits, else_exits = _always_ends(stmt.body, _LOOP_EXITS), _always_ends(stmt.orelse, _LOOP_EXITS)
+        if (_contains(stmt.body, _LOOP_EXITS) and not then_exits) or \
+                (_contains(stmt.orelse, _LOOP_EXITS) and not else_exits):
+            raise UnsupportedSyntaxError(
+                "a `break`/`continue` that only some paths through this branch reach is not supported yet",
+                loc, hint="Give the branch an `else` so that every path through it leaves the iteration.")
+        if then_exits or else_exits:
+            then_stmts = list(stmt.body) + ([] if then_exits else list(rest))
+            else_stmts = list(stmt.orelse) + ([] if else_exits else list(rest))
+            ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
+            return ops, None, True
         then_returns, else_returns = _always_returns(stmt.body), _always_returns(stmt.orelse)
         if (_contains_return(stmt.body) and not then_returns) or \
                 (_contains_return(stmt.orelse) and not else_returns):
@@ -421,24 +442,32 @@ class _StatementLowering:
         if then_returns and else_returns and rest:
             raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
                                          hint="Remove the unreachable statements.")
-        before = dict(self.scope.locals)
-        branches = []
-        for stmts in (then_stmts, else_stmts):
-            self.scope.locals = dict(before)
-            if then_returns or else_returns:
-                body, (value, where) = self.tail(stmts)
-                branches.append((body, self.scope.locals, value, where))
-            else:
-                body, _ = self.block(stmts)
-                branches.append((body, self.scope.locals, None, None))
-        (then_ops, then_locals, then_value, then_where), (else_ops, else_locals, else_value, else_where) = branches
         if then_returns or else_returns:
+            before = dict(self.scope.locals)
+            branches = []
+            for stmts in (then_stmts, else_stmts):
+                self.scope.locals = dict(before)
+                body, (value, where) = self.tail(stmts)
+                branches.append((body, value, where))
+            (then_ops, then_value, then_where), (else_ops, else_value, _) = branches
             self.scope.locals = before
             result = Var(self.namer.fresh("result"), is_temp=True)
             lowering.ops.append(If([result], cond, Region(then_ops, [then_value]),
                                    Region(else_ops, [else_value]), loc, loc))
             # The return statement of the taken path, for errors about the output.
-            return lowering.ops, (result, then_where if then_returns and not else_returns else loc)
+            return lowering.ops, (result, then_where if then_returns and not else_returns else loc), True
+        ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
+        return ops, None, False
+
+    def _join_branches(self, lowering, cond, then_stmts, else_stmts, stmt, loc):
+        """An If whose results join the names the two branches bind differently."""
+        before = dict(self.scope.locals)
+        branches = []
+        for stmts in (then_stmts, else_stmts):
+            self.scope.locals = dict(before)
+            body, _ = self.block(stmts)
+            branches.append((body, self.scope.locals))
+        (then_ops, then_locals), (else_ops, else_locals) = branches
         names, results, then_yields, else_yields = [], [], [], []
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
@@ -449,7 +478,7 @@ class _StatementLowering:
                 joined.pop(name, None)
                 self.scope.maybe_unbound[name] = loc
                 continue
-            result = Var(self.namer.fresh(name))
+            result = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
             names.append(name)
             results.append(result)
             then_yields.append(self._as_yield(t, stmt))
@@ -464,12 +493,13 @@ class _StatementLowering:
         """Lower `for`/`while` to a Loop op. The names the body assigns that are bound
         before the loop, or read after it, are carried from iteration to iteration."""
         loc = self.loc_of(stmt)
-        for node in (n for s in stmt.body for n in gast.walk(s)):
-            if isinstance(node, (gast.Break, gast.Continue, gast.Return)):
-                kind = type(node).__name__.lower()
-                raise UnsupportedSyntaxError(f"`{kind}` inside a loop is not supported yet", self.loc_of(node),
-                                             hint="Let the loop run to its end and keep the value you need "
-                                                  "in a variable.")
+        exits = [n for n in _own_statements(stmt.body) if isinstance(n, (gast.Break, gast.Continue, gast.Return))]
+        for node in exits:
+            if isinstance(node, gast.Return):
+                raise UnsupportedSyntaxError("`return` inside a loop is not supported yet", self.loc_of(node),
+                                             hint="Keep the value in a variable, `break`, and return it after "
+                                                  "the loop.")
+        has_break = any(isinstance(n, gast.Break) for n in exits)
         if stmt.orelse:
             raise UnsupportedSyntaxError("`for ... else` / `while ... else` is not supported yet", loc,
                                          hint="Put the else block's statements after the loop.")
@@ -491,8 +521,15 @@ class _StatementLowering:
         before = dict(self.scope.locals)
         target_name = stmt.target.id if iterable is not None else None
         names = sorted(n for n in assigned if n != target_name and (n in before or n in read_after))
-        carried = [Var(self.namer.fresh(n)) for n in names]
-        inits = [before.get(n, Const(None)) for n in names]
+        # Hidden carried values: the iteration count when the trip count is not known
+        # beforehand (the adjoint loop needs it), and the `break` flag.
+        if iterable is None or has_break:
+            names.append(_TRIPS)
+            before[_TRIPS] = Const(0)
+        if has_break:
+            names.append(_BREAK)
+        carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
+        inits = [before.get(n, Const(False) if n == _BREAK else Const(None)) for n in names]
         for n, value in zip(names, inits):
             if isinstance(value, tuple):
                 raise UnsupportedSyntaxError("a tuple carried through a loop is not supported yet", loc,
@@ -509,16 +546,24 @@ class _StatementLowering:
             test_lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
             test = Region(test_lowering.ops, [test_lowering.value(stmt.test)])
         self.scope.locals = dict(inner)
+        counting = []
+        if _TRIPS in names:
+            counter = self.scope.locals[_TRIPS]
+            counting = [Op([Var(self.namer.fresh("trips"))], Callee(BINOP, "+", operator.add), [counter, Const(1)],
+                           loc=loc, stmt=loc)]
+            self.scope.locals[_TRIPS] = counting[0].result
         body, _ = self.block(stmt.body)
         yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
-        results = [Var(self.namer.fresh(n)) for n in names]
+        results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         after = dict(before)
-        after.update(zip(names, results))
+        after.update((n, r) for n, r in zip(names, results) if n not in _HIDDEN_NAMES)
+        after.pop(_TRIPS, None)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
         self.scope.locals = after
-        lowering.ops.append(Loop(results, carried, inits, Region(body, yields), iterable, target, test,
-                                 loc, loc))
+        by_name = dict(zip(names, carried))
+        lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
+                                 loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS)))
         return lowering.ops
 
     def _as_yield(self, value, node):
@@ -566,6 +611,38 @@ class _StatementLowering:
         elif not isinstance(stmt, gast.Pass):
             raise unsupported(stmt, loc_of(stmt))
         return lowering.ops
+
+
+# Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
+_BREAK, _TRIPS = "<break>", "<trips>"
+_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips"}
+_LOOP_EXITS = (gast.Break, gast.Continue)
+
+
+def _own_statements(stmts):
+    """The nodes of `stmts`, not descending into nested loops or functions."""
+    pending = list(stmts)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (gast.For, gast.While, gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+            pending.extend(gast.iter_child_nodes(node))
+
+
+def _always_ends(stmts, kinds):
+    """True when every path through `stmts` ends in a statement of one of `kinds`."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, kinds):
+        return True
+    if isinstance(last, gast.If):
+        return _always_ends(last.body, kinds) and _always_ends(last.orelse, kinds)
+    return False
+
+
+def _contains(stmts, kinds):
+    return any(isinstance(n, kinds) for n in _own_statements(stmts))
 
 
 def _always_returns(stmts):

@@ -153,6 +153,8 @@ class Loop:
     loc: Any = None
     stmt: Any = None
     keep: bool = False
+    exit: Any = None  # a carried bool: the loop stops after an iteration that set it (`break`)
+    counter: Any = None  # a carried int counting iterations, when the trip count is not known
 
     def operands(self):
         """What the loop itself reads (its regions' own reads are inside them)."""

@@ -366,6 +366,7 @@ def _needed_carried(op, live):
     """Indices of a loop's carried values that are needed: their result is live, or the
     body reads them (on the next iteration) for something needed. A fixed point."""
     needed = {k for k, r in enumerate(op.results) if id(r) in live}
+    needed |= {k for k, c in enumerate(op.carried) if c is op.exit}  # it decides when the loop stops
     while True:
         trial = set(live) | {id(v) for v in flat_vars([op.body.yields[k] for k in needed])}
         _live_block(op.body.body, trial, mutate=False)

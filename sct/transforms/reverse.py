@@ -207,9 +207,6 @@ class _Reverse:
             target = Var(self.namer.fresh(op.target.name))  # the reversed loop's own item
             restored[id(op.target)] = target
         used = self._tape_level(op.body.body, backward_body, tape, restored, op.carried)
-        if not used and op.iterable is None:  # a while loop: the tape's length is the trip count
-            self._push_and_pop(op.body.body, backward_body, tape, [], restored)
-            used = True
         inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
         for o in walk(backward_body):
             for v in flat_vars(o.operands()):
@@ -221,13 +218,20 @@ class _Reverse:
         if used:
             block.insert(block.index(op), Op([tape], Callee(CALL, "list", list, list), []))
         _substitute(backward_body, restored)
-        if op.iterable is not None:
-            iterable = self._emit_op(Callee(CALL, "reversed", reversed, reversed), [op.iterable], "reversed", op)
-            iterable.is_temp = True
-        else:  # a while loop: as many iterations as the tape holds
-            count = self._emit_op(Callee(CALL, "len", len, len), [tape], "count", op)
-            iterable = self._emit_op(Callee(CALL, "range", range, range), [count], "iterations", op)
-            count.is_temp = iterable.is_temp = True
+        # The reversed loop visits the items the forward loop visited, last first: all of
+        # them, or, when the loop could stop early (while, break), as many as it counted.
+        trips = None
+        if op.counter is not None:
+            trips = next(r for r, c in zip(op.results, op.carried) if c is op.counter)
+        if op.iterable is None:
+            iterable = self._emit_op(Callee(CALL, "range", range, range), [trips], "iterations", op)
+        else:
+            items = op.iterable
+            if trips is not None:
+                items = self._emit_op(runtime_callee(runtime.first_items), [op.iterable, trips], "visited", op)
+                items.is_temp = True
+            iterable = self._emit_op(Callee(CALL, "reversed", reversed, reversed), [items], "reversed", op)
+        iterable.is_temp = True
         return iterable, target
 
     def _tape_level(self, forward, backward, tape, restored, defined_here=()):
