@@ -8,6 +8,15 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
+def stack_row_adjoints(rows, x):
+    """The adjoint of an array a loop iterated row by row: `rows` holds the adjoints of
+    the rows it visited, last row first (the order the reversed loop made them)."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(getattr(x, "dtype", float), np.float64))
+    for i, g in enumerate(reversed(rows)):
+        out[i] += g
+    return out
+
+
 def first_items(iterable, count):
     """The first `count` items a `for` loop took from `iterable` before a `break`."""
     return iterable[:count]
@@ -186,6 +195,11 @@ def _reduced_axes(axis, ndim):
     return tuple(sorted(int(a) % ndim for a in axes))
 
 
+def clip_bound(bound, default):
+    """A bound of np.clip given at run time: `bound`, or `default` (-inf, inf) for None."""
+    return default if bound is None else bound
+
+
 def prod_adjoint(g, result, a, axis, keepdims):
     """Adjoint of `np.prod(a, axis, keepdims=keepdims)`: `g` times the product of the
     *other* reduced entries. Where the product is finite and non-zero that is
@@ -211,7 +225,7 @@ def prod_adjoint(g, result, a, axis, keepdims):
 def _norm_unsupported(what):
     from .errors import SctError
     raise SctError(f"sct has no gradient for np.linalg.norm with {what}",
-                   hint="Supported: vector norms (ord None, 2, 1, np.inf, -np.inf or any p > 0, over a "
+                   hint="Supported: vector norms (ord None, 2, 1, np.inf, -np.inf, 0 or any other number, over a "
                         "1-D array or along an int axis) and the Frobenius norm (ord None or 'fro' over a "
                         "2-D array or a pair of axes). Write other norms with supported operations, "
                         "e.g. np.sqrt(np.sum(x ** 2)).")
@@ -250,8 +264,10 @@ def norm_adjoint(g, result, x, ord, axis, keepdims):
     if ord in (np.inf, -np.inf):
         mask = np.abs(x) == r
         return g * np.sign(x) * mask / np.add.reduce(mask, axis=axis, keepdims=True)
-    if isinstance(ord, str) or not ord > 0:
-        _norm_unsupported(f"ord={ord!r}")
+    if isinstance(ord, str):
+        _norm_unsupported(f"ord={ord!r} for a vector norm")
+    if ord == 0:  # the number of non-zero entries: piecewise constant
+        return np.zeros(x.shape, dtype=np.result_type(g, np.float64))
     return g * np.sign(x) * (np.abs(x) / r) ** (ord - 1)
 
 

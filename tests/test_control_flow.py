@@ -401,3 +401,64 @@ def test_branch_inside_loop_records_the_decision_and_tapes_only_the_path_taken()
     assert "tape.append(h_3)" in code  # inside the branch: only when it was taken
     assert "tape.append((gt, a, h))" in code  # the decision itself is recorded
     assert code.count("h_5 = tape.pop()") == 1
+
+
+# ---------------------------------------------------------------- what loops iterate over
+
+
+def weighted_by_step(w, xs):
+    total = 0.0
+    for t, x in enumerate(xs):
+        total = total + (t + 1.0) * np.sum(w * x)
+    return total
+
+
+def paired(w, xs, ys):
+    loss = 0.0
+    for x, y in zip(xs, ys):
+        loss = loss + np.sum((w * x - y) ** 2)
+    return loss
+
+
+def backwards_in_time(w, xs):
+    h = w
+    for x in reversed(xs):
+        h = np.tanh(h * x)
+    return np.sum(h)
+
+
+def over_rows(X, w):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(np.tanh(row * w))
+    return s
+
+
+def over_rows_until(X):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row ** 2)
+        if s > 3.0:
+            break
+    return s
+
+
+RNG_ITER = np.random.default_rng(6)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (weighted_by_step, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3))), (0,)),
+    (paired, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=(4, 3))), (0,)),
+    (backwards_in_time, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3))), (0,)),
+    (over_rows, (RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=3)), (0, 1)),
+    (over_rows_until, (RNG_ITER.normal(size=(5, 3)),), (0,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_iteration_forms_match_finite_differences(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+def test_one_pass_iterables_print_as_written_and_are_reversed_through_the_tape():
+    args = (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=(4, 3)))
+    src = sct.grad(paired).source_for(*args)
+    assert "for x, y in zip(xs, ys):" in src
+    assert "for _ in range(trips):" in src  # zip cannot be reversed: the counter says how often

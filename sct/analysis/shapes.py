@@ -126,7 +126,7 @@ class ShapeClasses:
                 if isinstance(shape, tuple) and shape:
                     self.concrete[id(op.target)] = shape[1:]
         for c, init in zip(op.carried, op.inits):
-            self.classes[id(c)] = c
+            self.classes[id(c)] = SCALAR if self.is_scalar(init) else c
             self.concrete.pop(id(c), None)
             if self.shape(init) is not None:
                 self.concrete[id(c)] = self.shape(init)
@@ -134,13 +134,18 @@ class ShapeClasses:
         for region in op.regions():
             self.add_all(region.body)
         self.strict = strict
-        changed = [c for c, y in zip(op.carried, op.body.yields) if self.shape(y) != self.shape(c)]
-        for c in changed:
+        for c, y in zip(op.carried, op.body.yields):
+            if self.of(c) is SCALAR and not self.is_scalar(y):
+                self.classes[id(c)] = c
+            if self.shape(y) == self.shape(c):
+                continue
             self.concrete.pop(id(c), None)
+            if self.is_scalar(y) and self.is_scalar(c):  # a float, then a NumPy scalar
+                self.set(c, SCALAR, ())
         for region in op.regions():  # again, for real: with only the facts that hold
             self.add_all(region.body)
         for r, c in zip(op.results, op.carried):
-            self.classes[id(r)] = r
+            self.classes[id(r)] = SCALAR if self.of(c) is SCALAR else r
             self.concrete.pop(id(r), None)
             if self.shape(c) is not None:
                 self.concrete[id(r)] = self.shape(c)

@@ -9,6 +9,7 @@ import inspect
 import operator
 from dataclasses import dataclass
 
+from .. import runtime
 from ..analysis import flat_vars
 from ..ir import Const, If, Loop, Op, Var, walk, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
@@ -279,8 +280,13 @@ class _Emitter:
 
     def emit_loop(self, op, indent, comments, current):
         self.emit_copies(op.carried, op.inits, indent, op.loc)
+        skipped = set()
         if op.iterable is not None:
             target = self.name(op.target) if op.target is not None else "_"
+            unpacked = self._unpacked_target(op)
+            if unpacked:
+                target = ", ".join(self.name(v) for v in unpacked)
+                skipped = {id(o) for o in op.body.body[:len(unpacked) + 1]}
             self.emit_line(f"for {target} in {_render(self.operand(op.iterable))}:", indent, op.loc)
         elif all(id(o.result) in self.folded for o in op.test.body if isinstance(o, Op)) and \
                 not any(isinstance(o, (If, Loop)) for o in op.test.body):
@@ -291,13 +297,33 @@ class _Emitter:
             test = ast.UnaryOp(ast.Not(), self.operand(op.test.yields[0]))
             self.emit_line(f"if {_render(test)}:", indent + 1, op.loc)
             self.emit_line("break", indent + 2)
-        current = self.emit_block(op.body.body, indent + 1, comments, current)
-        if not self.emit_copies(op.carried, op.body.yields, indent + 1, op.loc) and not op.body.body:
+        body = [o for o in op.body.body if id(o) not in skipped]
+        current = self.emit_block(body, indent + 1, comments, current)
+        if not self.emit_copies(op.carried, op.body.yields, indent + 1, op.loc) and not body:
             self.emit_line("pass", indent + 1)
         if op.exit is not None and any(c is op.exit for c in op.carried):
             self.emit_line(f"if {self.name(op.exit)}:", indent + 1)
             self.emit_line("break", indent + 2)
         return current
+
+    def _unpacked_target(self, op):
+        """For `for a, b in ...` (lowered as an item, a length check and one subscript per
+        name, first thing in the body): the names, so the loop prints as written."""
+        body = op.body.body
+        if not body or not isinstance(body[0], Op) or body[0].callee.obj is not runtime.check_unpack \
+                or body[0].args[0] is not op.target:
+            return None
+        count = body[0].args[1].value
+        parts = body[1:1 + count]
+        if len(parts) != count or not all(
+                isinstance(o, Op) and o.callee.kind == GETITEM and o.args[0] is op.target
+                and isinstance(o.args[1], Const) and o.args[1].value == i and id(o.result) not in self.folded
+                for i, o in enumerate(parts)):
+            return None
+        reads = [v for o in walk(body[1 + count:]) for v in flat_vars(o.operands())]
+        if any(v is op.target for v in reads):
+            return None
+        return [o.result for o in parts]
 
     def target(self, results):
         if len(results) == 1:

@@ -504,13 +504,16 @@ class _StatementLowering:
             raise UnsupportedSyntaxError("`for ... else` / `while ... else` is not supported yet", loc,
                                          hint="Put the else block's statements after the loop.")
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
-        iterable = None
+        iterable, reversible = None, True
         if isinstance(stmt, gast.For):
-            if not isinstance(stmt.target, gast.Name):
-                raise UnsupportedSyntaxError("only a plain name can be a loop variable yet",
-                                             self.loc_of(stmt.target),
-                                             hint="Write `for item in ...:` and unpack `item` in the body.")
+            if not isinstance(stmt.target, (gast.Name, gast.Tuple, gast.List)):
+                raise UnsupportedSyntaxError("only names can be loop variables", self.loc_of(stmt.target),
+                                             hint="Write `for item in ...:` and assign from `item` in the body.")
             iterable = lowering._materialize(lowering.value(stmt.iter), stmt.iter)
+            producer = lowering.ops[-1] if lowering.ops and iterable in lowering.ops[-1].results else None
+            # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
+            reversible = not (producer is not None and producer.callee.kind == CALL
+                              and producer.callee.obj in _ONE_PASS_ITERATORS)
         assigned = set()
         for s in stmt.body:
             for node in gast.walk(s):
@@ -519,11 +522,13 @@ class _StatementLowering:
         read_after = {n.id for s in rest for n in gast.walk(s)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         before = dict(self.scope.locals)
-        target_name = stmt.target.id if iterable is not None else None
+        target_name = None
+        if iterable is not None:
+            target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else _ITEM
         names = sorted(n for n in assigned if n != target_name and (n in before or n in read_after))
         # Hidden carried values: the iteration count when the trip count is not known
         # beforehand (the adjoint loop needs it), and the `break` flag.
-        if iterable is None or has_break:
+        if iterable is None or has_break or not reversible:
             names.append(_TRIPS)
             before[_TRIPS] = Const(0)
         if has_break:
@@ -538,7 +543,7 @@ class _StatementLowering:
         inner.update(zip(names, carried))
         target = None
         if iterable is not None:
-            target = Var(self.namer.fresh(target_name))
+            target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
             inner[target_name] = target
         test = None
         if iterable is None:
@@ -552,6 +557,10 @@ class _StatementLowering:
             counting = [Op([Var(self.namer.fresh("trips"))], Callee(BINOP, "+", operator.add), [counter, Const(1)],
                            loc=loc, stmt=loc)]
             self.scope.locals[_TRIPS] = counting[0].result
+        if target_name == _ITEM:  # `for i, x in ...`: unpack the item first thing in the body
+            unpacking = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+            _assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
+            counting = unpacking.ops + counting
         body, _ = self.block(stmt.body)
         yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
@@ -563,7 +572,8 @@ class _StatementLowering:
         self.scope.locals = after
         by_name = dict(zip(names, carried))
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
-                                 loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS)))
+                                 loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
+                                 reversible=reversible))
         return lowering.ops
 
     def _as_yield(self, value, node):
@@ -614,8 +624,9 @@ class _StatementLowering:
 
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
-_BREAK, _TRIPS = "<break>", "<trips>"
-_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips"}
+_BREAK, _TRIPS, _ITEM = "<break>", "<trips>", "<item>"
+_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item"}
+_ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _LOOP_EXITS = (gast.Break, gast.Continue)
 
 

@@ -155,6 +155,7 @@ class Loop:
     keep: bool = False
     exit: Any = None  # a carried bool: the loop stops after an iteration that set it (`break`)
     counter: Any = None  # a carried int counting iterations, when the trip count is not known
+    reversible: bool = True  # the iterable can be walked again, backwards (not enumerate, zip, ...)
 
     def operands(self):
         """What the loop itself reads (its regions' own reads are inside them)."""

@@ -137,10 +137,14 @@ class _Reverse:
         accumulates the adjoints of values from before the loop. Forward-body values the
         adjoint body reads are overwritten by each iteration: the forward loop appends
         them to a list (the tape) and the reversed loop pops them. Nothing else is taped."""
+        rows_of = None  # the array iterated row by row, when it is being differentiated
         if op.target is not None and id(op.target) in self.active:
-            raise UnsupportedSyntaxError(
-                "iterating over an array that is being differentiated is not supported yet", op.loc,
-                hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
+            if not op.reversible or not isinstance(op.iterable, Var):
+                raise UnsupportedSyntaxError(
+                    "iterating over enumerate/zip of a value that is being differentiated is not "
+                    "supported yet", op.loc,
+                    hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
+            rows_of = op.iterable
         outer_adjoints, outer_backward = self.adjoints, self.backward
         carried = [k for k, c in enumerate(op.carried) if id(c) in self.active]
         inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
@@ -150,7 +154,8 @@ class _Reverse:
         for k, b in zip(carried, incoming):
             # A carried adjoint has its value's shape, when known: the loop boundary makes
             # it so (see _exact_adjoint), so the body needs no run-time unbroadcast.
-            self.shapes.set(b, b, self.shapes.shape(op.carried[k]))
+            scalar = self.shapes.of(op.carried[k]) is SCALAR
+            self.shapes.set(b, SCALAR if scalar else b, self.shapes.shape(op.carried[k]))
             y = op.body.yields[k]
             if isinstance(y, Var) and id(y) in self.active:
                 self._add_to_adjoint(y, b, op, fresh=set())
@@ -159,6 +164,12 @@ class _Reverse:
         outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
                     for k in carried]
         outer = [key for key in body_adjoints if key not in inside]
+        row_adjoints = None
+        if rows_of is not None:  # each iteration's row adjoint, collected (last row first)
+            row_adjoints = Var(self.namer.fresh("b" + op.target.name + "_rows"))
+            row = body_adjoints.get(id(op.target), Const(0.0))
+            self._append(Op([Var(self.namer.fresh("collected"), is_temp=True)], Callee(METHOD, "append"),
+                            [row_adjoints, row], keep=True))
         accumulators = [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
         totals = []
         for key, acc in zip(outer, accumulators):
@@ -177,7 +188,12 @@ class _Reverse:
                  for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
         loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
                     iterable, target, None, op.loc, op.stmt)
+        if row_adjoints is not None:
+            self._append(Op([row_adjoints], Callee(CALL, "list", list, list), []))
         self._append(loop)
+        if row_adjoints is not None:
+            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
+            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
         for r in op.results:
             self.adjoints.pop(id(r), None)
         for key, result in zip(outer, results[len(carried):]):
@@ -191,7 +207,8 @@ class _Reverse:
         """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
         standing for the whole array): what a loop-carried adjoint is assumed to have."""
         shape = self.shapes.shape(value)
-        if not isinstance(shape, tuple) or self.shapes.shape(adjoint) == shape:
+        if not isinstance(shape, tuple) or self.shapes.shape(adjoint) == shape or \
+                (shape == () and self.shapes.is_scalar(adjoint)):
             return adjoint
         result = self._emit_op(Callee(CALL, "np.broadcast_to", np.broadcast_to, np), [adjoint, Const(shape)],
                                "b" + value.name, op)
@@ -202,11 +219,13 @@ class _Reverse:
         tape = Var(self.namer.fresh("tape"))
         restored = {}
         target = None
-        if op.iterable is not None and any(op.target is v for o in walk(backward_body)
-                                           for v in flat_vars(o.operands())):
+        if op.iterable is not None and op.reversible and any(op.target is v for o in walk(backward_body)
+                                                             for v in flat_vars(o.operands())):
             target = Var(self.namer.fresh(op.target.name))  # the reversed loop's own item
             restored[id(op.target)] = target
-        used = self._tape_level(op.body.body, backward_body, tape, restored, op.carried)
+        # Items of a one-pass iterable (enumerate, zip ...) are taped like the body's values.
+        defined_here = list(op.carried) + ([op.target] if not op.reversible else [])
+        used = self._tape_level(op.body.body, backward_body, tape, restored, defined_here)
         inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
         for o in walk(backward_body):
             for v in flat_vars(o.operands()):
@@ -223,7 +242,7 @@ class _Reverse:
         trips = None
         if op.counter is not None:
             trips = next(r for r, c in zip(op.results, op.carried) if c is op.counter)
-        if op.iterable is None:
+        if op.iterable is None or not op.reversible:
             iterable = self._emit_op(Callee(CALL, "range", range, range), [trips], "iterations", op)
         else:
             items = op.iterable
