@@ -225,9 +225,9 @@ def prod_adjoint(g, result, a, axis, keepdims):
 def _norm_unsupported(what):
     from .errors import SctError
     raise SctError(f"sct has no gradient for np.linalg.norm with {what}",
-                   hint="Supported: vector norms (ord None, 2, 1, np.inf, -np.inf, 0 or any other number, over a "
-                        "1-D array or along an int axis) and the Frobenius norm (ord None or 'fro' over a "
-                        "2-D array or a pair of axes). Write other norms with supported operations, "
+                   hint="Supported: vector norms (ord None, 2, 1, np.inf, -np.inf, 0 or any other number, "
+                        "over a 1-D array or along an int axis) and the Frobenius norm (ord None or 'fro' "
+                        "over a 2-D array or a pair of axes). Write other norms with supported operations, "
                         "e.g. np.sqrt(np.sum(x ** 2)).")
 
 

@@ -368,16 +368,80 @@ def test_loop_that_breaks_is_reversed_over_the_items_it_visited():
     assert "reversed(first_items(range_1, trips))" in src
 
 
-def test_return_inside_a_loop_is_refused_clearly_for_now():
-    def with_return(x):
+def find_threshold(x):
+    s = 0.0
+    for i in range(10):
+        s = s + x * i
+        if s > 5.0:
+            return s * 2.0
+    return -s
+
+
+def search_else(x):
+    y = x
+    for i in range(4):
+        y = y * 1.5
+        if y > 10.0:
+            break
+    else:
+        y = y - 100.0
+    return y
+
+
+def while_else(x):
+    y = x
+    while y < 3.0:
+        y = y * 2.0
+    else:
+        y = y + 1.0
+    return y
+
+
+def return_from_while(a):
+    x = a
+    while True:
+        x_new = 0.5 * (x + a / x)
+        if abs(x_new - x) < 1e-12:
+            return x_new
+        x = x_new
+
+
+def checked_log(x):
+    assert np.all(x > 0), "x must be positive"
+    return np.sum(np.log(x))
+
+
+@pytest.mark.parametrize("f, args", [
+    (find_threshold, (0.7,)), (find_threshold, (0.01,)), (search_else, (2.0,)), (search_else, (0.5,)),
+    (while_else, (0.5,)), (while_else, (5.0,)), (return_from_while, (2.0,)), (checked_log, (np.array([1.0, 2.0]),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_return_in_loops_loop_else_and_assert_match_finite_differences(f, args):
+    assert_grad_matches_fd(f, args, 0)
+
+
+def test_return_inside_a_loop_returns_after_it_on_the_recorded_flag():
+    src = sct.grad(find_threshold).source_for(0.7)
+    assert "if returned:" in src and "if broke:" in src
+
+
+def test_assert_is_kept_and_not_differentiated():
+    gradient = sct.grad(checked_log)
+    assert "assert np.all(x > 0), 'x must be positive'" in gradient.source
+    with pytest.raises(AssertionError, match="positive"):
+        gradient(np.array([-1.0, 2.0]))
+
+
+def test_return_inside_an_inner_loop_is_refused_clearly_for_now():
+    def nested_return(x):
         for i in range(3):
-            if x > 1.0:
-                return x
-            x = x * 2.0
+            for j in range(2):
+                if x > 1.0:
+                    return x
+                x = x * 2.0
         return x
 
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
-        sct.grad(with_return)(0.5)
+        sct.grad(nested_return)(0.5)
     assert "return" in str(info.value) and info.value.hint
 
 

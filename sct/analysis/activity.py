@@ -6,7 +6,7 @@ Only values that are both (active) get adjoints; everything else is left to DCE.
 An `If`'s results depend on its regions' yields; its condition carries no
 derivative.
 """
-from ..ir import If, Loop, Var, COMPARE
+from ..ir import If, Loop, Var, ASSERT, COMPARE
 from ..rules import is_nondifferentiable
 
 
@@ -21,7 +21,7 @@ def flat_vars(operands):
 
 def differentiable(op):
     """False for ops whose results never carry a derivative (comparisons, shapes, argmax ...)."""
-    return op.callee.kind != COMPARE and not is_nondifferentiable(op.callee.key)
+    return op.callee.kind not in (COMPARE, ASSERT) and not is_nondifferentiable(op.callee.key)
 
 
 def active_values(fn, wrt):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import runtime
 from ..analysis import flat_vars
-from ..ir import Const, If, Loop, Op, Var, walk, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
+from ..ir import Const, If, Loop, Op, Var, walk, ASSERT, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -244,6 +244,10 @@ class _Emitter:
                 current = self.emit_loop(op, indent, comments, current)
                 continue
             if id(op.result) in self.folded:
+                continue
+            if op.callee.kind == ASSERT:
+                parts = [self.operand(a) for a in op.args]
+                self.emit_line(_render(ast.Assert(parts[0], parts[1] if len(parts) > 1 else None)), indent, op.loc)
                 continue
             value = self.expression(op)
             if op.keep and op.result.is_temp:

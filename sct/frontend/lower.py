@@ -14,7 +14,7 @@ import gast
 
 from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
-from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var,
+from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var, ASSERT,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 
 BINOPS = {
@@ -41,7 +41,6 @@ UNSUPPORTED_HINTS = {
     gast.With: "`with` blocks cannot be differentiated: move them outside the function.",
     gast.Try: "`try` blocks cannot be differentiated: move error handling outside the function.",
     gast.Raise: "`raise` is not supported inside a differentiated function yet: validate inputs before calling it.",
-    gast.Assert: "`assert` is not supported yet: check inputs before calling the function.",
     gast.Import: "imports inside a differentiated function are not supported: import at module level.",
     gast.ImportFrom: "imports inside a differentiated function are not supported: import at module level.",
     gast.Global: "`global` is not supported: pass the value as an argument.",
@@ -363,6 +362,7 @@ class _StatementLowering:
     def __init__(self, scope, namer, loc_of, function_loc):
         self.scope, self.namer, self.loc_of = scope, namer, loc_of
         self.function_loc = function_loc
+        self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
 
     def tail(self, stmts):
         """Lower a tail block: (ops, (returned operand, location of the return))."""
@@ -378,6 +378,10 @@ class _StatementLowering:
                 if rest:
                     raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
                                                  hint="Remove the unreachable statements.")
+                if self.loop_depth:  # record the value and leave the loop; returned after it
+                    value, _ = self.returned(stmt, ops)
+                    self.scope.locals.update({_RETURN_VALUE: value, _RETURNED: Const(True), _BREAK: Const(True)})
+                    return ops, None
                 return ops, self.returned(stmt, ops)
             if isinstance(stmt, (gast.Continue, gast.Break)):
                 if rest:
@@ -395,7 +399,13 @@ class _StatementLowering:
                     return ops, None
                 continue
             if isinstance(stmt, (gast.For, gast.While)):
-                ops.extend(self.loop(stmt, rest))
+                loop_ops, returned_flag = self.loop(stmt, rest + list(stmt.orelse), tail)
+                ops.extend(loop_ops)
+                if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
+                    value = self.scope.locals.pop(_RETURN_VALUE)
+                    if_ops, returned = self._return_after_loop(returned_flag, value, rest, stmt)
+                    ops.extend(if_ops)
+                    return ops, returned
                 continue
             ops.extend(self.simple(stmt))
         if tail:
@@ -415,11 +425,13 @@ class _StatementLowering:
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         cond = lowering.value(stmt.test)
-        then_exits, else_exits = _always_ends(stmt.body, _LOOP_EXITS), _always_ends(stmt.orelse, _LOOP_EXITS)
-        if (_contains(stmt.body, _LOOP_EXITS) and not then_exits) or \
-                (_contains(stmt.orelse, _LOOP_EXITS) and not else_exits):
+        # In a loop body, `return` leaves the iteration like `break` does.
+        kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth else _LOOP_EXITS
+        then_exits, else_exits = _always_ends(stmt.body, kinds), _always_ends(stmt.orelse, kinds)
+        if (_contains(stmt.body, kinds) and not then_exits) or (_contains(stmt.orelse, kinds) and not else_exits):
             raise UnsupportedSyntaxError(
-                "a `break`/`continue` that only some paths through this branch reach is not supported yet",
+                "a `break`/`continue`/`return` that only some paths through this branch reach is not "
+                "supported yet",
                 loc, hint="Give the branch an `else` so that every path through it leaves the iteration.")
         if then_exits or else_exits:
             then_stmts = list(stmt.body) + ([] if then_exits else list(rest))
@@ -489,20 +501,20 @@ class _StatementLowering:
                                loc, loc))
         return lowering.ops, None
 
-    def loop(self, stmt, rest):
-        """Lower `for`/`while` to a Loop op. The names the body assigns that are bound
-        before the loop, or read after it, are carried from iteration to iteration."""
+    def loop(self, stmt, rest, tail):
+        """Lower `for`/`while` (and its `else:`) to a Loop op; returns (ops, returned flag).
+        The names the body assigns that are bound before the loop, or read after it, are
+        carried from iteration to iteration. `break` sets a carried flag; `return` also
+        records its value, and the caller returns it after the loop (the returned flag)."""
         loc = self.loc_of(stmt)
         exits = [n for n in _own_statements(stmt.body) if isinstance(n, (gast.Break, gast.Continue, gast.Return))]
-        for node in exits:
-            if isinstance(node, gast.Return):
-                raise UnsupportedSyntaxError("`return` inside a loop is not supported yet", self.loc_of(node),
-                                             hint="Keep the value in a variable, `break`, and return it after "
-                                                  "the loop.")
-        has_break = any(isinstance(n, gast.Break) for n in exits)
-        if stmt.orelse:
-            raise UnsupportedSyntaxError("`for ... else` / `while ... else` is not supported yet", loc,
-                                         hint="Put the else block's statements after the loop.")
+        has_return = any(isinstance(n, gast.Return) for n in exits)
+        if has_return and not tail:
+            node = next(n for n in exits if isinstance(n, gast.Return))
+            raise UnsupportedSyntaxError("`return` inside this loop is not supported yet", self.loc_of(node),
+                                         hint="Return from a loop in the function body itself, or keep the "
+                                              "value in a variable, `break`, and return it after the loop.")
+        has_break = any(isinstance(n, (gast.Break, gast.Return)) for n in exits)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         iterable, reversible = None, True
         if isinstance(stmt, gast.For):
@@ -533,8 +545,10 @@ class _StatementLowering:
             before[_TRIPS] = Const(0)
         if has_break:
             names.append(_BREAK)
+        if has_return:
+            names += [_RETURNED, _RETURN_VALUE]
         carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
-        inits = [before.get(n, Const(False) if n == _BREAK else Const(None)) for n in names]
+        inits = [before.get(n, Const(False) if n in (_BREAK, _RETURNED) else Const(None)) for n in names]
         for n, value in zip(names, inits):
             if isinstance(value, tuple):
                 raise UnsupportedSyntaxError("a tuple carried through a loop is not supported yet", loc,
@@ -561,7 +575,9 @@ class _StatementLowering:
             unpacking = ExprLowering(self.scope, self.namer, self.loc_of, loc)
             _assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
             counting = unpacking.ops + counting
+        self.loop_depth += 1
         body, _ = self.block(stmt.body)
+        self.loop_depth -= 1
         yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         after = dict(before)
@@ -569,12 +585,32 @@ class _StatementLowering:
         after.pop(_TRIPS, None)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
+        by_result = dict(zip(names, results))
+        if has_return:
+            after[_RETURN_VALUE] = by_result[_RETURN_VALUE]
         self.scope.locals = after
         by_name = dict(zip(names, carried))
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
                                  reversible=reversible))
-        return lowering.ops
+        if stmt.orelse:  # runs when the loop ends without `break`
+            if has_break:
+                ops, _ = self._join_branches(lowering, by_result[_BREAK], [], list(stmt.orelse), stmt, loc)
+                lowering.ops = ops
+            else:
+                else_ops, _ = self.block(list(stmt.orelse))
+                lowering.ops.extend(else_ops)
+        return lowering.ops, by_result.get(_RETURNED)
+
+    def _return_after_loop(self, returned_flag, value, rest, stmt):
+        """After a loop that may `return`: `if returned: return value` else the rest."""
+        loc = self.loc_of(stmt)
+        before = dict(self.scope.locals)
+        rest_ops, (rest_value, _) = self.tail(list(rest))
+        self.scope.locals = before
+        result = Var(self.namer.fresh("result"), is_temp=True)
+        return [If([result], returned_flag, Region([], [value]), Region(rest_ops, [rest_value]), loc, loc)], \
+            (result, loc)
 
     def _as_yield(self, value, node):
         if isinstance(value, tuple):
@@ -613,6 +649,10 @@ class _StatementLowering:
             if stmt.value is not None:
                 value = lowering.value(stmt.value)
                 _assign(stmt.target, value, stmt.value, lowering, scope, namer)
+        elif isinstance(stmt, gast.Assert):  # kept as it is, never differentiated
+            args = [lowering.value(stmt.test)] + ([lowering.value(stmt.msg)] if stmt.msg is not None else [])
+            lowering.emit(Callee(ASSERT, "assert"), args, hint="checked", node=stmt)
+            lowering.ops[-1].keep = True
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):
                 lowering.value(stmt.value)
@@ -624,10 +664,12 @@ class _StatementLowering:
 
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
-_BREAK, _TRIPS, _ITEM = "<break>", "<trips>", "<item>"
-_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item"}
+_BREAK, _TRIPS, _ITEM, _RETURNED, _RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
+_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned",
+                 _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _LOOP_EXITS = (gast.Break, gast.Continue)
+_LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
 
 
 def _own_statements(stmts):

@@ -39,8 +39,8 @@ class Const:
 
 
 # How a callee is written in Python source. Rules are looked up by `Callee.key`.
-CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE = (
-    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple")
+CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE, ASSERT = (
+    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple", "assert")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Callee:
                   name whose first part is a global of the generated code (`np.tanh`).
     kind BINOP/UNARYOP/COMPARE: `obj` is the `operator` function, `spelling` its symbol.
     kind METHOD:  `args[0].spelling(args[1:]...)`; ATTR: `args[0].spelling`.
-    kind GETITEM: `args[0][args[1]]`; TUPLE: `(args...)`.
+    kind GETITEM: `args[0][args[1]]`; TUPLE: `(args...)`; ASSERT: `assert args[0], args[1]`.
     """
 
     kind: str

@@ -95,4 +95,4 @@ nondifferentiable(operator.lt, operator.le, operator.gt, operator.ge, operator.e
                   np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
                   np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
                   np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
-                  np.isfinite)
+                  np.isfinite, np.any, np.all, np.isclose, np.allclose, np.count_nonzero)
