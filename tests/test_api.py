@@ -234,3 +234,21 @@ def test_decorated_function_is_refused_rather_than_differentiated_without_its_de
         sct.grad(f)
     assert "decorator" in str(info.value) and "__wrapped__" in info.value.hint
     np.testing.assert_allclose(sct.grad(f.__wrapped__)(np.ones(2)), [2.0, 2.0])
+
+
+def reshaped_sum(x, y, w):
+    return np.sum((np.reshape(x, (6,)) + np.reshape(y, (6,))) * w)
+
+
+def transposed_sum(x, y, w):
+    return np.sum((x.T + y.T) * w)
+
+
+@pytest.mark.parametrize("f, w", [(reshaped_sum, np.arange(6.0)), (transposed_sum, np.ones((3, 2)))],
+                         ids=["reshape", "transpose"])
+def test_gradients_that_are_views_of_one_cotangent_do_not_share_memory(f, w):
+    gx, gy = sct.grad(f, wrt=(0, 1))(np.ones((2, 3)), np.ones((2, 3)), w)
+    assert not np.shares_memory(gx, gy)
+    expected = gy.copy()
+    gx += 100.0
+    np.testing.assert_array_equal(gy, expected)

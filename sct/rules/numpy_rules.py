@@ -4,8 +4,10 @@ import operator
 
 import numpy as np
 
-from ..runtime import getitem_adjoint, inverse_permutation, unreduce
-from .arithmetic import matmul
+from ..runtime import (cast_adjoint, clip_bound, diag_adjoint, diagonal_adjoint, getitem_adjoint,
+                       inner_adjoint_left, inner_adjoint_right, inverse_permutation, norm_adjoint,
+                       prod_adjoint, ravel_adjoint, trace_adjoint, unreduce)
+from .arithmetic import matmul, power
 from .registry import adjoint, attribute, method, nondifferentiable
 
 # x.dot(y) is np.dot(x, y): the same template.
@@ -161,3 +163,403 @@ nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attr
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
                   np.arange, np.eye, np.empty_like, np.full, np.full_like, np.linspace, builtins.slice,
                   builtins.range, builtins.isinstance)
+
+
+# ==== more NumPy functions and methods
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+_DEGREE = float(np.pi / 180.0)
+
+
+def _is_float_dtype(dtype):
+    """Whether `dtype` (a constant) names a floating-point type; for template tests."""
+    try:
+        return np.dtype(dtype).kind == "f"
+    except TypeError:
+        return False
+
+
+# ---- elementwise functions
+
+
+@adjoint(np.log1p, elementwise=True)
+def log1p(result, x):
+    d[x] = d[result] / (1.0 + x)
+
+
+@adjoint(np.expm1, elementwise=True)
+def expm1(result, x):
+    d[x] = d[result] * (result + 1.0)
+
+
+@adjoint(np.log2, elementwise=True)
+def log2(result, x):
+    d[x] = d[result] / (x * _LN2)
+
+
+@adjoint(np.log10, elementwise=True)
+def log10(result, x):
+    d[x] = d[result] / (x * _LN10)
+
+
+@adjoint(np.exp2, elementwise=True)
+def exp2(result, x):
+    d[x] = d[result] * result * _LN2
+
+
+@adjoint(np.tan, elementwise=True)
+def tan(result, x):
+    d[x] = d[result] * (1.0 + result * result)
+
+
+@adjoint(np.arcsin, elementwise=True)
+def arcsin(result, x):
+    d[x] = d[result] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos, elementwise=True)
+def arccos(result, x):
+    d[x] = -d[result] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan, elementwise=True)
+def arctan(result, x):
+    d[x] = d[result] / (1.0 + x * x)
+
+
+@adjoint(np.sinh, elementwise=True)
+def sinh(result, x):
+    d[x] = d[result] * np.cosh(x)
+
+
+@adjoint(np.cosh, elementwise=True)
+def cosh(result, x):
+    d[x] = d[result] * np.sinh(x)
+
+
+@adjoint(np.arcsinh, elementwise=True)
+def arcsinh(result, x):
+    d[x] = d[result] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh, elementwise=True)
+def arccosh(result, x):
+    d[x] = d[result] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh, elementwise=True)
+def arctanh(result, x):
+    d[x] = d[result] / (1.0 - x * x)
+
+
+@adjoint(np.reciprocal, elementwise=True)
+def reciprocal(result, x):
+    d[x] = -d[result] * result * result
+
+
+@adjoint(np.cbrt, elementwise=True)
+def cbrt(result, x):
+    d[x] = d[result] / (3.0 * result * result)
+
+
+@adjoint(np.deg2rad, np.radians, elementwise=True)
+def deg2rad(result, x):
+    d[x] = d[result] * _DEGREE
+
+
+@adjoint(np.rad2deg, np.degrees, elementwise=True)
+def rad2deg(result, x):
+    d[x] = d[result] / _DEGREE
+
+
+# np.fabs is np.abs for real arrays; np.float_power is np.power computed in float64.
+adjoint(np.fabs, elementwise=True)(absolute)
+adjoint(np.float_power, elementwise=True)(power)
+
+
+@adjoint(np.hypot, elementwise=True)
+def hypot(result, x, y):
+    d[x] = d[result] * x / result
+    d[y] = d[result] * y / result
+
+
+@adjoint(np.arctan2, elementwise=True)
+def arctan2(result, y, x):
+    # arctan2(y, x) is the angle of the point (x, y).
+    d[y] = d[result] * x / (x * x + y * y)
+    d[x] = -d[result] * y / (x * x + y * y)
+
+
+@adjoint(np.logaddexp, elementwise=True)
+def logaddexp(result, x, y):
+    d[x] = d[result] * np.exp(x - result)
+    d[y] = d[result] * np.exp(y - result)
+
+
+@adjoint(np.logaddexp2, elementwise=True)
+def logaddexp2(result, x, y):
+    d[x] = d[result] * np.exp2(x - result)
+    d[y] = d[result] * np.exp2(y - result)
+
+
+# np.clip(a, lo, hi) is np.minimum(np.maximum(a, lo), hi), and its rule is that
+# composition's: the cotangent passes to `a` where lo < a < hi and to the bound `a`
+# is clipped to elsewhere; at a tie (a == lo or a == hi) it is split evenly between
+# `a` and the bound, as np.maximum / np.minimum split it. (If lo > hi the result is
+# hi everywhere, and so is the gradient.) Either bound may be None, a number or an array.
+
+
+@adjoint(np.clip, elementwise=True)
+def clip(result, a, a_min=None, a_max=None):
+    if a_min is None:
+        d[a] = d[result] * ((a < a_max) + 0.5 * (a == a_max))
+        d[a_max] = d[result] * ((a > a_max) + 0.5 * (a == a_max))
+    elif a_max is None:
+        d[a] = d[result] * ((a > a_min) + 0.5 * (a == a_min))
+        d[a_min] = d[result] * ((a < a_min) + 0.5 * (a == a_min))
+    elif is_const(a_min) and is_const(a_max) and np.all(np.less(a_min, a_max)):  # constant bounds
+        d[a] = d[result] * ((a > a_min) + 0.5 * (a == a_min)) * ((a < a_max) + 0.5 * (a == a_max))
+    else:  # bounds known at run time only (either may still be None)
+        lower = clip_bound(a_min, -np.inf)
+        upper = clip_bound(a_max, np.inf)
+        low = np.maximum(a, lower)
+        below_max = (low < upper) + 0.5 * (low == upper)
+        d[a] = d[result] * ((a > lower) + 0.5 * (a == lower)) * below_max
+        d[a_min] = d[result] * ((a < lower) + 0.5 * (a == lower)) * below_max
+        d[a_max] = d[result] * ((low > upper) + 0.5 * (low == upper))
+
+
+@adjoint(method("clip"), elementwise=True)
+def clip_method(result, a, min=None, max=None):
+    # x.clip(min, max): the same rule as np.clip's, under the method's parameter names.
+    if min is None:
+        d[a] = d[result] * ((a < max) + 0.5 * (a == max))
+        d[max] = d[result] * ((a > max) + 0.5 * (a == max))
+    elif max is None:
+        d[a] = d[result] * ((a > min) + 0.5 * (a == min))
+        d[min] = d[result] * ((a < min) + 0.5 * (a == min))
+    elif is_const(min) and is_const(max) and np.all(np.less(min, max)):
+        d[a] = d[result] * ((a > min) + 0.5 * (a == min)) * ((a < max) + 0.5 * (a == max))
+    else:  # bounds known at run time only (either may still be None)
+        lower = clip_bound(min, -np.inf)
+        upper = clip_bound(max, np.inf)
+        low = np.maximum(a, lower)
+        below_max = (low < upper) + 0.5 * (low == upper)
+        d[a] = d[result] * ((a > lower) + 0.5 * (a == lower)) * below_max
+        d[min] = d[result] * ((a < lower) + 0.5 * (a == lower)) * below_max
+        d[max] = d[result] * ((low > upper) + 0.5 * (low == upper))
+
+
+@adjoint(np.where, elementwise=True)
+def where(result, condition, x, y):
+    # The condition carries no gradient. Each contribution must have the result's
+    # shape: a scalar cotangent (standing for the whole result) is broadcast first.
+    if is_scalar(d[result]) and not is_scalar(result):
+        g = np.broadcast_to(d[result], np.shape(result))
+        d[x] = np.where(condition, g, 0.0)
+        d[y] = np.where(condition, 0.0, g)
+    else:
+        d[x] = np.where(condition, d[result], 0.0)
+        d[y] = np.where(condition, 0.0, d[result])
+
+
+# ---- reductions
+
+
+@adjoint(np.prod, method("prod"), exact_cotangent=False)
+def prod(result, a, axis=None, keepdims=False):
+    # g * (product of the other entries): result / a where that is safe, and exact
+    # cumulative products where `a` has zeros (runtime.prod_adjoint).
+    d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
+
+
+@adjoint(np.var, method("var"), exact_cotangent=False)
+def var(result, a, axis=None, *, ddof=0, keepdims=False):
+    if axis is None:
+        d[a] = d[result] * (2.0 / (np.size(a) - ddof)) * (a - np.mean(a))
+    elif keepdims or is_scalar(d[result]):
+        d[a] = d[result] * (2.0 / (np.size(a) / np.size(result) - ddof)) \
+            * (a - np.mean(a, axis=axis, keepdims=True))
+    else:
+        d[a] = unreduce(d[result], a, axis, keepdims) * (2.0 / (np.size(a) / np.size(result) - ddof)) \
+            * (a - np.mean(a, axis=axis, keepdims=True))
+
+
+@adjoint(np.std, method("std"), exact_cotangent=False)
+def std(result, a, axis=None, *, ddof=0, keepdims=False):
+    # d std = d var / (2 std): infinite where the spread is zero, like np.sqrt at 0.
+    if axis is None:
+        d[a] = d[result] / ((np.size(a) - ddof) * result) * (a - np.mean(a))
+    elif keepdims:
+        d[a] = d[result] / ((np.size(a) / np.size(result) - ddof) * result) \
+            * (a - np.mean(a, axis=axis, keepdims=True))
+    else:
+        d[a] = unreduce(d[result] / result, a, axis, keepdims) / (np.size(a) / np.size(result) - ddof) \
+            * (a - np.mean(a, axis=axis, keepdims=True))
+
+
+@adjoint(np.linalg.norm, exact_cotangent=False)
+def norm(result, x, ord=None, axis=None, keepdims=False):
+    # The 2-norm's gradient x / norm is undefined (nan) at x == 0, like np.sqrt's at 0.
+    if ord is None and axis is None:  # the 2-norm of all entries, whatever the rank
+        d[x] = d[result] / result * x
+    elif (ord is None or ord == 2) and is_const(axis) and isinstance(axis, int) and keepdims:
+        d[x] = d[result] / result * x
+    elif (ord is None or ord == 2) and is_const(axis) and isinstance(axis, int):
+        d[x] = unreduce(d[result] / result, x, axis, keepdims) * x
+    else:  # other vector norms and the Frobenius norm; other matrix norms raise SctError
+        d[x] = norm_adjoint(d[result], result, x, ord, axis, keepdims)
+
+
+@adjoint(np.trace, method("trace"), exact_cotangent=False)
+def trace(result, a, offset=0, axis1=0, axis2=1):
+    if ndim(a) == 2 and axis1 in (0, -2) and axis2 in (1, -1):
+        d[a] = d[result] * np.eye(np.shape(a)[0], np.shape(a)[1], offset)
+    else:
+        d[a] = trace_adjoint(d[result], a, offset, axis1, axis2)
+
+
+@adjoint(np.cumsum, method("cumsum"))
+def cumsum(result, a, axis=None):
+    # Each entry feeds every later partial sum: the adjoint is a reversed cumulative sum.
+    if axis is None:
+        d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[result]))), np.shape(a))
+    else:  # (the reshape undoes the flattening if `axis` turns out to be None at run time)
+        d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[result], axis), axis), axis), np.shape(a))
+
+
+# ---- products
+
+
+@adjoint(np.outer)
+def outer(result, a, b):
+    # np.outer flattens its arguments.
+    if ndim(a) == 1 and ndim(b) == 1:
+        d[a] = d[result] @ b
+        d[b] = a @ d[result]
+    else:
+        d[a] = np.reshape(d[result] @ np.ravel(b), np.shape(a))
+        d[b] = np.reshape(np.ravel(a) @ d[result], np.shape(b))
+
+
+@adjoint(np.inner, exact_cotangent=False)
+def inner(result, a, b):
+    if ndim(a) == 1 and ndim(b) == 1:
+        d[a] = d[result] * b
+        d[b] = d[result] * a
+    else:
+        d[a] = inner_adjoint_left(d[result], a, b)
+        d[b] = inner_adjoint_right(d[result], a, b)
+
+
+# ---- shapes and copies. A scalar cotangent stands for every entry of the result;
+# these ops move entries without combining them, so it stands for every entry of
+# the argument too and passes through unchanged.
+
+
+@adjoint(np.squeeze, method("squeeze"), exact_cotangent=False)
+def squeeze(result, a, axis=None):
+    if is_scalar(d[result]):
+        d[a] = d[result]
+    else:
+        d[a] = np.reshape(d[result], np.shape(a))
+
+
+@adjoint(np.expand_dims, exact_cotangent=False)
+def expand_dims(result, a, axis):
+    if is_scalar(d[result]):
+        d[a] = d[result]
+    else:
+        d[a] = np.reshape(d[result], np.shape(a))
+
+
+@adjoint(np.ravel, method("ravel"), method("flatten"), exact_cotangent=False)
+def ravel(result, a, order="C"):
+    if is_scalar(d[result]):
+        d[a] = d[result]
+    elif order == "C" or order == "F":
+        d[a] = np.reshape(d[result], np.shape(a), order=order)
+    else:  # 'A' and 'K' depend on the memory layout of `a`
+        d[a] = ravel_adjoint(d[result], a, order)
+
+
+@adjoint(np.swapaxes, method("swapaxes"), exact_cotangent=False)
+def swapaxes(result, a, axis1, axis2):
+    if is_scalar(d[result]):
+        d[a] = d[result]
+    else:
+        d[a] = np.swapaxes(d[result], axis1, axis2)
+
+
+@adjoint(np.moveaxis, exact_cotangent=False)
+def moveaxis(result, a, source, destination):
+    if is_scalar(d[result]):
+        d[a] = d[result]
+    else:
+        d[a] = np.moveaxis(d[result], destination, source)
+
+
+@adjoint(np.flip, exact_cotangent=False)
+def flip(result, m, axis=None):
+    if is_scalar(d[result]):
+        d[m] = d[result]
+    else:
+        d[m] = np.flip(d[result], axis)
+
+
+@adjoint(np.copy, method("copy"), exact_cotangent=False)
+def copy(result, a, order="K", subok=False):
+    d[a] = d[result]
+
+
+@adjoint(method("astype"), exact_cotangent=False)
+def astype(result, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    if is_const(dtype) and _is_float_dtype(dtype):
+        d[a] = d[result]
+    else:  # no gradient through an integer or boolean cast; complex raises
+        d[a] = cast_adjoint(d[result], a, dtype)
+
+
+@adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray, exact_cotangent=False)
+def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=False, like=None, device=None):
+    # Identity for an array argument (np.array of a list of arrays is not supported).
+    if (dtype is None or (is_const(dtype) and _is_float_dtype(dtype))) and ndmin == 0:
+        d[a] = d[result]
+    else:
+        d[a] = cast_adjoint(d[result], a, dtype)
+
+
+@adjoint(np.broadcast_to, elementwise=True)
+def broadcast_to(result, array, shape, subok=False):
+    # The transform sums the cotangent over the broadcast axes (as for a ufunc).
+    d[array] = d[result]
+
+
+@adjoint(np.diag)
+def diag(result, v, k=0):
+    if ndim(v) == 1:  # a vector on the diagonal of a matrix
+        d[v] = np.diagonal(d[result], k)
+    else:  # a matrix's diagonal (runtime.diag_adjoint handles both)
+        d[v] = diag_adjoint(d[result], v, k)
+
+
+@adjoint(np.diagonal, method("diagonal"))
+def diagonal(result, a, offset=0, axis1=0, axis2=1):
+    d[a] = diagonal_adjoint(d[result], a, offset, axis1, axis2)
+
+
+@adjoint(np.tril)
+def tril(result, m, k=0):
+    d[m] = np.tril(d[result], k)
+
+
+@adjoint(np.triu)
+def triu(result, m, k=0):
+    d[m] = np.triu(d[result], k)
+
+
+nondifferentiable(method("argmax"), method("argmin"), method("argsort"), method("nonzero"), method("all"),
+                  method("any"), np.all, np.any, np.count_nonzero, np.nonzero, np.flatnonzero,
+                  np.argwhere, np.searchsorted, np.isclose, np.allclose, np.array_equal, np.signbit,
+                  np.fix, np.empty, np.identity, np.tri)

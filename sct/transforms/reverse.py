@@ -48,9 +48,7 @@ class _Reverse:
         self.shapes.add_all(fn.body)
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
         self.primal_of = {}  # id(primal Var) -> the Var, for the keys of `adjoints`
-        self.returned = set()  # ids of adjoint Vars already returned as a gradient
-        # Results of runtime helpers that may return their first argument itself.
-        self.may_alias = {}  # id(result Var) -> the Var it may be
+        self.returned = set()  # ids of values whose memory a returned gradient may be
         self.backward = []
 
     def run(self):
@@ -90,13 +88,36 @@ class _Reverse:
         adj = self.adjoints.get(id(param))
         if adj is None:
             return self._emit_runtime(runtime.zero_gradient, [param], "b" + param.name, None)
-        source = self.may_alias.get(id(adj), adj)
-        if id(source) in self.returned:  # may be the same array as another gradient: copy it
+        sources = self._memory_of(adj)
+        if sources & self.returned:  # may share memory with another gradient: copy it
             return self._emit_runtime(runtime.copy_gradient, [adj, param], "b" + param.name, None)
-        self.returned.add(id(source))
+        self.returned |= sources
         if self._is_final(adj, param):
             return adj
         return self._emit_runtime(runtime.as_gradient, [adj, param], "b" + param.name, None)
+
+    def _memory_of(self, value):
+        """Ids of the values whose memory `value` may be (or be a view of): itself, and,
+        unless the op that made it provably makes a new array, whatever that op read."""
+        if not isinstance(value, Var):
+            return set()
+        producers = {id(r): o for o in walk(self.backward) for r in o.results}
+        sources, pending = set(), [value]
+        while pending:
+            v = pending.pop()
+            if id(v) in sources:
+                continue
+            sources.add(id(v))
+            producer = producers.get(id(v))
+            if producer is None or (isinstance(producer, Op) and _makes_new_array(producer)):
+                continue
+            if isinstance(producer, Op):
+                pending.extend(flat_vars(producer.operands()))
+            else:  # an If or a loop: any value it yields, or starts from
+                pending.extend(flat_vars([y for region in producer.regions() for y in region.yields]))
+                if isinstance(producer, Loop):
+                    pending.extend(flat_vars(producer.inits))
+        return sources
 
     def _is_final(self, adj, param):
         """True when `adj` is provably a fresh, writable array of `param`'s exact shape
@@ -113,8 +134,6 @@ class _Reverse:
         result = Var(self.namer.fresh(hint), is_temp=helper in _INLINE_HELPERS)
         self._append(Op([result], runtime_callee(helper), args,
                         loc=op.loc if op else None, stmt=op.stmt if op else None))
-        if isinstance(args[0], Var) and helper in (runtime.unbroadcast, runtime.expand, runtime.as_gradient):
-            self.may_alias[id(result)] = self.may_alias.get(id(args[0]), args[0])
         return result
 
     # ---- blocks and control flow
