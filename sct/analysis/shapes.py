@@ -243,6 +243,12 @@ class ShapeClasses:
                     (c.kind == CALL and c.obj is np.transpose and len(op.args) == 1 and not op.kwargs):
                 s = self.array_shape(op.args[0])
                 return None if s is None else tuple(reversed(s))
+            if c.kind == GETITEM and self.shape(op.args[1]) is PYTHON_NUMBER and self.of(op.args[1]) is SCALAR:
+                # x[i] with an int i (a loop index, say): the first axis goes.
+                s = self.shape(op.args[0])
+                if isinstance(s, tuple) and s:
+                    return s[1:]
+                return None
             if c.kind == GETITEM and isinstance(op.args[1], Const):
                 s = self.array_shape(op.args[0])
                 if s is None or self.shape(op.args[0]) is PYTHON_NUMBER:
