@@ -273,7 +273,6 @@ class FunctionScope:
         self.fn, self.loc_of = fn, loc_of
         self.locals = {}
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
-        self.maybe_unbound = {}  # name -> the `if` after which only some paths assigned it
         self.dependencies = []
         self.closure = {}
         if fn.__closure__:
@@ -287,11 +286,6 @@ class FunctionScope:
     def lookup(self, name, node):
         if name in self.locals:
             return self.locals[name]
-        if name in self.maybe_unbound:
-            where = self.maybe_unbound[name]
-            raise SctError(f"{name!r} is assigned on only some paths through the `if` at line {where.line}",
-                           self.loc_of(node), hint=f"Assign {name!r} before that `if`, or in every branch "
-                                                   f"of it.")
         if name in self.assigned:
             raise SctError(f"local variable {name!r} is used before it is assigned", self.loc_of(node),
                            hint=f"Python treats {name!r} as local because the function assigns it; "
@@ -363,6 +357,7 @@ class _StatementLowering:
         self.scope, self.namer, self.loc_of = scope, namer, loc_of
         self.function_loc = function_loc
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
+        self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
 
     def tail(self, stmts):
         """Lower a tail block: (ops, (returned operand, location of the return))."""
@@ -378,9 +373,11 @@ class _StatementLowering:
                 if rest:
                     raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
                                                  hint="Remove the unreachable statements.")
-                if self.loop_depth:  # record the value and leave the loop; returned after it
+                if self.loop_depth or self.flag_returns:  # record the value; returned after the loop/if
                     value, _ = self.returned(stmt, ops)
-                    self.scope.locals.update({_RETURN_VALUE: value, _RETURNED: Const(True), _BREAK: Const(True)})
+                    self.scope.locals.update({_RETURN_VALUE: value, _RETURNED: Const(True)})
+                    if self.loop_depth:
+                        self.scope.locals[_BREAK] = Const(True)
                     return ops, None
                 return ops, self.returned(stmt, ops)
             if isinstance(stmt, (gast.Continue, gast.Break)):
@@ -403,7 +400,7 @@ class _StatementLowering:
                 ops.extend(loop_ops)
                 if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
                     value = self.scope.locals.pop(_RETURN_VALUE)
-                    if_ops, returned = self._return_after_loop(returned_flag, value, rest, stmt)
+                    if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
                     ops.extend(if_ops)
                     return ops, returned
                 continue
@@ -425,8 +422,9 @@ class _StatementLowering:
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         cond = lowering.value(stmt.test)
-        # In a loop body, `return` leaves the iteration like `break` does.
-        kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth else _LOOP_EXITS
+        # In a loop body, `return` leaves the iteration like `break` does; in a branch that
+        # returns on some paths only, it ends the branch and sets the returned flag.
+        kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth or self.flag_returns else _LOOP_EXITS
         then_exits, else_exits = _always_ends(stmt.body, kinds), _always_ends(stmt.orelse, kinds)
         if (_contains(stmt.body, kinds) and not then_exits) or (_contains(stmt.orelse, kinds) and not else_exits):
             raise UnsupportedSyntaxError(
@@ -441,10 +439,21 @@ class _StatementLowering:
         then_returns, else_returns = _always_returns(stmt.body), _always_returns(stmt.orelse)
         if (_contains_return(stmt.body) and not then_returns) or \
                 (_contains_return(stmt.orelse) and not else_returns):
-            raise UnsupportedSyntaxError(
-                "a `return` that only some paths through this branch reach is not supported yet", loc,
-                hint="Give the branch an `else` so that every path through it returns, or assign the "
-                     "value and return once after the `if`.")
+            if not tail:
+                raise UnsupportedSyntaxError(
+                    "a `return` that only some paths through this branch reach is not supported here yet", loc,
+                    hint="Give the branch an `else` so that every path through it returns, or assign the "
+                         "value and return once after the `if`.")
+            # Returns on some paths: they record the value and a flag, and the rest of the
+            # function runs only if no path returned.
+            self.scope.locals.update({_RETURNED: Const(False), _RETURN_VALUE: Const(None)})
+            self.flag_returns += 1
+            ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
+            self.flag_returns -= 1
+            returned_flag = self.scope.locals.pop(_RETURNED)
+            value = self.scope.locals.pop(_RETURN_VALUE)
+            if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
+            return ops + if_ops, returned, True
         if (then_returns or else_returns) and not tail:
             raise UnsupportedSyntaxError("`return` inside this block is not supported yet", loc,
                                          hint="Return from the function body's own `if`/`else`, or "
@@ -486,10 +495,10 @@ class _StatementLowering:
             t, e = then_locals.get(name), else_locals.get(name)
             if t is e:
                 continue
-            if t is None or e is None:
-                joined.pop(name, None)
-                self.scope.maybe_unbound[name] = loc
-                continue
+            # A name only one branch binds is None after the other, where Python would have
+            # left it unbound: using it there fails, as in Python (if with another error).
+            t = Const(None) if t is None else t
+            e = Const(None) if e is None else e
             result = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
             names.append(name)
             results.append(result)
@@ -602,8 +611,9 @@ class _StatementLowering:
                 lowering.ops.extend(else_ops)
         return lowering.ops, by_result.get(_RETURNED)
 
-    def _return_after_loop(self, returned_flag, value, rest, stmt):
-        """After a loop that may `return`: `if returned: return value` else the rest."""
+    def _return_if_returned(self, returned_flag, value, rest, stmt):
+        """After a loop or an `if` that may `return`: `if returned: return value`, else the
+        rest of the function."""
         loc = self.loc_of(stmt)
         before = dict(self.scope.locals)
         rest_ops, (rest_value, _) = self.tail(list(rest))
