@@ -30,19 +30,9 @@ import traceback
 import types
 
 
-def _preparse_threads(argv):
-    """--threads N must take effect before NumPy (OpenBLAS) is imported."""
-    for i, a in enumerate(argv):
-        val = a.split("=", 1)[1] if a.startswith("--threads=") else (
-            argv[i + 1] if a == "--threads" and i + 1 < len(argv) else None)
-        if val is not None:
-            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ[var] = val
-            return int(val)
-    return None
+import harness as H  # noqa: E402  (standard library only: safe before NumPy)
 
-
-_THREADS = _preparse_threads(sys.argv[1:]) if __name__ == "__main__" else None
+_THREADS = H.preparse_threads(sys.argv[1:]) if __name__ == "__main__" else None
 
 import numpy as np  # noqa: E402
 
@@ -51,7 +41,6 @@ ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import harness as H  # noqa: E402
 
 WRT = ("W1", "b1", "W2", "b2")
 WORKLOADS = {
@@ -185,38 +174,11 @@ def compare(ref, got, rtol=1e-7, atol=1e-12):
 # ----------------------------------------------------------------------------
 # candidates
 # ----------------------------------------------------------------------------
-def import_sct():
-    """Return (module, None) or (None, error text)."""
-    def _try():
-        import sct  # noqa: F401
-        sct.grad  # noqa: B018  (AttributeError if the package is a stub)
-        return sct
-    try:
-        return _try(), None
-    except Exception:
-        pass
-    if ROOT not in sys.path:
-        sys.path.insert(0, ROOT)
-    for mod in [m for m in sys.modules if m == "sct" or m.startswith("sct.")]:
-        del sys.modules[mod]
-    try:
-        return _try(), None
-    except Exception as e:  # noqa: BLE001
-        return None, f"{type(e).__name__}: {e}"
-
-
-def rebind_np(f, np_module, name):
-    """Same code as ``f`` but with the global ``np`` bound to ``np_module``."""
-    g = dict(f.__globals__)
-    g["np"] = np_module
-    return types.FunctionType(f.__code__, g, name)
-
-
 def peer_autograd(args):
     import autograd
     import autograd.numpy as anp
 
-    g = autograd.grad(rebind_np(mlp_loss, anp, "mlp_loss_autograd"), argnum=(0, 1, 2, 3))
+    g = autograd.grad(H.rebind_np(mlp_loss, anp, "mlp_loss_autograd"), argnum=(0, 1, 2, 3))
     return (lambda: g(*args)), (lambda r: r), True
 
 
@@ -248,7 +210,7 @@ def peer_jax(args):
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    g = jax.jit(jax.grad(rebind_np(mlp_loss, jnp, "mlp_loss_jax"), argnums=(0, 1, 2, 3)))
+    g = jax.jit(jax.grad(H.rebind_np(mlp_loss, jnp, "mlp_loss_jax"), argnums=(0, 1, 2, 3)))
     jargs = [jax.device_put(a) for a in args]
 
     def call():
@@ -417,7 +379,7 @@ def main(argv=None):
         results["fd_check"] = False
 
     # 2. candidates
-    sct, sct_err = import_sct()
+    sct, sct_err = H.import_sct(ROOT)
     if sct is None:
         print(f"sct: not importable -- {sct_err}")
     peers = {}

@@ -47,6 +47,9 @@ __all__ = [
     "format_table",
     "machine_info",
     "verdict",
+    "preparse_threads",
+    "import_sct",
+    "rebind_np",
 ]
 
 _clock = time.perf_counter
@@ -333,3 +336,47 @@ if __name__ == "__main__":  # tiny self-check
     print("peak", fmt_bytes(peak))
     print(machine_info())
     sys.exit(0)
+
+
+# --------------------------------------------------------------------------
+# setup shared by the benchmark scripts
+# --------------------------------------------------------------------------
+def preparse_threads(argv):
+    """--threads N must take effect before NumPy (OpenBLAS) is imported: call this
+    before importing NumPy. Sets the BLAS/OpenMP thread variables; returns N or None."""
+    for i, a in enumerate(argv):
+        val = a.split("=", 1)[1] if a.startswith("--threads=") else (
+            argv[i + 1] if a == "--threads" and i + 1 < len(argv) else None)
+        if val is not None:
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = val
+            return int(val)
+    return None
+
+
+def import_sct(root):
+    """Return (module, None) or (None, error text); falls back to the checkout at `root`."""
+    def _try():
+        import sct  # noqa: F401
+        sct.grad  # noqa: B018  (AttributeError if the package is a stub)
+        return sct
+    try:
+        return _try(), None
+    except Exception:
+        pass
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    for mod in [m for m in sys.modules if m == "sct" or m.startswith("sct.")]:
+        del sys.modules[mod]
+    try:
+        return _try(), None
+    except Exception as e:  # noqa: BLE001
+        return None, f"{type(e).__name__}: {e}"
+
+
+def rebind_np(f, np_module, name):
+    """Same code as ``f`` but with the global ``np`` bound to ``np_module`` (for peers
+    such as autograd.numpy and jax.numpy)."""
+    g = dict(f.__globals__)
+    g["np"] = np_module
+    return types.FunctionType(f.__code__, g, name)
