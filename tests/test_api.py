@@ -190,6 +190,26 @@ def test_cli_show_prints_generated_gradient():
     compile(result.stdout, "<cli>", "exec")
 
 
+def test_cli_show_prints_loops(tmp_path):
+    program = tmp_path / "rnn.py"
+    program.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def rnn(W, U, xs, h0):
+            h = h0
+            for x in xs:
+                h = np.tanh(W @ h + U @ x)
+            return np.sum(h ** 2)
+    """))
+    result = run_cli("show", f"{program}:rnn", "--wrt", "W,U")
+    assert result.returncode == 0, result.stderr
+    assert "    for x in xs:" in result.stdout and "    for x_1 in reversed(xs):" in result.stdout
+    assert "copy_gradient" not in result.stdout  # the two gradients are separate arrays
+    result = run_cli("show", f"{program}:rnn", "--wrt", "W", "--ir")
+    assert result.returncode == 0, result.stderr
+    assert "carrying (" in result.stdout
+
+
 def test_cli_show_ir_prints_each_stage():
     result = run_cli("show", "examples/two_layer.py:loss", "--wrt", "W0", "--ir")
     assert result.returncode == 0, result.stderr

@@ -53,7 +53,8 @@ def format_block(ops, indent="  "):
             lhs = ", ".join(r.name for r in op.results) or "_"
             where = f"  # line {op.loc.line}" if op.loc is not None else ""
             carried = ", ".join(f"{c.name}={format_operand(i)}" for c, i in zip(op.carried, op.inits))
-            head = f"for {op.target.name} in {format_operand(op.iterable)}" if op.iterable is not None \
+            target = op.target.name if op.target is not None else "_"
+            head = f"for {target} in {format_operand(op.iterable)}" if op.iterable is not None \
                 else "while"
             lines.append(f"{indent}{lhs} = {head} carrying ({carried}):{where}")
             if op.test is not None:

@@ -113,10 +113,12 @@ class _Reverse:
                 continue
             if isinstance(producer, Op):
                 pending.extend(flat_vars(producer.operands()))
-            else:  # an If or a loop: any value it yields, or starts from
-                pending.extend(flat_vars([y for region in producer.regions() for y in region.yields]))
+            else:  # an If or a loop result: what its regions yield at its position, or its init
+                i = next(i for i, r in enumerate(producer.results) if r is v)
+                pending.extend(flat_vars([producer.body.yields[i]] if isinstance(producer, Loop) else
+                                         [region.yields[i] for region in producer.regions()]))
                 if isinstance(producer, Loop):
-                    pending.extend(flat_vars(producer.inits))
+                    pending.extend(flat_vars([producer.inits[i]]))
         return sources
 
     def _is_final(self, adj, param):
