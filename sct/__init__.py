@@ -6,13 +6,15 @@
     dW, db = loss(W, b, x, y)
     print(loss.source)
 """
-from .api import grad, value_and_grad, vjp, source, GradientFunction
+from .api import grad, value_and_grad, vjp, source, stop_gradient, GradientFunction
 from .errors import (SctError, UnsupportedSyntaxError, MissingRuleError, NonScalarOutputError,
                      SctUsageError)
 from .rules import adjoint, nondifferentiable, method, attribute
 
+nondifferentiable(stop_gradient)
+
 __version__ = "0.1.0"
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "GradientFunction", "adjoint",
+__all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient", "GradientFunction", "adjoint",
            "nondifferentiable", "method", "attribute", "SctError", "UnsupportedSyntaxError",
            "MissingRuleError", "NonScalarOutputError", "SctUsageError", "__version__"]

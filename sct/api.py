@@ -284,6 +284,13 @@ def _vjp_specializations(fn, wrt, return_tuple):
     return per_function[(wrt, return_tuple)]
 
 
+def stop_gradient(x):
+    """`x` itself, through which no gradient flows: sct treats its result as a constant.
+    For example `z - sct.stop_gradient(np.max(z, axis=1, keepdims=True))` shifts logits
+    for stability without differentiating the shift (whose adjoint is zero anyway)."""
+    return x
+
+
 def source(f, wrt=0, mode="reverse"):
     """The generated gradient source of `f` (mode 'reverse': what `grad(f, wrt)` runs)."""
     if mode != "reverse":

@@ -272,3 +272,25 @@ def test_gradients_that_are_views_of_one_cotangent_do_not_share_memory(f, w):
     expected = gy.copy()
     gx += 100.0
     np.testing.assert_array_equal(gy, expected)
+
+
+def log_softmax_loss(z, y):
+    z = z - sct.stop_gradient(np.max(z, axis=1, keepdims=True))
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def stopped(x):
+    return np.sum(x * sct.stop_gradient(x))
+
+
+def test_stop_gradient_blocks_the_gradient_and_removes_its_adjoint_work():
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_allclose(sct.grad(stopped)(x), x)  # d/dx sum(x * c) with c = x held fixed
+    rng = np.random.default_rng(0)
+    z, y = rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 0]]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(sct.grad(log_softmax_loss)(z, y), (p - y) / 4, rtol=1e-12)
+    src = sct.grad(log_softmax_loss).source_for(z, y)
+    assert "== max" not in src and "eq" not in src  # no adjoint of the shift
