@@ -294,3 +294,68 @@ def test_stop_gradient_blocks_the_gradient_and_removes_its_adjoint_work():
     np.testing.assert_allclose(sct.grad(log_softmax_loss)(z, y), (p - y) / 4, rtol=1e-12)
     src = sct.grad(log_softmax_loss).source_for(z, y)
     assert "== max" not in src and "eq" not in src  # no adjoint of the shift
+
+
+def helper_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def helper_dense(x, W, b, activation="tanh"):
+    z = x @ W + b
+    if activation == "tanh":
+        return np.tanh(z)
+    return np.maximum(z, 0.0)
+
+
+def helper_mse(pred, target, scale=1.0):
+    return scale * np.mean((pred - target) ** 2)
+
+
+def network_of_helpers(W1, b1, W2, b2, x, y):
+    h = helper_dense(x, W1, b1)
+    o = helper_dense(h, W2, b2, activation="relu")
+    return helper_mse(helper_sigmoid(o), y, scale=2.0)
+
+
+def helper_in_a_loop(w, xs):
+    s = 0.0
+    for x in xs:
+        s = s + helper_mse(np.tanh(w * x), 0.5)
+    return s
+
+
+def test_calls_to_user_functions_are_inlined_and_differentiated():
+    from conftest import assert_grad_matches_fd
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=2),
+            rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    assert_grad_matches_fd(network_of_helpers, args, (0, 1, 2, 3))
+    assert_grad_matches_fd(helper_in_a_loop, (rng.normal(size=3), rng.normal(size=(4, 3))), 0)
+    src = sct.grad(network_of_helpers, wrt=(0, 2)).source_for(*args)
+    assert "helper_" not in src.split("\n", 1)[1]  # no calls left in the body
+    assert "if True" not in src and "if False" not in src  # constant branches resolved
+    assert "# grad of: return np.tanh(z)" in src  # the helper's own lines label its adjoint
+
+
+def test_redefining_an_inlined_helper_recompiles(tmp_path, monkeypatch):
+    module = tmp_path / "inlined_helpers.py"
+    module.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def helper(x):
+            return np.sin(x)
+
+        def f(x):
+            return np.sum(helper(x))
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import inlined_helpers
+    g = sct.grad(inlined_helpers.f)
+    x = np.array([0.2, 0.4])
+    np.testing.assert_allclose(g(x), np.cos(x))
+
+    def helper(x):
+        return np.exp(x)
+
+    inlined_helpers.helper = helper
+    np.testing.assert_allclose(g(x), np.exp(x))

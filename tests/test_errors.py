@@ -21,6 +21,7 @@ import itertools
 import os
 import random
 import re
+import statistics
 
 import numpy as np
 import pytest
@@ -330,9 +331,15 @@ def bad_call_of_computed_value(x):
     return (x * 2.0)(3.0)  # ERR
 
 
-@case(R, V3, match="helper_twice")
-def bad_user_helper_call(x):
-    return np.sum(helper_twice(x))  # ERR
+def recursive_sum(x, n):
+    if n == 0:
+        return 0.0
+    return x + recursive_sum(x, n - 1)  # ERR
+
+
+@case(R, V3, match="fmean")
+def bad_library_function_call(x):
+    return statistics.fmean(x * 2.0)  # ERR
 
 
 @case(R, M33, match="linalg.inv")
@@ -507,10 +514,25 @@ def test_corpus_source_raises_too(fn):
     check_located(info.value, marked_line(fn))
 
 
-def test_helper_call_hint_mentions_registering_or_inlining():
-    error = raised_by(lambda: sct.grad(bad_user_helper_call)(V3), sct.MissingRuleError)
-    assert "Inline" in error.hint or "inline" in error.hint
-    assert "@sct.adjoint(helper_twice)" in error.hint
+def test_library_function_hint_mentions_registering_a_rule():
+    error = raised_by(lambda: sct.grad(bad_library_function_call)(V3), sct.MissingRuleError)
+    assert "inline" in error.hint
+    assert "@sct.adjoint(statistics.fmean)" in error.hint
+
+
+def test_recursion_is_refused_at_the_recursive_call():
+    error = raised_by(lambda: sct.grad(recursive_sum)(1.5, 3), sct.UnsupportedSyntaxError)
+    check_located(error, marked_line(recursive_sum))
+    assert "recursion" in str(error)
+
+
+def test_user_helpers_are_inlined():
+    assert "helper_twice(" not in sct.source(uses_helper_twice).split("\n", 1)[1]  # inlined: no call
+    np.testing.assert_allclose(sct.grad(uses_helper_twice)(V3), 2.0 * np.ones(3))
+
+
+def uses_helper_twice(x):
+    return np.sum(helper_twice(x))
 
 
 @pytest.mark.parametrize("fn", [bad_no_rule_linalg_inv, bad_no_rule_cumprod])

@@ -9,11 +9,14 @@ The same `ExprLowering` lowers rule templates, with a different scope.
 import builtins
 import inspect
 import operator
+import os
+import sysconfig
 
 import gast
 
-from .. import runtime
+from .. import rules, runtime
 from ..errors import SctError, UnsupportedSyntaxError
+from .source import parse_function
 from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var, ASSERT,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 
@@ -216,6 +219,11 @@ class ExprLowering:
                            self.loc_of(node), hint="Check the name being called.")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        inline = getattr(self.scope, "inline", None)
+        if inline is not None and _inlinable(func.obj):
+            ops, output = inline(func, args, kwargs, node, self.namer)
+            self.ops.extend(ops)
+            return output
         hint = func.spelling.split(".")[-1]
         return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
 
@@ -269,14 +277,39 @@ class FunctionScope:
 
     MISSING = object()
 
-    def __init__(self, fn, loc_of, assigned=()):
+    def __init__(self, fn, loc_of, assigned=(), dependencies=None, inlining=()):
         self.fn, self.loc_of = fn, loc_of
         self.locals = {}
+        self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
-        self.dependencies = []
+        self.dependencies = [] if dependencies is None else dependencies
         self.closure = {}
         if fn.__closure__:
             self.closure = dict(zip(fn.__code__.co_freevars, fn.__closure__))
+
+    def inline(self, func, args, kwargs, node, namer):
+        """Lower a call to the user's own function `func` (a GlobalRef) in place: its body,
+        with its parameters bound to the call's operands; returns (ops, output operand).
+        Names it resolves become dependencies of the caller's compiled code too."""
+        loc = self.loc_of(node)
+        if func.obj in self.inlining:
+            raise UnsupportedSyntaxError(f"{func.spelling} calls itself (recursion), which sct cannot "
+                                         f"differentiate yet", loc,
+                                         hint=f"Write the recursion as a loop, or register a rule for "
+                                              f"{func.spelling} with @sct.adjoint.")
+        parsed = parse_function(func.obj)
+        try:
+            bound = inspect.signature(func.obj).bind(*args, **kwargs)
+        except TypeError as e:
+            raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
+                           f"{func.spelling}{inspect.signature(func.obj)}.") from None
+        bound.apply_defaults()
+        operands = {name: (v if isinstance(v, (Var, Const, tuple)) else Const(v))
+                    for name, v in bound.arguments.items()}
+        scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
+                              self.inlining)
+        _, ops, output, _ = _lower_body(parsed, scope, namer, operands)
+        return ops, output
 
     def _depend(self, namespace, name, obj):
         entry = (namespace, name, obj)
@@ -320,33 +353,62 @@ def lower(parsed):
     """Lower a `ParsedFunction` to an SSA `Function`.
 
     Guarantees: each Var assigned once; `if` statements become `If` ops whose
-    results join the names either branch assigns; a `return` inside a branch moves
-    the rest of the function into the other branch, so the function has one
-    output; ops carry user locations; `Function.dependencies` lists every outside
-    name the function's meaning depends on.
+    results join the names either branch assigns, loops `Loop` ops; a `return`
+    inside a branch or loop leaves one output; calls to the user's own functions
+    are inlined; ops carry user locations; `Function.dependencies` lists every
+    outside name the function's meaning depends on.
     """
+    tree = parsed.tree
+    scope = FunctionScope(parsed.fn, parsed.loc, _assigned_names(tree))
+    namer = Namer([a.id for a in _parameters(tree)])
+    params, ops, output, output_loc = _lower_body(parsed, scope, namer)
+    return Function(tree.name, params, ops, output, parsed.filename, parsed.loc(tree), namer,
+                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+
+
+def _parameters(tree):
+    args = tree.args
+    return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+
+
+def _lower_body(parsed, scope, namer, operands=None):
+    """Lower a function's body: (params, ops, output, output location). The parameters
+    become Vars, or, for an inlined call, the caller's `operands` by name."""
     tree, loc_of = parsed.tree, parsed.loc
     args = tree.args
     if args.vararg is not None or args.kwarg is not None:
         raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
                                      loc_of(args.vararg or args.kwarg),
                                      hint="Name each parameter explicitly.")
-    scope = FunctionScope(parsed.fn, loc_of, _assigned_names(tree))
-    param_names = [a.id for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
-    namer = Namer(param_names)
     params = []
-    for name in param_names:
-        v = Var(name)
-        scope.locals[name] = v
-        params.append(v)
+    for a in _parameters(tree):
+        if operands is None:
+            params.append(Var(a.id))
+            scope.locals[a.id] = params[-1]
+        else:
+            scope.locals[a.id] = operands[a.id]
     body = list(tree.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):
         body = body[1:]  # docstring
     statements = _StatementLowering(scope, namer, loc_of, loc_of(tree))
     ops, (output, output_loc) = statements.tail(body)
-    return Function(tree.name, params, ops, output, parsed.filename, loc_of(tree), namer,
-                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+    return params, ops, output, output_loc
+
+
+def _inlinable(obj):
+    """The user's own Python functions (not library code, not ones with a rule)."""
+    if not inspect.isfunction(obj) or rules.lookup(obj) is not None or rules.is_nondifferentiable(obj):
+        return False
+    try:
+        path = os.path.realpath(inspect.getsourcefile(obj) or "")
+    except TypeError:
+        return False
+    return bool(path) and not any(path.startswith(prefix) for prefix in _LIBRARY_PATHS)
+
+
+_LIBRARY_PATHS = tuple(os.path.realpath(p) + os.sep for p in {
+    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
 
 
 class _StatementLowering:

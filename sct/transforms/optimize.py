@@ -27,6 +27,7 @@ def optimize(adj, keep_output):
     _fold_static_shapes(adj)
     _call_reductions_directly(adj)
     _fold_constants(adj)
+    _resolve_constant_branches(adj)
     _eliminate_common_subexpressions(adj)
     _eliminate_dead_code(adj, keep_output)
     # After DCE, so that uses by dead ops do not keep a value alive.
@@ -188,6 +189,40 @@ def _fold_constants(adj):
         return True
 
     _filter_blocks(adj, keep)
+    _replace_operands(adj, mapping)
+
+
+def _resolve_constant_branches(adj):
+    """An If on a constant (`if activation == "tanh"` in an inlined helper) becomes the
+    branch it takes, spliced into the enclosing block."""
+    mapping = {}
+
+    def visit(block):
+        kept = []
+        for op in block:
+            if isinstance(op, (If, Loop)):
+                for region in op.regions():
+                    region.body[:] = visit(region.body)
+            if isinstance(op, If) and isinstance(op.cond, Const) and op.cond.spelling is None:
+                try:
+                    taken = op.then if bool(op.cond.value) else op.orelse
+                except Exception:  # an ambiguous truth value: leave it to fail at run time
+                    kept.append(op)
+                    continue
+                kept.extend(taken.body)
+                for result, value in zip(op.results, taken.yields):
+                    mapping[id(result)] = value
+                continue
+            kept.append(op)
+        return kept
+
+    adj.forward[:] = visit(adj.forward)
+    adj.backward[:] = visit(adj.backward)
+    # Results may map to values that are themselves mapped (nested constant branches).
+    for key, value in list(mapping.items()):
+        while isinstance(value, Var) and id(value) in mapping:
+            value = mapping[id(value)]
+        mapping[key] = value
     _replace_operands(adj, mapping)
 
 

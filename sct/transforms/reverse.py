@@ -479,9 +479,8 @@ def _missing_rule(op):
         name = getattr(c.obj, "__module__", None)
         if c.kind == CALL and callable(c.obj) and name not in ("numpy", "math", "builtins") \
                 and hasattr(c.obj, "__code__"):
-            hint = (f"{c.spelling} is a Python function: sct does not differentiate through calls to "
-                    f"your own functions yet. Inline its body into the differentiated function, or "
-                    f"register a rule:\n    @sct.adjoint({c.spelling})\n    def _(result, x):\n"
+            hint = (f"{c.spelling} is library code, which sct does not inline (it inlines your own "
+                    f"functions). Register a rule:\n    @sct.adjoint({c.spelling})\n    def _(result, x):\n"
                     f"        d[x] = d[result] * ...")
         else:
             hint = (f"Register one:\n    @sct.adjoint({c.spelling})\n    def _(result, x):\n"
