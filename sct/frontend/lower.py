@@ -7,6 +7,7 @@ builtins); the resolutions are recorded so a later rebinding invalidates the cac
 The same `ExprLowering` lowers rule templates, with a different scope.
 """
 import builtins
+import functools
 import inspect
 import operator
 import os
@@ -48,11 +49,8 @@ UNSUPPORTED_HINTS = {
     gast.ImportFrom: "imports inside a differentiated function are not supported: import at module level.",
     gast.Global: "`global` is not supported: pass the value as an argument.",
     gast.Nonlocal: "`nonlocal` is not supported: pass the value as an argument.",
-    gast.FunctionDef: "nested functions are not supported yet: define the helper at module level "
-                      "and compute inline.",
     gast.ClassDef: "class definitions inside a differentiated function are not supported.",
     gast.Delete: "`del` is not supported: just stop using the name.",
-    gast.Lambda: "lambdas inside a differentiated function are not supported yet: compute inline.",
     gast.ListComp: "list comprehensions are not supported yet: use vectorized NumPy operations.",
     gast.SetComp: "set comprehensions cannot be differentiated.",
     gast.DictComp: "dict comprehensions are not supported yet.",
@@ -99,6 +97,70 @@ class GlobalRef:
         return Const(self.obj, None if literal else self.spelling, None if literal else self.root_obj)
 
 
+class LocalFunction:
+    """A `def` or `lambda` inside the function being lowered. Not an IR value: each call
+    is inlined, reading the enclosing scope's bindings at the call (as a Python closure
+    reads its variables when it runs)."""
+
+    def __init__(self, tree, scope):
+        self.tree, self.scope = tree, scope
+
+    def inline(self, args, kwargs, node, namer, loc_of):
+        tree = self.tree
+        name = getattr(tree, "name", "<lambda>")
+        params = _parameters(tree)
+        if tree.args.vararg is not None or tree.args.kwarg is not None:
+            raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
+                                         loc_of(tree.args.vararg or tree.args.kwarg),
+                                         hint="Name each parameter explicitly.")
+        defaults = dict(zip([p.id for p in tree.args.args][len(tree.args.args) - len(tree.args.defaults):],
+                            tree.args.defaults))
+        lowering = ExprLowering(self.scope, namer, loc_of, loc_of(node))
+        bound = {}
+        for i, p in enumerate(params):
+            if i < len(args):
+                bound[p.id] = args[i]
+            elif p.id in kwargs:
+                bound[p.id] = kwargs[p.id]
+            elif p.id in defaults:
+                bound[p.id] = lowering.value(defaults[p.id])
+            else:
+                raise SctError(f"{name}() missing argument {p.id!r}", loc_of(node),
+                               hint="Pass every argument the local function takes.")
+        if len(args) > len(params) or set(kwargs) - {p.id for p in params}:
+            raise SctError(f"{name}() got unexpected arguments", loc_of(node),
+                           hint="Pass the arguments the local function takes.")
+        scope = NestedScope(self.scope, bound, _assigned_names(tree) if not isinstance(tree, gast.Lambda)
+                            else ())
+        if isinstance(tree, gast.Lambda):
+            body = ExprLowering(scope, namer, loc_of, loc_of(tree))
+            value = body._materialize(body.value(tree.body), tree)
+            return lowering.ops + body.ops, value
+        statements = _StatementLowering(scope, namer, loc_of, loc_of(tree))
+        ops, (output, _) = statements.tail(list(tree.body))
+        return lowering.ops + ops, output
+
+
+class NestedScope:
+    """Names inside a local function: its parameters and locals, then (at the call) the
+    enclosing function's bindings and everything that scope resolves."""
+
+    def __init__(self, parent, bound, assigned):
+        self.parent, self.locals, self.assigned = parent, dict(bound), set(assigned)
+        self.dependencies = parent.dependencies
+
+    def lookup(self, name, node):
+        if name in self.locals:
+            return self.locals[name]
+        if name in self.assigned:
+            raise SctError(f"local variable {name!r} is used before it is assigned", self.parent.loc_of(node),
+                           hint=f"Assign {name!r} before this line.")
+        return self.parent.lookup(name, node)
+
+    def inline(self, *args, **kwargs):
+        return self.parent.inline(*args, **kwargs)
+
+
 class ExprLowering:
     """Lowers gast expressions into ops appended to `self.ops`.
 
@@ -112,10 +174,17 @@ class ExprLowering:
         self.stmt_loc = stmt_loc
 
     def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
+        if any(isinstance(a, LocalFunction) for a in list(args) + list((kwargs or {}).values())):
+            raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
+                                         "called, or passed to your own functions", self.loc_of(node),
+                                         hint="Call it here, or define it at module level.")
         result = Var(self.namer.fresh(hint), is_temp=True)
         self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
         return result
+
+    def expr_Lambda(self, node):
+        return LocalFunction(node, self.scope)
 
     def value(self, node):
         """Lower `node` to an operand (Var, Const, or a tuple of operands)."""
@@ -211,6 +280,14 @@ class ExprLowering:
                 kwargs = {k.arg: self.value(k.value) for k in node.keywords}
                 return self.emit(Callee(METHOD, node.func.attr), args, kwargs, hint=node.func.attr, node=node)
         func = self.expr(node.func)
+        if isinstance(func, Const) and func.spelling is not None and callable(func.value):
+            func = GlobalRef(func.spelling, func.value, func.root_obj)  # a function passed as an argument
+        if isinstance(func, LocalFunction):
+            args = [self.value(a) for a in node.args]
+            kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+            ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of)
+            self.ops.extend(ops)
+            return output
         if not isinstance(func, GlobalRef):
             raise UnsupportedSyntaxError("calling a computed value is not supported yet", self.loc_of(node),
                                          hint="Call functions by their module-level name (e.g. np.tanh(x)).")
@@ -292,6 +369,11 @@ class FunctionScope:
         with its parameters bound to the call's operands; returns (ops, output operand).
         Names it resolves become dependencies of the caller's compiled code too."""
         loc = self.loc_of(node)
+        if isinstance(func.obj, functools.partial):  # the function, with the bound arguments first
+            partial = func.obj
+            func = GlobalRef(func.spelling, partial.func, func.root_obj)
+            args = [Const(a) for a in partial.args] + list(args)
+            kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
         if func.obj in self.inlining:
             raise UnsupportedSyntaxError(f"{func.spelling} calls itself (recursion), which sct cannot "
                                          f"differentiate yet", loc,
@@ -304,7 +386,7 @@ class FunctionScope:
             raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
                            f"{func.spelling}{inspect.signature(func.obj)}.") from None
         bound.apply_defaults()
-        operands = {name: (v if isinstance(v, (Var, Const, tuple)) else Const(v))
+        operands = {name: (v if isinstance(v, (Var, Const, tuple, LocalFunction)) else Const(v))
                     for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
                               self.inlining)
@@ -397,7 +479,10 @@ def _lower_body(parsed, scope, namer, operands=None):
 
 
 def _inlinable(obj):
-    """The user's own Python functions (not library code, not ones with a rule)."""
+    """The user's own Python functions (not library code, not ones with a rule), also
+    behind a functools.partial."""
+    if isinstance(obj, functools.partial) and rules.lookup(obj) is None:
+        obj = obj.func
     if not inspect.isfunction(obj) or rules.lookup(obj) is not None or rules.is_nondifferentiable(obj):
         return False
     try:
@@ -721,6 +806,15 @@ class _StatementLowering:
             if stmt.value is not None:
                 value = lowering.value(stmt.value)
                 _assign(stmt.target, value, stmt.value, lowering, scope, namer)
+        elif isinstance(stmt, gast.FunctionDef):
+            if stmt.decorator_list:
+                raise UnsupportedSyntaxError("decorated local functions are not supported", loc_of(stmt),
+                                             hint="Define it without decorators, or at module level.")
+            for node in gast.walk(stmt):
+                if isinstance(node, (gast.Nonlocal, gast.Global)):
+                    raise UnsupportedSyntaxError("a local function that rebinds outer names is not supported",
+                                                 loc_of(node), hint="Return the new value instead.")
+            scope.locals[stmt.name] = LocalFunction(stmt, scope)
         elif isinstance(stmt, gast.Assert):  # kept as it is, never differentiated
             args = [lowering.value(stmt.test)] + ([lowering.value(stmt.msg)] if stmt.msg is not None else [])
             lowering.emit(Callee(ASSERT, "assert"), args, hint="checked", node=stmt)

@@ -1,0 +1,72 @@
+"""Calls: the user's own functions (inlined), local functions and lambdas (closures
+over the enclosing function's values), functools.partial."""
+import functools
+
+import numpy as np
+import pytest
+
+import sct
+from conftest import assert_grad_matches_fd
+
+
+def scaled(x, s):
+    return np.sum(x * s)
+
+
+half = functools.partial(scaled, s=0.5)
+
+
+def with_local_functions(x, w):
+    def layer(h, act=np.tanh):
+        return act(h * w)
+    y = layer(x)
+    z = layer(y, act=np.sin)
+    square = lambda t: t ** 2  # noqa: E731
+    return np.sum(square(z)) + half(x)
+
+
+def late_binding(x):
+    k = 2.0
+    times_k = lambda t: t * k  # noqa: E731
+    k = 3.0  # a closure reads k when it runs, as Python does
+    return np.sum(times_k(x))
+
+
+def apply_twice(g, x):
+    return g(g(x))
+
+
+def passes_a_closure(x, w):
+    return np.sum(apply_twice(lambda t: np.tanh(t * w), x))
+
+
+def local_function_with_branches(x):
+    def clipped(t, limit=1.0):
+        if np.max(t) > limit:
+            return t / np.max(t) * limit
+        return t
+    return np.sum(clipped(x) ** 2)
+
+
+RNG = np.random.default_rng(7)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (with_local_functions, (RNG.normal(size=3), RNG.normal(size=3)), (0, 1)),
+    (late_binding, (RNG.normal(size=3),), 0),
+    (passes_a_closure, (RNG.normal(size=3), RNG.normal(size=3)), (0, 1)),
+    (local_function_with_branches, (np.array([0.2, 0.5, 3.0]),), 0),
+    (local_function_with_branches, (np.array([0.2, 0.5, 0.3]),), 0),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_closures_lambdas_and_partials_match_finite_differences(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+def test_late_binding_reads_the_value_at_the_call():
+    np.testing.assert_allclose(sct.grad(late_binding)(np.ones(2)), [3.0, 3.0])
+
+
+def test_local_functions_leave_no_calls_in_the_generated_code():
+    src = sct.grad(with_local_functions, wrt=(0, 1)).source
+    body = src.split("\n", 1)[1]
+    assert "layer(" not in body and "square(" not in body and "half(" not in body
