@@ -17,6 +17,19 @@ def stack_row_adjoints(rows, x):
     return out
 
 
+def without_items(g, result, index):
+    """Adjoint of the array written into by `y[index] = v`: the cotangent of the result
+    with the written entries zeroed (their old values no longer reach the output)."""
+    out = np.array(np.broadcast_to(g, np.shape(result)), dtype=np.result_type(g, np.float64))
+    out[index] = 0
+    return out
+
+
+def items_of(g, result, index):
+    """Adjoint of the value written by `y[index] = v`: the cotangent at those entries."""
+    return np.broadcast_to(g, np.shape(result))[index]
+
+
 def first_items(iterable, count):
     """The first `count` items a `for` loop took from `iterable` before a `break`."""
     return iterable[:count]

@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from ..errors import SctError
-from ..ir import Const, If, Loop, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, UNARYOP
+from ..ir import Const, If, Loop, Var, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD, SETITEM, UNARYOP
 from .. import runtime
 
 SCALAR = "scalar"
@@ -28,7 +28,7 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.st
 _REDUCTION_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var"}
 _SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed, runtime.broadcast_copies}
 # Runtime helpers whose result has exactly the shape of their second argument.
-_SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient}
+_SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient, runtime.without_items}
 _ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
 
 
@@ -197,6 +197,8 @@ class ShapeClasses:
             return result
         if c.kind == CALL and c.obj in _SHAPE_OF_SECOND_ARGUMENT:
             return self.of(op.args[1])
+        if c.kind == SETITEM:
+            return self.of(op.args[0])
         if c.kind == CALL and c.obj in _SCALAR_CALLS:
             return SCALAR
         if _is_full_reduction(op):
@@ -224,6 +226,8 @@ class ShapeClasses:
                                    "the same error when running this line.") from None
             if c.kind == CALL and c.obj in _SHAPE_OF_SECOND_ARGUMENT:
                 return self.shape(op.args[1])
+            if c.kind == SETITEM:
+                return self.shape(op.args[0])
             if c.kind == CALL and c.obj in _SCALAR_CALLS:
                 return PYTHON_NUMBER if c.obj in (len, float, int, runtime.scalar_seed) else ()
             reduction = _reduction_axes(op)

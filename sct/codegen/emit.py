@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import runtime
 from ..analysis import flat_vars
-from ..ir import Const, If, Loop, Op, Var, walk, ASSERT, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
+from ..ir import Const, If, Loop, Op, Var, walk, ASSERT, SETITEM, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -217,7 +217,7 @@ class _Emitter:
             if isinstance(op, (If, Loop)):
                 for region in op.regions():
                     self._fold_candidates(region.body, uses)
-            elif len(op.results) == 1 and op.result.is_temp and not op.keep \
+            elif len(op.results) == 1 and op.result.is_temp and not op.keep and op.callee.kind != SETITEM \
                     and id(op.result) not in self.names and uses.get(id(op.result)) == [id(block)]:
                 self.folded[id(op.result)] = op
 
@@ -244,6 +244,15 @@ class _Emitter:
                 current = self.emit_loop(op, indent, comments, current)
                 continue
             if id(op.result) in self.folded:
+                continue
+            if op.callee.kind == SETITEM:  # the IR's functional update, as a copy and a write
+                array, index, value = op.args
+                target = ast.Name(self.name(op.result), ast.Store())
+                copy = ast.Call(ast.Attribute(self.operand(array), "copy", ast.Load()), [], [])
+                self.emit_line(_render(ast.Assign([target], copy)), indent, op.loc)
+                write = ast.Subscript(ast.Name(self.name(op.result), ast.Load()),
+                                      self.operand(index, subscript=True), ast.Store())
+                self.emit_line(_render(ast.Assign([write], self.operand(value))), indent, op.loc)
                 continue
             if op.callee.kind == ASSERT:
                 parts = [self.operand(a) for a in op.args]

@@ -18,7 +18,7 @@ import gast
 from .. import rules, runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
-from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var, ASSERT,
+from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var, ASSERT, SETITEM,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
 
 BINOPS = {
@@ -148,10 +148,14 @@ class NestedScope:
     def __init__(self, parent, bound, assigned):
         self.parent, self.locals, self.assigned = parent, dict(bound), set(assigned)
         self.dependencies = parent.dependencies
+        self.views = parent.views
 
     def lookup(self, name, node):
         if name in self.locals:
-            return self.locals[name]
+            value = self.locals[name]
+            if isinstance(value, _Stale):
+                raise value.error(name, self.parent.loc_of(node))
+            return value
         if name in self.assigned:
             raise SctError(f"local variable {name!r} is used before it is assigned", self.parent.loc_of(node),
                            hint=f"Assign {name!r} before this line.")
@@ -181,6 +185,9 @@ class ExprLowering:
         result = Var(self.namer.fresh(hint), is_temp=True)
         self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
+        views = getattr(self.scope, "views", None)
+        if views is not None and args and isinstance(args[0], Var) and _may_be_view(self.ops[-1]):
+            views[id(result)] = views.get(id(args[0]), args[0])  # the array whose memory it may be
         return result
 
     def expr_Lambda(self, node):
@@ -358,6 +365,7 @@ class FunctionScope:
         self.fn, self.loc_of = fn, loc_of
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
+        self.views = {}  # id(Var) -> the Var whose memory it may share (a slice, a reshape...)
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
         self.closure = {}
@@ -400,7 +408,10 @@ class FunctionScope:
 
     def lookup(self, name, node):
         if name in self.locals:
-            return self.locals[name]
+            value = self.locals[name]
+            if isinstance(value, _Stale):
+                raise value.error(name, self.loc_of(node))
+            return value
         if name in self.assigned:
             raise SctError(f"local variable {name!r} is used before it is assigned", self.loc_of(node),
                            hint=f"Python treats {name!r} as local because the function assigns it; "
@@ -642,6 +653,9 @@ class _StatementLowering:
             t, e = then_locals.get(name), else_locals.get(name)
             if t is e:
                 continue
+            if isinstance(t, _Stale) or isinstance(e, _Stale):
+                joined[name] = t if isinstance(t, _Stale) else e
+                continue
             # A name only one branch binds is None after the other, where Python would have
             # left it unbound: using it there fails, as in Python (if with another error).
             t = Const(None) if t is None else t
@@ -687,6 +701,9 @@ class _StatementLowering:
             for node in gast.walk(s):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     assigned.add(node.id)
+                elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                        and isinstance(node.value, gast.Name):
+                    assigned.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
         read_after = {n.id for s in rest for n in gast.walk(s)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         before = dict(self.scope.locals)
@@ -770,6 +787,8 @@ class _StatementLowering:
             (result, loc)
 
     def _as_yield(self, value, node):
+        if isinstance(value, _Stale):
+            raise value.error("a value this loop carries", self.loc_of(node))
         if isinstance(value, tuple):
             raise UnsupportedSyntaxError("a tuple assigned in a branch is not supported yet",
                                          self.loc_of(node), hint="Assign its elements to separate names.")
@@ -784,11 +803,16 @@ class _StatementLowering:
             value = lowering.value(stmt.value)
             for target in stmt.targets:
                 _assign(target, value, stmt.value, lowering, scope, namer)
+        elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
+            fn, symbol, hint = BINOPS[type(stmt.op)]
+            current = lowering.value(stmt.target)  # y[i], read before the write
+            value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
+                                  hint=hint, node=stmt)
+            _write_item(stmt.target, value, lowering, scope, namer)
         elif isinstance(stmt, gast.AugAssign):
             if not isinstance(stmt.target, gast.Name):
-                raise UnsupportedSyntaxError("augmented assignment to a subscript or attribute is not "
-                                             "supported yet", loc_of(stmt.target),
-                                             hint="Build a new array instead, e.g. with np.where.")
+                raise UnsupportedSyntaxError("augmented assignment to an attribute is not supported",
+                                             loc_of(stmt.target), hint="Assign to a plain name.")
             fn, symbol, hint = BINOPS[type(stmt.op)]
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
@@ -920,13 +944,74 @@ def _assign(target, value, value_node, lowering, scope, namer):
         for elt, part in zip(target.elts, parts):
             _assign(elt, part, value_node, lowering, scope, namer)
     elif isinstance(target, gast.Subscript):
-        raise UnsupportedSyntaxError("assignment into an array element is not supported yet",
-                                     lowering.loc_of(target),
-                                     hint="Build the array functionally (np.where, np.concatenate) "
-                                          "instead of writing into it.")
+        _write_item(target, value, lowering, scope, namer)
     else:
         raise UnsupportedSyntaxError(f"cannot assign to {type(target).__name__}", lowering.loc_of(target),
                                      hint="Assign to a plain name.")
+
+
+# Ops whose result may share memory with their first argument (a write into either
+# would show in both), by callee kind and name.
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal", "T"}
+_VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.swapaxes", "np.moveaxis",
+                   "np.expand_dims", "np.broadcast_to", "np.asarray", "np.diagonal", "np.atleast_1d",
+                   "np.atleast_2d", "np.flip"}
+
+
+def _may_be_view(op):
+    c = op.callee
+    return c.kind == GETITEM or (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
+        (c.kind == CALL and c.spelling in _VIEW_FUNCTIONS)
+
+
+def _write_item(target, value, lowering, scope, namer):
+    """`name[index] = value`: a functional update `name_1 = setitem(name, index, value)`
+    (a copy, then the write, in the generated code). Python would also change every
+    other name for the same array, or for a view of it; such writes are refused
+    rather than given a different meaning."""
+    loc = lowering.loc_of(target)
+    if not isinstance(target.value, gast.Name):
+        raise UnsupportedSyntaxError("writing into an element of an element (`a[i][j] = ...`) or of an "
+                                     "attribute is not supported", loc,
+                                     hint="Index once: `a[i, j] = ...`.")
+    name = target.value.id
+    array = scope.lookup(name, target.value)
+    if not isinstance(array, Var):
+        raise UnsupportedSyntaxError(f"writing into {name!r}, which is not an array computed in the "
+                                     f"function, is not supported", loc,
+                                     hint=f"Write into a copy: `{name} = np.array({name})` first.")
+    index = lowering.value(target.slice)
+    _refuse_shared_write(name, array, loc, scope)
+    result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
+                           hint=name, node=target)
+    _bind(name, result, lowering, scope, namer, target)
+
+
+class _Stale:
+    """What a name denotes after a write changed its array through another name: in
+    Python it would show the new values, in the generated code the old ones, so it
+    may not be read any more."""
+
+    def __init__(self, written, loc):
+        self.written, self.loc = written, loc
+
+    def error(self, name, loc):
+        return UnsupportedSyntaxError(
+            f"{name!r} shares memory with {self.written!r}, which line {self.loc.line} wrote into",
+            loc, hint=f"Python would show the written values through {name!r}; sct does not follow writes "
+                      f"through shared memory. Make one of them a copy with .copy() before the write.")
+
+
+def _refuse_shared_write(name, array, loc, scope):
+    """Mark every other name for the memory `name` writes into (aliases, views of it,
+    the array it is a view of, and that array's other views) as stale."""
+    views = getattr(scope, "views", {})
+    base = views.get(id(array), array)
+    for other, v in list(scope.locals.items()):
+        if other == name or not isinstance(v, Var):
+            continue
+        if v is array or v is base or views.get(id(v)) is base:
+            scope.locals[other] = _Stale(name, loc)
 
 
 def _flat(operands):

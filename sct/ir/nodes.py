@@ -39,8 +39,8 @@ class Const:
 
 
 # How a callee is written in Python source. Rules are looked up by `Callee.key`.
-CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE, ASSERT = (
-    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple", "assert")
+CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE, ASSERT, SETITEM = (
+    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple", "assert", "setitem")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Callee:
     kind BINOP/UNARYOP/COMPARE: `obj` is the `operator` function, `spelling` its symbol.
     kind METHOD:  `args[0].spelling(args[1:]...)`; ATTR: `args[0].spelling`.
     kind GETITEM: `args[0][args[1]]`; TUPLE: `(args...)`; ASSERT: `assert args[0], args[1]`.
+    kind SETITEM: a copy of `args[0]` with `[args[1]] = args[2]` (an array write, functional
+                  in the IR so the adjoint never reads a clobbered value).
     """
 
     kind: str

@@ -1,5 +1,5 @@
 """Text form of the IR, for `sct show --ir` and for debugging between stages."""
-from .nodes import AdjointFunction, If, Loop, ASSERT, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
+from .nodes import AdjointFunction, If, Loop, ASSERT, SETITEM, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
 
 
 def format_operand(x):
@@ -20,6 +20,8 @@ def format_op(op):
         rhs = f"{args[0]}.{c.spelling}"
     elif c.kind == GETITEM:
         rhs = f"{args[0]}[{args[1]}]"
+    elif c.kind == SETITEM:
+        rhs = f"{args[0]} with [{args[1]}] = {args[2]}"
     elif c.kind == ASSERT:
         return f"assert {', '.join(args)}"
     elif c.kind == TUPLE:

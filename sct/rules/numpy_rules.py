@@ -5,8 +5,8 @@ import operator
 import numpy as np
 
 from ..runtime import (cast_adjoint, clip_bound, diag_adjoint, diagonal_adjoint, getitem_adjoint,
-                       inner_adjoint_left, inner_adjoint_right, inverse_permutation, norm_adjoint,
-                       prod_adjoint, ravel_adjoint, trace_adjoint, unreduce)
+                       inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
+                       prod_adjoint, ravel_adjoint, trace_adjoint, unreduce, without_items)
 from .arithmetic import matmul, power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -151,6 +151,12 @@ def reshape(result, a, shape=None, order="C"):
 @adjoint(method("reshape"))
 def reshape_method(result, a, *shape, order="C"):
     d[a] = np.reshape(d[result], np.shape(a), order=order)
+
+
+@adjoint(operator.setitem, elementwise=True)
+def setitem(result, x, index, value):
+    d[x] = without_items(d[result], result, index)
+    d[value] = items_of(d[result], result, index)
 
 
 @adjoint(operator.getitem)
