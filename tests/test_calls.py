@@ -70,3 +70,16 @@ def test_local_functions_leave_no_calls_in_the_generated_code():
     src = sct.grad(with_local_functions, wrt=(0, 1)).source
     body = src.split("\n", 1)[1]
     assert "layer(" not in body and "square(" not in body and "half(" not in body
+
+
+def local_def_in_a_branch(x):
+    if np.sum(x) > 0:
+        def twice(t):
+            return 2.0 * t  # a return of the local function, not of the branch
+        x = twice(x)
+    return np.sum(x ** 2)
+
+
+def test_return_inside_a_local_function_is_not_a_return_of_the_branch():
+    assert_grad_matches_fd(local_def_in_a_branch, (np.array([1.0, 2.0]),), 0)
+    assert_grad_matches_fd(local_def_in_a_branch, (np.array([-1.0, -2.0]),), 0)

@@ -594,9 +594,10 @@ class _StatementLowering:
             else_stmts = list(stmt.orelse) + ([] if else_exits else list(rest))
             ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
             return ops, None, True
-        then_returns, else_returns = _always_returns(stmt.body), _always_returns(stmt.orelse)
-        if (_contains_return(stmt.body) and not then_returns) or \
-                (_contains_return(stmt.orelse) and not else_returns):
+        returns = (gast.Return,)
+        then_returns, else_returns = _always_ends(stmt.body, returns), _always_ends(stmt.orelse, returns)
+        if (_contains(stmt.body, returns) and not then_returns) or \
+                (_contains(stmt.orelse, returns) and not else_returns):
             if not tail:
                 raise UnsupportedSyntaxError(
                     "a `return` that only some paths through this branch reach is not supported here yet", loc,
@@ -873,35 +874,19 @@ def _own_statements(stmts):
 
 
 def _always_ends(stmts, kinds):
-    """True when every path through `stmts` ends in a statement of one of `kinds`."""
+    """True when every path through `stmts` ends in a statement of one of `kinds` (one in
+    the middle of the block counts: the code after it is unreachable, an error later)."""
     if not stmts:
         return False
     last = stmts[-1]
-    if isinstance(last, kinds):
-        return True
-    if isinstance(last, gast.If):
-        return _always_ends(last.body, kinds) and _always_ends(last.orelse, kinds)
-    return False
+    if isinstance(last, gast.If) and not isinstance(last, kinds):
+        return (_always_ends(last.body, kinds) and _always_ends(last.orelse, kinds)) or \
+            any(isinstance(s, kinds) for s in stmts)
+    return any(isinstance(s, kinds) for s in stmts)
 
 
 def _contains(stmts, kinds):
     return any(isinstance(n, kinds) for n in _own_statements(stmts))
-
-
-def _always_returns(stmts):
-    """True when every path through `stmts` ends in a `return`."""
-    if not stmts:
-        return False
-    last = stmts[-1]
-    if isinstance(last, gast.Return):
-        return True
-    if isinstance(last, gast.If):
-        return _always_returns(last.body) and _always_returns(last.orelse)
-    return any(isinstance(s, gast.Return) for s in stmts)
-
-
-def _contains_return(stmts):
-    return any(isinstance(n, gast.Return) for s in stmts for n in gast.walk(s))
 
 
 def _assigned_names(tree):
