@@ -83,3 +83,30 @@ def local_def_in_a_branch(x):
 def test_return_inside_a_local_function_is_not_a_return_of_the_branch():
     assert_grad_matches_fd(local_def_in_a_branch, (np.array([1.0, 2.0]),), 0)
     assert_grad_matches_fd(local_def_in_a_branch, (np.array([-1.0, -2.0]),), 0)
+
+
+def function_chosen_by_a_branch(x):
+    if np.sum(x) > 0:
+        def f(t):
+            return t * 2.0
+    else:
+        def f(t):
+            return t * 3.0
+    return np.sum(f(x))  # ERR
+
+
+def function_redefined_in_a_loop(x):
+    def f(t):
+        return t
+    for i in range(2):
+        def f(t):  # noqa: F811
+            return t * 2.0
+    return np.sum(f(x))
+
+
+@pytest.mark.parametrize("f", [function_chosen_by_a_branch, function_redefined_in_a_loop],
+                         ids=lambda f: f.__name__)
+def test_local_functions_that_depend_on_the_path_are_refused_clearly(f):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(np.ones(2))
+    assert "local function" in str(info.value) and info.value.hint

@@ -153,7 +153,7 @@ class NestedScope:
     def lookup(self, name, node):
         if name in self.locals:
             value = self.locals[name]
-            if isinstance(value, _Stale):
+            if isinstance(value, _Unreadable):
                 raise value.error(name, self.parent.loc_of(node))
             return value
         if name in self.assigned:
@@ -409,7 +409,7 @@ class FunctionScope:
     def lookup(self, name, node):
         if name in self.locals:
             value = self.locals[name]
-            if isinstance(value, _Stale):
+            if isinstance(value, _Unreadable):
                 raise value.error(name, self.loc_of(node))
             return value
         if name in self.assigned:
@@ -654,8 +654,11 @@ class _StatementLowering:
             t, e = then_locals.get(name), else_locals.get(name)
             if t is e:
                 continue
-            if isinstance(t, _Stale) or isinstance(e, _Stale):
-                joined[name] = t if isinstance(t, _Stale) else e
+            if isinstance(t, _Unreadable) or isinstance(e, _Unreadable):
+                joined[name] = t if isinstance(t, _Unreadable) else e
+                continue
+            if isinstance(t, LocalFunction) or isinstance(e, LocalFunction):
+                joined[name] = _BranchFunction(loc)
                 continue
             # A name only one branch binds is None after the other, where Python would have
             # left it unbound: using it there fails, as in Python (if with another error).
@@ -705,6 +708,8 @@ class _StatementLowering:
                 elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                         and isinstance(node.value, gast.Name):
                     assigned.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
+                elif isinstance(node, gast.FunctionDef):
+                    assigned.add(node.name)  # `def f` binds f
         read_after = {n.id for s in rest for n in gast.walk(s)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         before = dict(self.scope.locals)
@@ -724,6 +729,10 @@ class _StatementLowering:
         carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         inits = [before.get(n, Const(False) if n in (_BREAK, _RETURNED) else Const(None)) for n in names]
         for n, value in zip(names, inits):
+            if isinstance(value, (LocalFunction, _Unreadable)):
+                raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
+                                             f"for a local function", loc,
+                                             hint=f"Define {n!r} once, outside the loop.")
             if isinstance(value, tuple):
                 raise UnsupportedSyntaxError("a tuple carried through a loop is not supported yet", loc,
                                              hint=f"Keep the elements of {n!r} in separate names.")
@@ -788,7 +797,11 @@ class _StatementLowering:
             (result, loc)
 
     def _as_yield(self, value, node):
-        if isinstance(value, _Stale):
+        if isinstance(value, LocalFunction):
+            raise UnsupportedSyntaxError("a local function defined inside a loop body cannot be used "
+                                         "after the loop", self.loc_of(node),
+                                         hint="Define it before the loop.")
+        if isinstance(value, _Unreadable):
             raise value.error("a value this loop carries", self.loc_of(node))
         if isinstance(value, tuple):
             raise UnsupportedSyntaxError("a tuple assigned in a branch is not supported yet",
@@ -894,7 +907,10 @@ def _assigned_names(tree):
     names, pending = set(), list(tree.body)
     while pending:
         node = pending.pop()
-        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)):
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+            names.add(node.name)  # a local def binds its name; its own body is its own scope
+            continue
+        if isinstance(node, gast.Lambda):
             continue
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)
@@ -972,7 +988,27 @@ def _write_item(target, value, lowering, scope, namer):
     _bind(name, result, lowering, scope, namer, target)
 
 
-class _Stale:
+class _Unreadable:
+    """What a name denotes when reading it would not mean what it means in Python."""
+
+    def error(self, name, loc):
+        raise NotImplementedError
+
+
+class _BranchFunction(_Unreadable):
+    """A local function defined on only some paths through an `if`, or differently on
+    each: which one a call would inline is not known until run time."""
+
+    def __init__(self, loc):
+        self.loc = loc
+
+    def error(self, name, loc):
+        return UnsupportedSyntaxError(
+            f"{name!r} is a local function defined differently on the paths through the `if` at line "
+            f"{self.loc.line}", loc, hint=f"Define {name!r} once, before that `if`.")
+
+
+class _Stale(_Unreadable):
     """What a name denotes after a write changed its array through another name: in
     Python it would show the new values, in the generated code the old ones, so it
     may not be read any more."""
