@@ -540,3 +540,37 @@ def test_one_pass_iterables_print_as_written_and_are_reversed_through_the_tape()
     src = sct.grad(paired).source_for(*args)
     assert "for x, y in zip(xs, ys):" in src
     assert "for _ in range(trips):" in src  # zip cannot be reversed: the counter says how often
+
+
+def loop_inside_a_branch_read_after(x):
+    if np.sum(x) > 0:
+        for i in range(3):
+            v = x * i
+    else:
+        v = x
+    return np.sum(v * x)
+
+
+def value_from_the_previous_iteration(x):
+    s = 0.0
+    for i in range(4):
+        if i > 0:
+            s = s + np.sum(prev * x)  # noqa: F821  (bound by the previous iteration)
+        prev = x * (i + 1.0)
+    return s
+
+
+def loop_variable_after_the_loop(x):
+    for i in range(3):
+        y = x * i
+    return np.sum(y * x) * i
+
+
+@pytest.mark.parametrize("f, args", [
+    (loop_inside_a_branch_read_after, (np.array([1.0, 2.0]),)),
+    (loop_inside_a_branch_read_after, (np.array([-1.0, -2.0]),)),
+    (value_from_the_previous_iteration, (np.array([0.3, -0.7, 1.1]),)),
+    (loop_variable_after_the_loop, (np.array([0.3, -0.7, 1.1]),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_values_carried_across_iterations_and_out_of_loops(f, args):
+    assert_grad_matches_fd(f, args, 0)

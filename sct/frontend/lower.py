@@ -136,7 +136,7 @@ class LocalFunction:
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body._materialize(body.value(tree.body), tree)
             return lowering.ops + body.ops, value
-        statements = _StatementLowering(scope, namer, loc_of, loc_of(tree))
+        statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
         ops, (output, _) = statements.tail(list(tree.body))
         return lowering.ops + ops, output
 
@@ -484,7 +484,7 @@ def _lower_body(parsed, scope, namer, operands=None):
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):
         body = body[1:]  # docstring
-    statements = _StatementLowering(scope, namer, loc_of, loc_of(tree))
+    statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
     return params, ops, output, output_loc
 
@@ -511,9 +511,13 @@ class _StatementLowering:
     """Lowers statement lists. A *tail* block is one the function returns from when it
     falls off its end (the body, and a branch the rest of the function moved into)."""
 
-    def __init__(self, scope, namer, loc_of, function_loc):
+    def __init__(self, scope, namer, loc_of, function_loc, tree):
         self.scope, self.namer, self.loc_of = scope, namer, loc_of
         self.function_loc = function_loc
+        # Where each name is read, in source order: which values a loop must carry.
+        self.reads = [(_position(n), n.id) for n in gast.walk(tree)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        self.enclosing_carried = set()  # names the loops around the current one carry
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
         self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
 
@@ -554,7 +558,7 @@ class _StatementLowering:
                     return ops, None
                 continue
             if isinstance(stmt, (gast.For, gast.While)):
-                loop_ops, returned_flag = self.loop(stmt, rest + list(stmt.orelse), tail)
+                loop_ops, returned_flag = self.loop(stmt, tail)
                 ops.extend(loop_ops)
                 if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
                     value = self.scope.locals.pop(_RETURN_VALUE)
@@ -675,7 +679,7 @@ class _StatementLowering:
                                loc, loc))
         return lowering.ops, None
 
-    def loop(self, stmt, rest, tail):
+    def loop(self, stmt, tail):
         """Lower `for`/`while` (and its `else:`) to a Loop op; returns (ops, returned flag).
         The names the body assigns that are bound before the loop, or read after it, are
         carried from iteration to iteration. `break` sets a carried flag; `return` also
@@ -710,13 +714,27 @@ class _StatementLowering:
                     assigned.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
-        read_after = {n.id for s in rest for n in gast.walk(s)
-                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        if iterable is not None:  # the loop variables: after the loop, the last item's
+            assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
         before = dict(self.scope.locals)
         target_name = None
         if iterable is not None:
             target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else _ITEM
-        names = sorted(n for n in assigned if n != target_name and (n in before or n in read_after))
+        # Carried: what the body binds that existed before the loop, is read after it (in
+        # source order), is read in the body before the body binds it (a value from the
+        # previous iteration), or is carried by an enclosing loop. Carried values nothing
+        # needs are removed by dead-code elimination.
+        end = (stmt.end_lineno, stmt.end_col_offset)
+        read_after = {name for position, name in self.reads if position > end}
+        first_store = {}
+        for node in (n for s in stmt.body for n in gast.walk(s)):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                first_store[node.id] = min(first_store.get(node.id, _position(node)), _position(node))
+        body_start, body_end = _position(stmt.body[0]), end
+        read_early = {name for position, name in self.reads
+                      if body_start <= position <= body_end and position < first_store.get(name, (0, 0))}
+        names = sorted(n for n in assigned if n in before or n in read_after or n in read_early
+                       or n in self.enclosing_carried)
         # Hidden carried values: the iteration count when the trip count is not known
         # beforehand (the adjoint loop needs it), and the `break` flag.
         if iterable is None or has_break or not reversible:
@@ -726,6 +744,9 @@ class _StatementLowering:
             names.append(_BREAK)
         if has_return:
             names += [_RETURNED, _RETURN_VALUE]
+        target = None
+        if iterable is not None:  # named first, so the loop variable keeps the user's name
+            target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
         carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         inits = [before.get(n, Const(False) if n in (_BREAK, _RETURNED) else Const(None)) for n in names]
         for n, value in zip(names, inits):
@@ -738,9 +759,7 @@ class _StatementLowering:
                                              hint=f"Keep the elements of {n!r} in separate names.")
         inner = dict(before)
         inner.update(zip(names, carried))
-        target = None
         if iterable is not None:
-            target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
             inner[target_name] = target
         test = None
         if iterable is None:
@@ -759,7 +778,10 @@ class _StatementLowering:
             _assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
             counting = unpacking.ops + counting
         self.loop_depth += 1
+        enclosing = self.enclosing_carried
+        self.enclosing_carried = enclosing | set(names)
         body, _ = self.block(stmt.body)
+        self.enclosing_carried = enclosing
         self.loop_depth -= 1
         yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
@@ -874,6 +896,10 @@ _HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "re
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _LOOP_EXITS = (gast.Break, gast.Continue)
 _LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
+
+
+def _position(node):
+    return (node.lineno, node.col_offset)
 
 
 def _own_statements(stmts):
