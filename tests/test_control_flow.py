@@ -574,3 +574,15 @@ def loop_variable_after_the_loop(x):
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_carried_across_iterations_and_out_of_loops(f, args):
     assert_grad_matches_fd(f, args, 0)
+
+
+def read_in_the_loops_else(x, M):
+    for row in M:
+        u = np.tanh(row * x)
+    else:
+        total = np.sum(u)
+    return total
+
+
+def test_a_loops_else_block_reads_the_last_iteration():
+    assert_grad_matches_fd(read_in_the_loops_else, (np.array([0.3, -0.2, 0.5]), np.ones((3, 3)) * 0.7), 0)

@@ -724,7 +724,7 @@ class _StatementLowering:
         # source order), is read in the body before the body binds it (a value from the
         # previous iteration), or is carried by an enclosing loop. Carried values nothing
         # needs are removed by dead-code elimination.
-        end = (stmt.end_lineno, stmt.end_col_offset)
+        end = (stmt.body[-1].end_lineno, stmt.body[-1].end_col_offset)  # its `else:` reads come after
         read_after = {name for position, name in self.reads if position > end}
         first_store = {}
         for node in (n for s in stmt.body for n in gast.walk(s)):
