@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import sys
 import time
 import traceback
-import types
 
 
 import harness as H  # noqa: E402  (standard library only: safe before NumPy)
@@ -591,21 +589,9 @@ def main(argv=None):
         if src:
             notes.append(f"{wname}: a target failed; the sct gradient that ran "
                          f"(g.source_for(*args)):\n{src.rstrip()}")
-    if notes:
-        print("\nNotes:")
-        for n in notes:
-            print("  - " + n.replace("\n", "\n    "))
-    print(f"\n{'ALL PASS' if n_fail == 0 else f'{n_fail} FAIL'}  ({time.perf_counter() - t_start:.1f} s)")
-    if opts.json:
-        with open(opts.json, "w") as fh:
-            json.dump(results, fh, indent=2, default=str)
+    H.finish(results, notes, n_fail, t_start, opts.json)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
-        print("FAIL (benchmark crashed)")
-    sys.exit(0)
+    H.run_main(main)

@@ -48,6 +48,8 @@ __all__ = [
     "machine_info",
     "verdict",
     "preparse_threads",
+    "finish",
+    "run_main",
     "import_sct",
     "rebind_np",
 ]
@@ -380,3 +382,27 @@ def rebind_np(f, np_module, name):
     g = dict(f.__globals__)
     g["np"] = np_module
     return types.FunctionType(f.__code__, g, name)
+
+
+def finish(results, notes, n_fail, t_start, json_path=None):
+    """The end of a benchmark run: its notes, the verdict line, and the JSON file."""
+    import json
+    if notes:
+        print("\nNotes:")
+        for n in notes:
+            print("  - " + n.replace("\n", "\n    "))
+    print(f"\n{'ALL PASS' if n_fail == 0 else f'{n_fail} FAIL'}  ({time.perf_counter() - t_start:.1f} s)")
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump(results, fh, indent=2, default=str)
+
+
+def run_main(main):
+    """Run a benchmark's main(); it always exits 0 (read the PASS/FAIL lines), a crash included."""
+    import traceback
+    try:
+        main()
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+        print("FAIL (benchmark crashed)")
+    sys.exit(0)
