@@ -586,3 +586,20 @@ def read_in_the_loops_else(x, M):
 
 def test_a_loops_else_block_reads_the_last_iteration():
     assert_grad_matches_fd(read_in_the_loops_else, (np.array([0.3, -0.2, 0.5]), np.ones((3, 3)) * 0.7), 0)
+
+
+def scalar_carried_beside_an_array_accumulator(x, v, M):
+    # The cotangent of the scalar `x` reaches the loop as a lazy 1.0 from np.sum;
+    # its exit adjoint must keep the carried value's own (scalar) shape while the
+    # array accumulator's adjoint broadcasts.
+    acc = np.zeros(3)
+    for c, row in zip(v, M):
+        acc = acc + np.sin(x)
+        x *= np.tanh(np.tanh(x))
+    return np.sum(acc) + x
+
+
+@pytest.mark.parametrize("wrt", [0, 2])
+def test_scalar_and_array_values_carried_through_one_loop(wrt):
+    args = (0.4, np.array([0.5, -1.0]), np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]))
+    assert_grad_matches_fd(scalar_carried_beside_an_array_accumulator, args, wrt)

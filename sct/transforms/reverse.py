@@ -182,8 +182,8 @@ class _Reverse:
                 self._add_to_adjoint(y, b, op, fresh=set())
         self._reverse_block(op.body.body)
         body_adjoints = self.adjoints
-        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
-                    for k in carried]
+        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op,
+                                        op.carried[k]) for k in carried]
         outer = [key for key in body_adjoints if key not in inside]
         row_adjoints = None
         if rows_of is not None:  # each iteration's row adjoint, collected (last row first)
@@ -205,8 +205,9 @@ class _Reverse:
         iterable, target = self._taped(op, block, backward_body)
         results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
             [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
-                 for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
+        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op,
+                                     op.results[k]) for k in carried] + \
+            [outer_adjoints.get(key, Const(0.0)) for key in outer]
         loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
                     iterable, target, None, op.loc, op.stmt)
         if row_adjoints is not None:
@@ -224,12 +225,18 @@ class _Reverse:
             if isinstance(init, Var) and id(init) in self.active:
                 self._add_to_adjoint(init, result, op, fresh=set())
 
-    def _exact_adjoint(self, adjoint, value, op):
-        """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
-        standing for the whole array): what a loop-carried adjoint is assumed to have."""
+    def _exact_adjoint(self, adjoint, value, op, reference):
+        """`adjoint` with `value`'s array shape (a broadcast view when it is a scalar
+        standing for the whole array): what a loop-carried adjoint is assumed to have.
+        With the shape unknown, a scalar adjoint of a value that may not be a scalar is
+        expanded at run time to the shape of `reference` (a forward value of that shape),
+        so that a broadcast scalar never passes for an exact adjoint."""
         shape = self.shapes.shape(value)
-        if not isinstance(shape, tuple) or self.shapes.shape(adjoint) == shape or \
-                (shape == () and self.shapes.is_scalar(adjoint)):
+        if not isinstance(shape, tuple):
+            if self.shapes.is_scalar(adjoint) and not self.shapes.is_scalar(value):
+                return self._emit_runtime(runtime.expand, [adjoint, reference], "b" + value.name, op)
+            return adjoint
+        if self.shapes.shape(adjoint) == shape or (shape == () and self.shapes.is_scalar(adjoint)):
             return adjoint
         result = self._emit_op(Callee(CALL, "np.broadcast_to", np.broadcast_to, np), [adjoint, Const(shape)],
                                "b" + value.name, op)
