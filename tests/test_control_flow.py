@@ -411,6 +411,32 @@ def while_else(x):
     return y
 
 
+def nested_search_else(x):
+    """The nested-loop search idiom: the inner loop's `else: continue` skips the outer loop's
+    `break`, which runs only when the inner loop broke."""
+    s = 0.0
+    for e in [1.0, 2.0, 3.0]:
+        for c in [0.5, 1.5]:
+            if x * c * e > 2.0:
+                break
+        else:
+            s = s + x * e
+            continue
+        s = s + np.sin(x) * e
+        break
+    return s
+
+
+def return_from_inner_else(x):
+    s = 0.0
+    for e in [1.0, 2.0]:
+        for c in [0.5, 1.5]:
+            s = s + x * c
+        else:
+            return s * e
+    return s
+
+
 def return_from_while(a):
     x = a
     while True:
@@ -428,6 +454,8 @@ def checked_log(x):
 @pytest.mark.parametrize("f, args", [
     (find_threshold, (0.7,)), (find_threshold, (0.01,)), (search_else, (2.0,)), (search_else, (0.5,)),
     (while_else, (0.5,)), (while_else, (5.0,)), (return_from_while, (2.0,)), (checked_log, (np.array([1.0, 2.0]),)),
+    (nested_search_else, (0.7,)), (nested_search_else, (3.0,)), (nested_search_else, (0.2,)),
+    (return_from_inner_else, (0.7,)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_return_in_loops_loop_else_and_assert_match_finite_differences(f, args):
     assert_grad_matches_fd(f, args, 0)

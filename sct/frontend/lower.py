@@ -558,13 +558,17 @@ class _StatementLowering:
                     return ops, None
                 continue
             if isinstance(stmt, (gast.For, gast.While)):
-                loop_ops, returned_flag = self.loop(stmt, tail)
+                loop_ops, returned_flag, else_stmts = self.loop(stmt, tail)
                 ops.extend(loop_ops)
+                rest = else_stmts + rest
                 if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
                     value = self.scope.locals.pop(_RETURN_VALUE)
                     if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
                     ops.extend(if_ops)
                     return ops, returned
+                if else_stmts:  # lowered as the statements that follow the loop
+                    rest_ops, returned = self.block(rest, tail)
+                    return ops + rest_ops, returned
                 continue
             ops.extend(self.simple(stmt))
         if tail:
@@ -680,7 +684,8 @@ class _StatementLowering:
         return lowering.ops, None
 
     def loop(self, stmt, tail):
-        """Lower `for`/`while` (and its `else:`) to a Loop op; returns (ops, returned flag).
+        """Lower `for`/`while` to a Loop op; returns (ops, returned flag, the statements of its
+        `else:` block to lower after it, guarded by the `break` flag).
         The names the body assigns that are bound before the loop, or read after it, are
         carried from iteration to iteration. `break` sets a carried flag; `return` also
         records its value, and the caller returns it after the loop (the returned flag)."""
@@ -726,20 +731,15 @@ class _StatementLowering:
         # needs are removed by dead-code elimination.
         end = (stmt.body[-1].end_lineno, stmt.body[-1].end_col_offset)  # its `else:` reads come after
         read_after = {name for position, name in self.reads if position > end}
-        first_store = {}
-        for node in (n for s in stmt.body for n in gast.walk(s)):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                first_store[node.id] = min(first_store.get(node.id, _position(node)), _position(node))
-        body_start, body_end = _position(stmt.body[0]), end
-        read_early = {name for position, name in self.reads
-                      if body_start <= position <= body_end and position < first_store.get(name, (0, 0))}
+        targets = frozenset(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)) \
+            if iterable is not None else frozenset()
+        read_early, _ = _reads_before_binding(stmt.body, targets)
         names = sorted(n for n in assigned if n in before or n in read_after or n in read_early
                        or n in self.enclosing_carried)
         # Hidden carried values: the iteration count when the trip count is not known
         # beforehand (the adjoint loop needs it), and the `break` flag.
         if iterable is None or has_break or not reversible:
             names.append(_TRIPS)
-            before[_TRIPS] = Const(0)
         if has_break:
             names.append(_BREAK)
         if has_return:
@@ -748,7 +748,9 @@ class _StatementLowering:
         if iterable is not None:  # named first, so the loop variable keeps the user's name
             target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
         carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
-        inits = [before.get(n, Const(False) if n in (_BREAK, _RETURNED) else Const(None)) for n in names]
+        # The hidden values start afresh: `before` may hold the enclosing loop's own.
+        fresh = {_TRIPS: Const(0), _BREAK: Const(False), _RETURNED: Const(False), _RETURN_VALUE: Const(None)}
+        inits = [fresh[n] if n in fresh else before.get(n, Const(None)) for n in names]
         for n, value in zip(names, inits):
             if isinstance(value, (LocalFunction, _Unreadable)):
                 raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
@@ -787,7 +789,6 @@ class _StatementLowering:
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         after = dict(before)
         after.update((n, r) for n, r in zip(names, results) if n not in _HIDDEN_NAMES)
-        after.pop(_TRIPS, None)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
         by_result = dict(zip(names, results))
@@ -798,14 +799,15 @@ class _StatementLowering:
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
                                  reversible=reversible))
-        if stmt.orelse:  # runs when the loop ends without `break`
-            if has_break:
-                ops, _ = self._join_branches(lowering, by_result[_BREAK], [], list(stmt.orelse), stmt, loc)
-                lowering.ops = ops
-            else:
-                else_ops, _ = self.block(list(stmt.orelse))
-                lowering.ops.extend(else_ops)
-        return lowering.ops, by_result.get(_RETURNED)
+        # The `else:` block runs when the loop ends without `break`. It is handed back as the
+        # statements that follow the loop, so a `return`, `break` or `continue` in it acts on
+        # the enclosing function or loop, as in Python.
+        else_stmts = list(stmt.orelse)
+        if else_stmts and has_break:
+            self.scope.locals[_BROKE] = by_result[_BREAK]
+            test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(_BROKE, gast.Load(), None, None)), stmt)
+            else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
+        return lowering.ops, by_result.get(_RETURNED), else_stmts
 
     def _return_if_returned(self, returned_flag, value, rest, stmt):
         """After a loop or an `if` that may `return`: `if returned: return value`, else the
@@ -891,6 +893,7 @@ class _StatementLowering:
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
 _BREAK, _TRIPS, _ITEM, _RETURNED, _RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
+_BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
 _HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned",
                  _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
@@ -903,13 +906,59 @@ def _position(node):
 
 
 def _own_statements(stmts):
-    """The nodes of `stmts`, not descending into nested loops or functions."""
+    """The nodes of `stmts`, not descending into nested loop bodies (their `else:` blocks
+    included) or functions."""
     pending = list(stmts)
     while pending:
         node = pending.pop()
         yield node
-        if not isinstance(node, (gast.For, gast.While, gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+        if isinstance(node, (gast.For, gast.While)):
+            pending.extend(node.orelse)  # a nested loop's `else:` runs in this block
+        elif not isinstance(node, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
             pending.extend(gast.iter_child_nodes(node))
+
+
+def _reads_before_binding(stmts, bound):
+    """(names `stmts` may read before binding them, names bound on every path through them;
+    None when no path falls through). Given `bound`, the names bound on entry. In a loop
+    body, the first set is what an iteration can read from the one before."""
+    early = set()
+    for stmt in stmts:
+        if bound is None:  # after break/continue/return: unreachable
+            break
+        if isinstance(stmt, gast.If):
+            early |= _loads(stmt.test) - bound
+            then_early, then_bound = _reads_before_binding(stmt.body, bound)
+            else_early, else_bound = _reads_before_binding(stmt.orelse, bound)
+            early |= then_early | else_early
+            paths = [b for b in (then_bound, else_bound) if b is not None]
+            bound = frozenset.intersection(*paths) if paths else None
+        elif isinstance(stmt, gast.For):  # may run zero times: binds nothing for sure
+            early |= _loads(stmt.iter) - bound
+            targets = {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)}
+            early |= _reads_before_binding(stmt.body, bound | targets)[0]
+            early |= _reads_before_binding(stmt.orelse, bound)[0]
+        elif isinstance(stmt, gast.While):
+            early |= _loads(stmt.test) - bound
+            for block in (stmt.body, stmt.orelse):
+                early |= _reads_before_binding(block, bound)[0]
+        else:  # a simple statement reads its operands before it binds its targets
+            early |= _loads(stmt) - bound
+            if isinstance(stmt, (gast.Break, gast.Continue, gast.Return)):
+                bound = None
+            else:
+                bound = bound | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                                 and isinstance(n.ctx, gast.Store)} | \
+                    ({stmt.name} if isinstance(stmt, gast.FunctionDef) else set())
+    return early, bound
+
+
+def _loads(node):
+    """The names `node` reads (`x += 1` reads x too)."""
+    names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+        names.add(node.target.id)
+    return names
 
 
 def _always_ends(stmts, kinds):
