@@ -1073,61 +1073,6 @@ def test_known_bug_sum_of_a_broadcast_read_by_a_zero_trip_loop():
     assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "analysis/shapes.py ShapeClasses keys its facts by id(var); a Var discarded during the transform "
-    "frees its id, and a Var made later at the same address inherits its class and concrete shape"))
-def test_known_bug_shape_facts_of_a_discarded_value_reach_a_new_one():
-    from sct.analysis.shapes import SCALAR, ShapeClasses
-    from sct.ir import Var
-
-    shapes = ShapeClasses([])
-    for _ in range(1000):
-        old = Var("old")
-        shapes.set(old, SCALAR, ())
-        address = id(old)
-        del old
-        new = Var("new")
-        if id(new) == address:
-            break
-    else:
-        pytest.skip("CPython did not reuse the address")
-    assert shapes.of(new) is new and shapes.shape(new) is None, \
-        f"a fresh Var has the facts of a discarded one: {shapes.of(new)!r}, {shapes.shape(new)!r}"
-
-
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "the same id reuse, end to end (found by the fuzzer, seed 192): the specialized gradient treats the "
-    "adjoint of acc1, a (3,) array, as a broadcast scalar (`bacc1 * broadcast_copies(...)`); which Var "
-    "inherits stale facts depends on allocation, so small edits to this program hide it"))
-def test_known_bug_stale_shape_facts_give_a_wrong_gradient():
-    f = _function('''
-        def f(x, y, v, M):
-            acc1 = np.zeros(3)
-            for c1, row1 in zip(v, M):
-                s1 = np.tanh(np.tanh(-1.1127) ** 2)
-                acc1 = acc1 + (np.exp(-0.5 * np.tanh(-0.0927)) - (x + s1)) * 0.5723
-            acc2 = 0.0
-            w1 = 0
-            while w1 < 2:
-                w1 = w1 + 1
-                y = 0.5 * y + np.tanh(np.cos(np.tanh(y) ** 2))
-                if not y - np.dot(v, M[3]) >= 1.3173:
-                    x -= w1
-                x = np.tanh(x / 1.3388)
-                acc2 = acc2 + M[0][1] * 0.6809
-            acc3 = 0.0
-            for row2 in M:
-                acc3 = acc3 + np.sin(x * acc3 - 0.2127)
-                row2 = np.tanh(row2 / (1.5 + np.tanh(acc1)) + w1)
-                acc3 = acc3 + row2 @ row2 * 0.6143
-            return acc3 + np.sum(np.tanh(v)) + np.exp(np.tanh(acc3 / 0.8768))
-    ''')
-    args = (-0.585542745415945, 1.7354656112118536, np.array([0.20640194, -1.53568953, 1.6973746]),
-            np.array([[0.44282492, -0.3112516, -0.12945234], [-0.02693473, -0.24320077, -0.11829057],
-                      [1.17341554, 1.06257796, -0.64020855], [1.40859693, -0.34994833, -0.91710692]]))
-    assert_grad_matches_fd(f, args, 0)
-
-
 # ------------------------------------------------------------------ found by this fuzzer, fixed since
 # Fixed in dc53722 ("Loops carry exactly the names Python would keep across iterations"):
 # before it, the first and last raised "local variable ... is used before it is assigned" and
@@ -1168,3 +1113,52 @@ def test_name_from_the_previous_iteration():
             return s
     ''')
     assert_grad_matches_fd(f, (0.7,), 0)
+
+
+# Fixed by keying ShapeClasses' facts by the Var itself instead of id(var): keyed by id, the
+# facts of a Var discarded during the transform reached a new Var allocated at its address.
+
+
+def test_shape_facts_of_a_discarded_value_never_reach_a_new_one():
+    from sct.analysis.shapes import SCALAR, ShapeClasses
+    from sct.ir import Var
+
+    shapes = ShapeClasses([])
+    for _ in range(1000):  # keyed by id(), CPython reused the freed address within a few tries
+        old = Var("old")
+        shapes.set(old, SCALAR, ())
+        del old
+        new = Var("new")
+        assert shapes.of(new) is new and shapes.shape(new) is None, \
+            f"a fresh Var has the facts of a discarded one: {shapes.of(new)!r}, {shapes.shape(new)!r}"
+
+
+def test_no_stale_shape_facts_in_a_gradient():
+    # Found by the fuzzer, seed 192: the specialized gradient treated the adjoint of acc1, a
+    # (3,) array, as a broadcast scalar (`bacc1 * broadcast_copies(...)`).
+    f = _function('''
+        def f(x, y, v, M):
+            acc1 = np.zeros(3)
+            for c1, row1 in zip(v, M):
+                s1 = np.tanh(np.tanh(-1.1127) ** 2)
+                acc1 = acc1 + (np.exp(-0.5 * np.tanh(-0.0927)) - (x + s1)) * 0.5723
+            acc2 = 0.0
+            w1 = 0
+            while w1 < 2:
+                w1 = w1 + 1
+                y = 0.5 * y + np.tanh(np.cos(np.tanh(y) ** 2))
+                if not y - np.dot(v, M[3]) >= 1.3173:
+                    x -= w1
+                x = np.tanh(x / 1.3388)
+                acc2 = acc2 + M[0][1] * 0.6809
+            acc3 = 0.0
+            for row2 in M:
+                acc3 = acc3 + np.sin(x * acc3 - 0.2127)
+                row2 = np.tanh(row2 / (1.5 + np.tanh(acc1)) + w1)
+                acc3 = acc3 + row2 @ row2 * 0.6143
+            return acc3 + np.sum(np.tanh(v)) + np.exp(np.tanh(acc3 / 0.8768))
+    ''')
+    args = (-0.585542745415945, 1.7354656112118536, np.array([0.20640194, -1.53568953, 1.6973746]),
+            np.array([[0.44282492, -0.3112516, -0.12945234], [-0.02693473, -0.24320077, -0.11829057],
+                      [1.17341554, 1.06257796, -0.64020855], [1.40859693, -0.34994833, -0.91710692]]))
+    assert_grad_matches_fd(f, args, 0)
