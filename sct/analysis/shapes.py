@@ -104,6 +104,16 @@ class ShapeClasses:
         if shape is not None:
             self.concrete[var] = shape
 
+    def _replace(self, var, cls, shape):
+        """Record var's facts from the pass now running, `shape` None meaning unknown. A loop
+        body is analysed more than once, first under tentative assumptions; what an earlier
+        pass found for var must not survive a pass that finds less."""
+        self.classes[var] = cls
+        if shape is None:
+            self.concrete.pop(var, None)
+        else:
+            self.concrete[var] = shape
+
     def add_all(self, ops):
         """`add` every op, regions included, in program order."""
         for op in ops:
@@ -117,41 +127,38 @@ class ShapeClasses:
 
     def add_loop(self, op):
         """Facts about a loop: its target (an int for a range, a row for an array), and its
-        carried values, whose shape is their init's if the body keeps it (checked by a
-        tentative pass over the body; otherwise the body is analysed again without it)."""
+        carried values, which keep their init's facts if every iteration does. The body is
+        analysed assuming they hold (tentatively: a broadcast error found then is no error),
+        the facts its yields contradict are weakened, and again until none is (a weakened
+        value can change another's yield: `a = b; b = b + v`); then the body is analysed
+        once more, for real, with only the facts that hold."""
         if op.target is not None:
             if isinstance(op.iterable, Var) and op.iterable in self.ranges:
-                self.set(op.target, SCALAR, PYTHON_NUMBER)
+                self._replace(op.target, SCALAR, PYTHON_NUMBER)
             else:
                 shape = self.shape(op.iterable)
-                self.classes[op.target] = op.target
-                self.concrete.pop(op.target, None)
-                if isinstance(shape, tuple) and shape:
-                    self.concrete[op.target] = shape[1:]
+                self._replace(op.target, op.target, shape[1:] if isinstance(shape, tuple) and shape else None)
         for c, init in zip(op.carried, op.inits):
-            self.classes[c] = SCALAR if self.is_scalar(init) else c
-            self.concrete.pop(c, None)
-            if self.shape(init) is not None:
-                self.concrete[c] = self.shape(init)
+            self._replace(c, SCALAR if self.is_scalar(init) else c, self.shape(init))
         strict, self.strict = self.strict, False
-        for region in op.regions():
-            self.add_all(region.body)
+        weakened = True
+        while weakened:  # ends: a carried value's facts change at most twice, to shape (), to no facts
+            for region in op.regions():
+                self.add_all(region.body)
+            weakened = False
+            for c, y in zip(op.carried, op.body.yields):
+                before = (self.of(c), self.shape(c))
+                if self.of(c) is SCALAR and not self.is_scalar(y):
+                    self.classes[c] = c
+                if self.shape(y) != self.shape(c):
+                    scalar = self.of(c) is SCALAR and self.is_scalar(y)  # a float, then a NumPy scalar
+                    self._replace(c, self.of(c), () if scalar else None)
+                weakened = weakened or (self.of(c), self.shape(c)) != before
         self.strict = strict
-        for c, y in zip(op.carried, op.body.yields):
-            if self.of(c) is SCALAR and not self.is_scalar(y):
-                self.classes[c] = c
-            if self.shape(y) == self.shape(c):
-                continue
-            self.concrete.pop(c, None)
-            if self.is_scalar(y) and self.is_scalar(c):  # a float, then a NumPy scalar
-                self.set(c, SCALAR, ())
         for region in op.regions():  # again, for real: with only the facts that hold
             self.add_all(region.body)
         for r, c in zip(op.results, op.carried):
-            self.classes[r] = SCALAR if self.of(c) is SCALAR else r
-            self.concrete.pop(r, None)
-            if self.shape(c) is not None:
-                self.concrete[r] = self.shape(c)
+            self._replace(r, SCALAR if self.of(c) is SCALAR else r, self.shape(c))
 
     def add(self, op):
         """Record the facts about `op`'s result (an If's results: what both branches
@@ -164,12 +171,8 @@ class ShapeClasses:
             for i, result in enumerate(op.results):
                 a, b = op.then.yields[i], op.orelse.yields[i]
                 cls = self.of(a) if self.of(a) is self.of(b) else result
-                self.classes[result] = cls
-                sa, sb = self.shape(a), self.shape(b)
-                if sa is not None and sa == sb:
-                    self.concrete[result] = sa
-                    if sa == ():
-                        self.classes[result] = SCALAR
+                shape = self.shape(a) if self.shape(a) == self.shape(b) else None
+                self._replace(result, SCALAR if shape == () else cls, shape)
             return
         result = op.result
         c = op.callee
@@ -178,15 +181,10 @@ class ShapeClasses:
         if c.kind == CALL and c.obj is range:
             self.ranges.add(result)
         if _is_python_int(op, self.shape_tuples):
-            self.classes[result] = SCALAR
-            self.concrete[result] = PYTHON_NUMBER
+            self._replace(result, SCALAR, PYTHON_NUMBER)
             return
-        self.classes[result] = self._classify(op, result)
         shape = self._infer(op)
-        if shape is not None:
-            self.concrete[result] = shape
-            if shape == ():
-                self.classes[result] = SCALAR
+        self._replace(result, SCALAR if shape == () else self._classify(op, result), shape)
 
     def _classify(self, op, result):
         c = op.callee
