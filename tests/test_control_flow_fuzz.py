@@ -20,10 +20,7 @@ another exception or a wrong gradient, is a failure.
 Constructs that hit a known bug are kept out of the fuzzed batches (`KNOWN_BUGS` below:
 the generator does not emit them) and each has its minimal reproducer as an
 `xfail(strict=True)` test at the end of this file; `test_known_bug_constructs_fail` runs
-the generator with them switched back on. One known bug cannot be kept out by the
-generator (shape facts of discarded IR values reach new ones, depending on memory reuse):
-a wrong gradient that goes away when the shape analysis cannot confuse the two is counted
-as `known` (see `explained_by_reused_ids`).
+the generator with them switched back on.
 """
 import ast
 import atexit
@@ -738,39 +735,6 @@ def cached_generic_gradients():
         _GENERIC_CACHE.clear()
 
 
-def explained_by_reused_ids(f, args, wrt):
-    """Whether a wrong gradient goes away when sct's shape analysis cannot mistake a new
-    IR value for a discarded one: `ShapeClasses` keys its facts by `id(var)`, and a Var
-    freed during the transform hands its id, and its facts, to a Var made later (see
-    test_known_bug_shape_facts_of_a_discarded_value_reach_a_new_one). Recompiles `f`
-    with the shape analysis keyed by (id, creation serial) instead."""
-    from sct.analysis import shapes
-    from sct.ir import nodes
-    serial, counter, init = {}, itertools.count(), nodes.Var.__init__
-
-    def tracking_init(self, *a, **k):
-        init(self, *a, **k)
-        serial[id(self)] = next(counter)
-
-    namespace = assert_grad_matches_fd.__globals__
-    generic = namespace["generic_gradient"]
-    nodes.Var.__init__ = tracking_init
-    shapes.id = lambda obj: (id(obj), serial.get(id(obj)))
-    namespace["generic_gradient"] = getattr(generic, "__wrapped__", generic)
-    sct.api._CACHE.pop(f, None)
-    try:
-        with np.errstate(all="ignore"):
-            assert_grad_matches_fd(f, args, wrt, rtol=RTOL, atol=ATOL)
-        return True
-    except Exception:
-        return False
-    finally:
-        nodes.Var.__init__ = init
-        del shapes.id
-        namespace["generic_gradient"] = generic
-        sct.api._CACHE.pop(f, None)
-
-
 def _inputs(rng, uses_n):
     args = [float(rng.normal() * 1.2), float(rng.normal() * 1.2), rng.normal(size=3), rng.normal(size=(4, 3))]
     if uses_n:
@@ -780,7 +744,7 @@ def _inputs(rng, uses_n):
 
 @dataclass
 class Outcome:
-    status: str  # pass, skip, refused, known (a known bug that cannot be kept out), fail
+    status: str  # pass, skip, refused, fail
     detail: str = ""
     checked: int = 0  # inputs compared against finite differences
 
@@ -824,8 +788,6 @@ def check_program(source, uses_n, seed, draws=DRAWS):
                 refused.append(f"{type(e).__name__}: {e.message}")
                 continue
             except AssertionError as e:
-                if explained_by_reused_ids(f, args, wrt):
-                    return Outcome("known", f"ids of discarded Vars reused (wrt={wrt}): {e}", checked)
                 return Outcome("fail", f"wrong gradient, wrt={wrt}, args={args!r}:\n{e}")
             except Exception as e:
                 return Outcome("fail", f"{type(e).__name__} (wrt={wrt}, args={args!r}): {e}")
@@ -895,7 +857,7 @@ def test_known_bug_constructs_fail():
     """The generated programs with the known-bug constructs switched back on. Once the bugs
     are fixed this passes (and, strict, reports XPASS): empty KNOWN_BUGS then."""
     results = run_batch(range(1000, 1100), avoid=frozenset())
-    assert not any(o.status in ("fail", "known") for *_, o in results), _report(results)
+    assert not any(o.status == "fail" for *_, o in results), _report(results)
 
 
 # ------------------------------------------------------------------ known bugs: minimal reproducers
