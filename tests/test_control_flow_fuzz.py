@@ -20,10 +20,7 @@ another exception or a wrong gradient, is a failure.
 Constructs that hit a known bug are kept out of the fuzzed batches (`KNOWN_BUGS` below:
 the generator does not emit them) and each has its minimal reproducer as an
 `xfail(strict=True)` test at the end of this file; `test_known_bug_constructs_fail` runs
-the generator with them switched back on. One known bug cannot be kept out by the
-generator (shape facts of discarded IR values reach new ones, depending on memory reuse):
-a wrong gradient that goes away when the shape analysis cannot confuse the two is counted
-as `known` (see `explained_by_reused_ids`).
+the generator with them switched back on.
 """
 import ast
 import atexit
@@ -59,7 +56,6 @@ _module_ids = itertools.count()
 KNOWN_BUGS = frozenset({
     "sum_of_broadcast",  # np.sum/np.mean of a raw expression (its scalar cotangent may reach a scalar)
     "iterated_array_read_in_body",  # `for row in M:` whose body also reads M (or v for `for e in v:`)
-    "carried_value_changes_shape",  # a value carried through a loop as a scalar, then as an array
 })
 
 
@@ -343,8 +339,7 @@ class ProgramGenerator:
 
     def assignment(self, ind, scope, ctx, name=None):
         c = self.c
-        targets = [(n, k) for n, k in scope.bound.items() if k in ("S", "A", "V") and n not in ("v", "M")
-                   and not (k == "V" and ctx.loop_depth and "carried_value_changes_shape" in self.avoid)]
+        targets = [(n, k) for n, k in scope.bound.items() if k in ("S", "A", "V") and n not in ("v", "M")]
         if name is None and targets and c.coin(0.55):
             name, old = _pick(c, targets)
         elif name is None:
@@ -554,16 +549,10 @@ class ProgramGenerator:
                 self.hidden.add("v")
         self.features[f"loop_depth_{ctx.loop_depth + 1}"] += 1
         acc = None
-        acc_kind = "any"
         if c.coin(0.45):  # an accumulator started at 0.0, carried through the loop
             acc = self.new_name("acc")
-            if "carried_value_changes_shape" in self.avoid:  # it keeps one shape throughout
-                acc_kind = _pick(c, ["S", "A"])
-                self.emit(ind, f"{acc} = 0.0" if acc_kind == "S" else f"{acc} = np.zeros(3)")
-                self.bind(scope, acc, acc_kind)
-            else:
-                self.emit(ind, f"{acc} = 0.0")
-                self.bind(scope, acc, "V")
+            self.emit(ind, f"{acc} = 0.0")
+            self.bind(scope, acc, "V")
             self.features["accumulator"] += 1
         counter = None
         if form == "while":
@@ -595,7 +584,7 @@ class ProgramGenerator:
             prev = self.new_name("prev")
             prev_reader = _pick(c, tgt)
         if acc is not None and c.coin(0.5):
-            e, _ = self.expr(body, "S" if acc_kind == "S" else "any", 2)
+            e, _ = self.expr(body, "any", 2)
             self.emit(ind + 1, f"{acc} = {acc} + np.sin({e})")
         self.loop_depth += 1
         exits = self.block(ind + 1, body, body_ctx, 1, 3)
@@ -606,7 +595,7 @@ class ProgramGenerator:
             self.lines[prev_at:prev_at] = ["    " * (ind + 1) + f"if {ranged} > 0:",
                                            "    " * (ind + 2) + f"{prev_reader} = {prev_reader} + 0.5 * np.tanh({prev})"]
         if acc is not None and not exits and c.coin(0.7):
-            e, _ = self.expr(body, "S" if acc_kind == "S" else "any", 2)
+            e, _ = self.expr(body, "any", 2)
             self.emit(ind + 1, f"{acc} = {acc} + {e} * {self.const(0.2, 0.8)}")
         self.logs.pop()
         self.loop_depth -= 1
@@ -718,39 +707,6 @@ def cached_generic_gradients():
         _GENERIC_CACHE.clear()
 
 
-def explained_by_reused_ids(f, args, wrt):
-    """Whether a wrong gradient goes away when sct's shape analysis cannot mistake a new
-    IR value for a discarded one: `ShapeClasses` keys its facts by `id(var)`, and a Var
-    freed during the transform hands its id, and its facts, to a Var made later (see
-    test_known_bug_shape_facts_of_a_discarded_value_reach_a_new_one). Recompiles `f`
-    with the shape analysis keyed by (id, creation serial) instead."""
-    from sct.analysis import shapes
-    from sct.ir import nodes
-    serial, counter, init = {}, itertools.count(), nodes.Var.__init__
-
-    def tracking_init(self, *a, **k):
-        init(self, *a, **k)
-        serial[id(self)] = next(counter)
-
-    namespace = assert_grad_matches_fd.__globals__
-    generic = namespace["generic_gradient"]
-    nodes.Var.__init__ = tracking_init
-    shapes.id = lambda obj: (id(obj), serial.get(id(obj)))
-    namespace["generic_gradient"] = getattr(generic, "__wrapped__", generic)
-    sct.api._CACHE.pop(f, None)
-    try:
-        with np.errstate(all="ignore"):
-            assert_grad_matches_fd(f, args, wrt, rtol=RTOL, atol=ATOL)
-        return True
-    except Exception:
-        return False
-    finally:
-        nodes.Var.__init__ = init
-        del shapes.id
-        namespace["generic_gradient"] = generic
-        sct.api._CACHE.pop(f, None)
-
-
 def _inputs(rng, uses_n):
     args = [float(rng.normal() * 1.2), float(rng.normal() * 1.2), rng.normal(size=3), rng.normal(size=(4, 3))]
     if uses_n:
@@ -760,7 +716,7 @@ def _inputs(rng, uses_n):
 
 @dataclass
 class Outcome:
-    status: str  # pass, skip, refused, known (a known bug that cannot be kept out), fail
+    status: str  # pass, skip, refused, fail
     detail: str = ""
     checked: int = 0  # inputs compared against finite differences
 
@@ -807,8 +763,6 @@ def check_program(source, uses_n, seed, draws=DRAWS):
                 refused.append(f"{type(e).__name__}: {e.message}")
                 continue
             except AssertionError as e:
-                if explained_by_reused_ids(f, args, wrt):
-                    return Outcome("known", f"ids of discarded Vars reused (wrt={wrt}): {e}", checked)
                 return Outcome("fail", f"wrong gradient, wrt={wrt}, args={args!r}:\n{e}")
             except Exception as e:
                 return Outcome("fail", f"{type(e).__name__} (wrt={wrt}, args={args!r}): {e}")
@@ -878,7 +832,7 @@ def test_known_bug_constructs_fail():
     """The generated programs with the known-bug constructs switched back on. Once the bugs
     are fixed this passes (and, strict, reports XPASS): empty KNOWN_BUGS then."""
     results = run_batch(range(1000, 1100), avoid=frozenset())
-    assert not any(o.status in ("fail", "known") for *_, o in results), _report(results)
+    assert not any(o.status == "fail" for *_, o in results), _report(results)
 
 
 # ------------------------------------------------------------------ known bugs: minimal reproducers
@@ -950,24 +904,6 @@ def test_known_bug_loop_over_an_array_that_the_body_also_reads():
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "analysis/shapes.py ShapeClasses.add/add_loop: the tentative pass over the loop body (h assumed "
-    "scalar, its init) leaves concrete shapes that the second pass does not clear where it infers none; "
-    "np.sin(h) keeps shape (), and its adjoint is summed with np.add.reduce(..., axis=0)"))
-def test_known_bug_value_carried_as_a_scalar_then_an_array():
-    f = _function('''
-        def f(v):
-            h = 0.0
-            s = 0.0
-            for c in [1.0, 2.0]:
-                s = s + np.sum(v * np.sin(h))
-                h = h + v
-            return s
-    ''')
-    assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]),), 0)
-
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "transforms/reverse.py _adjoint_of_loop: x's accumulator starts at the sum's scalar cotangent (which "
     "stands for x's (3,) shape); after zero trips it is still that scalar, now of unknown class, and "
     "`unbroadcast(-bx, y)` passes it through: d/dy is 1 - 1 = 0 instead of 1 - 3 = -2"))
@@ -980,61 +916,6 @@ def test_known_bug_sum_of_a_broadcast_read_by_a_zero_trip_loop():
             return np.sum(x) + y
     ''')
     assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "analysis/shapes.py ShapeClasses keys its facts by id(var); a Var discarded during the transform "
-    "frees its id, and a Var made later at the same address inherits its class and concrete shape"))
-def test_known_bug_shape_facts_of_a_discarded_value_reach_a_new_one():
-    from sct.analysis.shapes import SCALAR, ShapeClasses
-    from sct.ir import Var
-
-    shapes = ShapeClasses([])
-    for _ in range(1000):
-        old = Var("old")
-        shapes.set(old, SCALAR, ())
-        address = id(old)
-        del old
-        new = Var("new")
-        if id(new) == address:
-            break
-    else:
-        pytest.skip("CPython did not reuse the address")
-    assert shapes.of(new) is new and shapes.shape(new) is None, \
-        f"a fresh Var has the facts of a discarded one: {shapes.of(new)!r}, {shapes.shape(new)!r}"
-
-
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "the same id reuse, end to end (found by the fuzzer, seed 192): the specialized gradient treats the "
-    "adjoint of acc1, a (3,) array, as a broadcast scalar (`bacc1 * broadcast_copies(...)`); which Var "
-    "inherits stale facts depends on allocation, so small edits to this program hide it"))
-def test_known_bug_stale_shape_facts_give_a_wrong_gradient():
-    f = _function('''
-        def f(x, y, v, M):
-            acc1 = np.zeros(3)
-            for c1, row1 in zip(v, M):
-                s1 = np.tanh(np.tanh(-1.1127) ** 2)
-                acc1 = acc1 + (np.exp(-0.5 * np.tanh(-0.0927)) - (x + s1)) * 0.5723
-            acc2 = 0.0
-            w1 = 0
-            while w1 < 2:
-                w1 = w1 + 1
-                y = 0.5 * y + np.tanh(np.cos(np.tanh(y) ** 2))
-                if not y - np.dot(v, M[3]) >= 1.3173:
-                    x -= w1
-                x = np.tanh(x / 1.3388)
-                acc2 = acc2 + M[0][1] * 0.6809
-            acc3 = 0.0
-            for row2 in M:
-                acc3 = acc3 + np.sin(x * acc3 - 0.2127)
-                row2 = np.tanh(row2 / (1.5 + np.tanh(acc1)) + w1)
-                acc3 = acc3 + row2 @ row2 * 0.6143
-            return acc3 + np.sum(np.tanh(v)) + np.exp(np.tanh(acc3 / 0.8768))
-    ''')
-    args = (-0.585542745415945, 1.7354656112118536, np.array([0.20640194, -1.53568953, 1.6973746]),
-            np.array([[0.44282492, -0.3112516, -0.12945234], [-0.02693473, -0.24320077, -0.11829057],
-                      [1.17341554, 1.06257796, -0.64020855], [1.40859693, -0.34994833, -0.91710692]]))
-    assert_grad_matches_fd(f, args, 0)
 
 
 # ------------------------------------------------------------------ found by this fuzzer, fixed since
@@ -1137,3 +1018,108 @@ def test_name_bound_in_one_branch_of_a_loop_body():
             return s
     ''')
     assert_grad_matches_fd(f, (0.7,), 0)
+
+
+# Fixed by keying ShapeClasses' facts by the Var itself instead of id(var): keyed by id, the
+# facts of a Var discarded during the transform reached a new Var allocated at its address.
+
+
+def test_shape_facts_of_a_discarded_value_never_reach_a_new_one():
+    from sct.analysis.shapes import SCALAR, ShapeClasses
+    from sct.ir import Var
+
+    shapes = ShapeClasses([])
+    for _ in range(1000):  # keyed by id(), CPython reused the freed address within a few tries
+        old = Var("old")
+        shapes.set(old, SCALAR, ())
+        del old
+        new = Var("new")
+        assert shapes.of(new) is new and shapes.shape(new) is None, \
+            f"a fresh Var has the facts of a discarded one: {shapes.of(new)!r}, {shapes.shape(new)!r}"
+
+
+def test_no_stale_shape_facts_in_a_gradient():
+    # Found by the fuzzer, seed 192: the specialized gradient treated the adjoint of acc1, a
+    # (3,) array, as a broadcast scalar (`bacc1 * broadcast_copies(...)`).
+    f = _function('''
+        def f(x, y, v, M):
+            acc1 = np.zeros(3)
+            for c1, row1 in zip(v, M):
+                s1 = np.tanh(np.tanh(-1.1127) ** 2)
+                acc1 = acc1 + (np.exp(-0.5 * np.tanh(-0.0927)) - (x + s1)) * 0.5723
+            acc2 = 0.0
+            w1 = 0
+            while w1 < 2:
+                w1 = w1 + 1
+                y = 0.5 * y + np.tanh(np.cos(np.tanh(y) ** 2))
+                if not y - np.dot(v, M[3]) >= 1.3173:
+                    x -= w1
+                x = np.tanh(x / 1.3388)
+                acc2 = acc2 + M[0][1] * 0.6809
+            acc3 = 0.0
+            for row2 in M:
+                acc3 = acc3 + np.sin(x * acc3 - 0.2127)
+                row2 = np.tanh(row2 / (1.5 + np.tanh(acc1)) + w1)
+                acc3 = acc3 + row2 @ row2 * 0.6143
+            return acc3 + np.sum(np.tanh(v)) + np.exp(np.tanh(acc3 / 0.8768))
+    ''')
+    args = (-0.585542745415945, 1.7354656112118536, np.array([0.20640194, -1.53568953, 1.6973746]),
+            np.array([[0.44282492, -0.3112516, -0.12945234], [-0.02693473, -0.24320077, -0.11829057],
+                      [1.17341554, 1.06257796, -0.64020855], [1.40859693, -0.34994833, -0.91710692]]))
+    assert_grad_matches_fd(f, args, 0)
+
+
+# Fixed by making every pass of ShapeClasses over a loop body replace a value's facts (unknown
+# included), and by repeating the tentative pass until the carried values' facts hold: before,
+# facts found while h was assumed a scalar (its init 0.0) survived, and np.sin(h)'s adjoint
+# was summed to shape ().
+
+
+def test_value_carried_as_a_scalar_then_an_array():
+    f = _function('''
+        def f(v):
+            h = 0.0
+            s = 0.0
+            for c in [1.0, 2.0]:
+                s = s + np.sum(v * np.sin(h))
+                h = h + v
+            return s
+    ''')
+    assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]),), 0)
+
+
+def test_join_of_a_value_carried_as_a_scalar_then_an_array():
+    f = _function('''
+        def f(v, x):
+            h = 0.0
+            s = 0.0
+            for c in [1.0, 2.0]:
+                if x > 0:
+                    t = h
+                else:
+                    t = h * 2.0
+                s = s + np.sum(v * np.sin(t))
+                h = h + v
+            return s
+    ''')
+    assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]), 0.3), 0)
+    assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]), -0.3), 0)
+
+
+@pytest.mark.parametrize("loop", ["for c in [1.0, 2.0, 3.0]:", "while i < 3:"])
+def test_value_carried_as_a_scalar_until_another_becomes_an_array(loop):
+    # a's yield is b, which only the first tentative pass finds to become an array.
+    f = _function(f'''
+        def f(v):
+            a = 0.0
+            b = 0.0
+            s = 0.0
+            i = 0
+            {loop}
+                s = s + np.sum(v * np.sin(a))
+                a = b
+                b = b + v
+                i = i + 1
+            return s
+    ''')
+    assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]),), 0)

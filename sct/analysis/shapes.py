@@ -50,22 +50,25 @@ class ShapeClasses:
     """
 
     def __init__(self, params, param_shapes=None):
-        self.classes = {id(p): p for p in params}
+        # Facts are keyed by the Var itself (hashed by identity), not by id(var): the
+        # dicts keep every Var they know alive, so a Var the transform discards cannot
+        # free its address and hand its facts to a new Var allocated there.
+        self.classes = {p: p for p in params}
         self.concrete = {}
-        self.shape_tuples = set()  # ids of values that are an array's .shape
-        self.ranges = set()  # ids of values that are range objects
+        self.shape_tuples = set()  # values that are an array's .shape
+        self.ranges = set()  # values that are range objects
         self.strict = True  # False while a loop body is analysed under a tentative assumption
         for p in params:
             fact = (param_shapes or {}).get(p.name)
             if fact is not None:
-                self.concrete[id(p)] = fact
+                self.concrete[p] = fact
                 if fact == () or fact is PYTHON_NUMBER:
-                    self.classes[id(p)] = SCALAR
+                    self.classes[p] = SCALAR
 
     def of(self, x):
         """The class of an operand."""
         if isinstance(x, Var):
-            return self.classes.get(id(x), x)
+            return self.classes.get(x, x)
         if isinstance(x, Const) and isinstance(x.value, (int, float, bool)) and x.spelling is None:
             return SCALAR
         return x  # any other constant: a class of its own
@@ -73,7 +76,7 @@ class ShapeClasses:
     def shape(self, x):
         """The concrete shape of an operand (PYTHON_NUMBER for a Python number), or None."""
         if isinstance(x, Var):
-            return self.concrete.get(id(x))
+            return self.concrete.get(x)
         if isinstance(x, Const):
             if isinstance(x.value, (int, float)) and not isinstance(x.value, bool):
                 return PYTHON_NUMBER
@@ -97,9 +100,19 @@ class ShapeClasses:
         return self.of(x) is SCALAR or self.array_shape(x) == ()
 
     def set(self, var, cls, shape=None):
-        self.classes[id(var)] = cls
+        self.classes[var] = cls
         if shape is not None:
-            self.concrete[id(var)] = shape
+            self.concrete[var] = shape
+
+    def _replace(self, var, cls, shape):
+        """Record var's facts from the pass now running, `shape` None meaning unknown. A loop
+        body is analysed more than once, first under tentative assumptions; what an earlier
+        pass found for var must not survive a pass that finds less."""
+        self.classes[var] = cls
+        if shape is None:
+            self.concrete.pop(var, None)
+        else:
+            self.concrete[var] = shape
 
     def add_all(self, ops):
         """`add` every op, regions included, in program order."""
@@ -114,41 +127,38 @@ class ShapeClasses:
 
     def add_loop(self, op):
         """Facts about a loop: its target (an int for a range, a row for an array), and its
-        carried values, whose shape is their init's if the body keeps it (checked by a
-        tentative pass over the body; otherwise the body is analysed again without it)."""
+        carried values, which keep their init's facts if every iteration does. The body is
+        analysed assuming they hold (tentatively: a broadcast error found then is no error),
+        the facts its yields contradict are weakened, and again until none is (a weakened
+        value can change another's yield: `a = b; b = b + v`); then the body is analysed
+        once more, for real, with only the facts that hold."""
         if op.target is not None:
-            if isinstance(op.iterable, Var) and id(op.iterable) in self.ranges:
-                self.set(op.target, SCALAR, PYTHON_NUMBER)
+            if isinstance(op.iterable, Var) and op.iterable in self.ranges:
+                self._replace(op.target, SCALAR, PYTHON_NUMBER)
             else:
                 shape = self.shape(op.iterable)
-                self.classes[id(op.target)] = op.target
-                self.concrete.pop(id(op.target), None)
-                if isinstance(shape, tuple) and shape:
-                    self.concrete[id(op.target)] = shape[1:]
+                self._replace(op.target, op.target, shape[1:] if isinstance(shape, tuple) and shape else None)
         for c, init in zip(op.carried, op.inits):
-            self.classes[id(c)] = SCALAR if self.is_scalar(init) else c
-            self.concrete.pop(id(c), None)
-            if self.shape(init) is not None:
-                self.concrete[id(c)] = self.shape(init)
+            self._replace(c, SCALAR if self.is_scalar(init) else c, self.shape(init))
         strict, self.strict = self.strict, False
-        for region in op.regions():
-            self.add_all(region.body)
+        weakened = True
+        while weakened:  # ends: a carried value's facts change at most twice, to shape (), to no facts
+            for region in op.regions():
+                self.add_all(region.body)
+            weakened = False
+            for c, y in zip(op.carried, op.body.yields):
+                before = (self.of(c), self.shape(c))
+                if self.of(c) is SCALAR and not self.is_scalar(y):
+                    self.classes[c] = c
+                if self.shape(y) != self.shape(c):
+                    scalar = self.of(c) is SCALAR and self.is_scalar(y)  # a float, then a NumPy scalar
+                    self._replace(c, self.of(c), () if scalar else None)
+                weakened = weakened or (self.of(c), self.shape(c)) != before
         self.strict = strict
-        for c, y in zip(op.carried, op.body.yields):
-            if self.of(c) is SCALAR and not self.is_scalar(y):
-                self.classes[id(c)] = c
-            if self.shape(y) == self.shape(c):
-                continue
-            self.concrete.pop(id(c), None)
-            if self.is_scalar(y) and self.is_scalar(c):  # a float, then a NumPy scalar
-                self.set(c, SCALAR, ())
         for region in op.regions():  # again, for real: with only the facts that hold
             self.add_all(region.body)
         for r, c in zip(op.results, op.carried):
-            self.classes[id(r)] = SCALAR if self.of(c) is SCALAR else r
-            self.concrete.pop(id(r), None)
-            if self.shape(c) is not None:
-                self.concrete[id(r)] = self.shape(c)
+            self._replace(r, SCALAR if self.of(c) is SCALAR else r, self.shape(c))
 
     def add(self, op):
         """Record the facts about `op`'s result (an If's results: what both branches
@@ -161,29 +171,20 @@ class ShapeClasses:
             for i, result in enumerate(op.results):
                 a, b = op.then.yields[i], op.orelse.yields[i]
                 cls = self.of(a) if self.of(a) is self.of(b) else result
-                self.classes[id(result)] = cls
-                sa, sb = self.shape(a), self.shape(b)
-                if sa is not None and sa == sb:
-                    self.concrete[id(result)] = sa
-                    if sa == ():
-                        self.classes[id(result)] = SCALAR
+                shape = self.shape(a) if self.shape(a) == self.shape(b) else None
+                self._replace(result, SCALAR if shape == () else cls, shape)
             return
         result = op.result
         c = op.callee
         if (c.kind == ATTR and c.spelling == "shape") or (c.kind == CALL and c.obj is np.shape):
-            self.shape_tuples.add(id(result))
+            self.shape_tuples.add(result)
         if c.kind == CALL and c.obj is range:
-            self.ranges.add(id(result))
+            self.ranges.add(result)
         if _is_python_int(op, self.shape_tuples):
-            self.classes[id(result)] = SCALAR
-            self.concrete[id(result)] = PYTHON_NUMBER
+            self._replace(result, SCALAR, PYTHON_NUMBER)
             return
-        self.classes[id(result)] = self._classify(op, result)
         shape = self._infer(op)
-        if shape is not None:
-            self.concrete[id(result)] = shape
-            if shape == ():
-                self.classes[id(result)] = SCALAR
+        self._replace(result, SCALAR if shape == () else self._classify(op, result), shape)
 
     def _classify(self, op, result):
         c = op.callee
@@ -289,7 +290,7 @@ def _is_python_int(op, shape_tuples):
         return True
     if c.kind == CALL and c.obj is len:
         return True
-    return c.kind == GETITEM and isinstance(op.args[0], Var) and id(op.args[0]) in shape_tuples \
+    return c.kind == GETITEM and isinstance(op.args[0], Var) and op.args[0] in shape_tuples \
         and isinstance(op.args[1], Const) and isinstance(op.args[1].value, int)
 
 
