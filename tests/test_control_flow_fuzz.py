@@ -43,7 +43,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sct
-from conftest import assert_grad_matches_fd
+from conftest import assert_grad_matches_fd, generic_gradient
 
 MARGIN = 1e-3  # skip inputs where a data-dependent comparison is closer than this to flipping
 RTOL, ATOL = 1e-5, 1e-7
@@ -58,7 +58,6 @@ _module_ids = itertools.count()
 # (see the xfail tests at the end of this file).
 KNOWN_BUGS = frozenset({
     "loop_in_counted_loop",  # a loop inside a while/break/return/zip/enumerate/reversed loop body
-    "sum_of_broadcast",  # np.sum/np.mean of a raw expression (its scalar cotangent may reach a scalar)
     "iterated_array_read_in_body",  # `for row in M:` whose body also reads M (or v for `for e in v:`)
     "carried_value_changes_shape",  # a value carried through a loop as a scalar, then as an array
     "return_in_loop_else",  # `return` directly in a loop's `else:` block
@@ -260,10 +259,10 @@ class ProgramGenerator:
             r = _pick(c, ["sum", "mean", "index", "dot", "sum"])
             if r == "sum":
                 e, _ = self.expr(scope, "any", depth - 1)
-                return f"np.sum({self.reducible(e)})", "S"
+                return f"np.sum({e})", "S"
             if r == "mean":
                 e, _ = self.expr(scope, "A", depth - 1)
-                return f"np.mean({self.reducible(e)})", "S"
+                return f"np.mean({e})", "S"
             if r == "index":
                 e, _ = self.leaf(scope, "A")
                 return f"{e}[{c.int(0, 2)}]", "S"
@@ -280,11 +279,6 @@ class ProgramGenerator:
         a, _ = self.expr(scope, "S", depth - 1)
         b, _ = self.expr(scope, "S", depth - 1)
         return f"(({self.cond(scope, 1)}) and {a} or {b})", "S"
-
-    def reducible(self, e):
-        """What np.sum/np.mean reduce: `e`, or, avoiding a known bug, an array of its shape
-        whose cotangent is a true array (not a scalar standing for it)."""
-        return f"np.tanh({e})" if "sum_of_broadcast" in self.avoid else e
 
     def cond(self, scope, depth=2):
         c = self.c
@@ -317,13 +311,13 @@ class ProgramGenerator:
             if not names:
                 break
             n, k = _pick(c, names)
-            terms.append(f"np.sum({self.reducible(n)})" if k in ("A", "V") else n)
+            terms.append(f"np.sum({n})" if k in ("A", "V") else n)
         maybe = [(n, k) for n, k in scope.maybe.items() if n not in self.hidden]
         if self.loop_depth and "maybe_bound_in_loop" in self.avoid:
             maybe = []
         if maybe and c.coin(0.25):
             n, k = _pick(c, maybe)
-            terms.append(f"np.sum({self.reducible(n)})" if k in ("A", "V") else n)
+            terms.append(f"np.sum({n})" if k in ("A", "V") else n)
             self.features["maybe_bound_use"] += 1
         e, _ = self.expr(scope, "S", 2)
         terms.append(e)
@@ -948,51 +942,6 @@ def test_known_bug_loop_inside_a_branch_of_a_loop_that_breaks():
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py: the returned value's carried adjoint has no known shape, so the sum's "
-    "scalar cotangent reaches `v + y` as if exact and `unbroadcast(g, y)` passes it through (1.0, not 3.0)"))
-def test_known_bug_return_of_a_sum_of_a_broadcast_from_a_loop():
-    f = _function('''
-        def f(y, v):
-            for c in [1.0, 2.0]:
-                if c > 0.5:
-                    return np.sum(v + y)
-            return 0.0
-    ''')
-    assert_grad_matches_fd(f, (0.3, np.array([0.5, 1.0, 2.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_if seeds the yielded sum with the join's cotangent, whose shape "
-    "class (array or scalar) is unknown; _reduce_to then emits unbroadcast(g, x), a no-op for a scalar g "
-    "standing for the (3,) broadcast: d/dx is 1x instead of 3x"))
-def test_known_bug_sum_of_a_broadcast_in_a_branch_joined_with_an_array():
-    f = _function('''
-        def f(x, v):
-            if x > 0.0:
-                z = v * 1.0
-            else:
-                z = np.sum(v + x)
-            return np.sum(np.sin(z))
-    ''')
-    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "same root cause in the shape-generic code only: the join of x (unknown shape) and a sum has an "
-    "unknown class, so `unbroadcast(bz, x)` gets the sum's scalar cotangent"))
-def test_known_bug_generic_code_of_a_sum_of_a_broadcast_in_a_branch():
-    f = _function('''
-        def f(x, v):
-            if x > 0.0:
-                z = x
-            else:
-                z = np.sum(v + x)
-            return np.sin(z)
-    ''')
-    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "transforms/reverse.py _adjoint_of_loop: the stacked row adjoints are added to v's adjoint, then "
     "overwritten by the loop's accumulator for v's direct uses in the body; the rows' part is lost"))
 def test_known_bug_loop_over_an_array_that_the_body_also_reads():
@@ -1056,21 +1005,6 @@ def test_known_bug_name_bound_in_one_branch_of_a_loop_body():
             return s
     ''')
     assert_grad_matches_fd(f, (0.7,), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_loop: x's accumulator starts at the sum's scalar cotangent (which "
-    "stands for x's (3,) shape); after zero trips it is still that scalar, now of unknown class, and "
-    "`unbroadcast(-bx, y)` passes it through: d/dy is 1 - 1 = 0 instead of 1 - 3 = -2"))
-def test_known_bug_sum_of_a_broadcast_read_by_a_zero_trip_loop():
-    f = _function('''
-        def f(y, v):
-            x = v - y
-            for i in range(0):
-                y = y - x[2]
-            return np.sum(x) + y
-    ''')
-    assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
@@ -1168,3 +1102,57 @@ def test_name_from_the_previous_iteration():
             return s
     ''')
     assert_grad_matches_fd(f, (0.7,), 0)
+
+
+# Fixed with `unbroadcast(g, x, result)`: a sum's scalar cotangent whose shape class was lost
+# in a join, a loop or an early return is now counted once per broadcast copy (it counted once).
+
+
+def test_return_of_a_sum_of_a_broadcast_from_a_loop():
+    f = _function('''
+        def f(y, v):
+            for c in [1.0, 2.0]:
+                if c > 0.5:
+                    return np.sum(v + y)
+            return 0.0
+    ''')
+    assert sct.grad(f)(0.3, np.array([0.5, 1.0, 2.0])) == pytest.approx(3.0)
+    assert_grad_matches_fd(f, (0.3, np.array([0.5, 1.0, 2.0])), 0)
+
+
+def test_sum_of_a_broadcast_in_a_branch_joined_with_an_array():
+    f = _function('''
+        def f(x, v):
+            if x > 0.0:
+                z = v * 1.0
+            else:
+                z = np.sum(v + x)
+            return np.sum(np.sin(z))
+    ''')
+    assert sct.grad(f)(-0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(3.0 * np.cos(4.5))
+    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
+
+
+def test_generic_code_of_a_sum_of_a_broadcast_in_a_branch():
+    f = _function('''
+        def f(x, v):
+            if x > 0.0:
+                z = x
+            else:
+                z = np.sum(v + x)
+            return np.sin(z)
+    ''')
+    assert generic_gradient(f, 0)(-0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(3.0 * np.cos(4.5))
+    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
+
+
+def test_sum_of_a_broadcast_read_by_a_zero_trip_loop():
+    f = _function('''
+        def f(y, v):
+            x = v - y
+            for i in range(0):
+                y = y - x[2]
+            return np.sum(x) + y
+    ''')
+    assert sct.grad(f)(0.7, np.array([0.5, 1.0, 2.0])) == pytest.approx(-2.0)
+    assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)

@@ -372,7 +372,7 @@ class _Reverse:
                 raise SctError(f"rule {rule.name}: templates cannot contribute to a tuple of arguments yet")
             if isinstance(target, Var) and id(target) in self.active:
                 if rule.elementwise:
-                    value = self._reduce_to(value, target, op)
+                    value = self._reduce_to(value, target, op, cotangent)
                 elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
                     # A non-elementwise rule given an exact cotangent returns an exact adjoint.
                     self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
@@ -393,9 +393,10 @@ class _Reverse:
                         loc=op.loc, stmt=op.stmt))
         self.adjoints[id(var)] = total
 
-    def _reduce_to(self, value, var, op):
+    def _reduce_to(self, value, var, op, cotangent):
         """An elementwise op's contribution `value` (which has the op result's shape, or
-        stands for it as a broadcast scalar) reduced to the argument `var`'s shape."""
+        stands for it as a broadcast scalar) reduced to the argument `var`'s shape.
+        `cotangent` is the result's adjoint the contribution was computed from."""
         shapes = self.shapes
         if shapes.is_scalar(value) and not shapes.is_scalar(op.result):
             # A scalar standing for the whole (broadcast) result.
@@ -422,7 +423,15 @@ class _Reverse:
                                       {"axis": Const(kept if len(kept) > 1 else kept[0]),
                                        "keepdims": Const(True)})
             return value
-        return self._emit_runtime(runtime.unbroadcast, [value, var], "b" + var.name, op)
+        args = [value, var]
+        if not any(shapes.same(v, op.result) for v in (cotangent, value, var)):
+            # The cotangent may be a scalar standing for the whole result (a lazy one whose
+            # class was lost in a join or a loop), and so may `value`: the helper must know
+            # the result's shape to count it once per broadcast copy of `var`. (A cotangent
+            # of the result's shape gives a contribution of that shape; a `var` of that
+            # shape sums nothing.)
+            args.append(op.result)
+        return self._emit_runtime(runtime.unbroadcast, args, "b" + var.name, op)
 
     def _emit_op(self, callee, args, hint, op, kwargs=None):
         result = Var(self.namer.fresh(hint))
