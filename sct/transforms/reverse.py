@@ -174,7 +174,8 @@ class _Reverse:
         incoming = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried]
         for k, b in zip(carried, incoming):
             # A carried adjoint has its value's shape, when known: the loop boundary makes
-            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast.
+            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast. Otherwise
+            # its class is unknown (it may be a scalar standing for the value's shape).
             scalar = self.shapes.of(op.carried[k]) is SCALAR
             self.shapes.set(b, SCALAR if scalar else b, self.shapes.shape(op.carried[k]))
             y = op.body.yields[k]
@@ -182,8 +183,8 @@ class _Reverse:
                 self._add_to_adjoint(y, b, op, fresh=set())
         self._reverse_block(op.body.body)
         body_adjoints = self.adjoints
-        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op,
-                                        op.carried[k]) for k in carried]
+        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
+                    for k in carried]
         outer = [key for key in body_adjoints if key not in inside]
         row_adjoints = None
         if rows_of is not None:  # each iteration's row adjoint, collected (last row first)
@@ -205,9 +206,8 @@ class _Reverse:
         iterable, target = self._taped(op, block, backward_body)
         results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
             [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op,
-                                     op.results[k]) for k in carried] + \
-            [outer_adjoints.get(key, Const(0.0)) for key in outer]
+        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
+                 for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
         loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
                     iterable, target, None, op.loc, op.stmt)
         if row_adjoints is not None:
@@ -225,16 +225,13 @@ class _Reverse:
             if isinstance(init, Var) and id(init) in self.active:
                 self._add_to_adjoint(init, result, op, fresh=set())
 
-    def _exact_adjoint(self, adjoint, value, op, reference):
-        """`adjoint` with `value`'s array shape (a broadcast view when it is a scalar
-        standing for the whole array): what a loop-carried adjoint is assumed to have.
-        With the shape unknown, a scalar adjoint of a value that may not be a scalar is
-        expanded at run time to the shape of `reference` (a forward value of that shape),
-        so that a broadcast scalar never passes for an exact adjoint."""
+    def _exact_adjoint(self, adjoint, value, op):
+        """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
+        standing for the whole array): what a loop-carried adjoint of known shape is assumed
+        to have. With the shape unknown it is left as it is: the carried adjoint's class is
+        unknown then, and what reads it in the body does not take it for exact."""
         shape = self.shapes.shape(value)
         if not isinstance(shape, tuple):
-            if self.shapes.is_scalar(adjoint) and not self.shapes.is_scalar(value):
-                return self._emit_runtime(runtime.expand, [adjoint, reference], "b" + value.name, op)
             return adjoint
         if self.shapes.shape(adjoint) == shape or (shape == () and self.shapes.is_scalar(adjoint)):
             return adjoint
