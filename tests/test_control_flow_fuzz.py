@@ -58,7 +58,6 @@ _module_ids = itertools.count()
 # (see the xfail tests at the end of this file).
 KNOWN_BUGS = frozenset({
     "loop_in_counted_loop",  # a loop inside a while/break/return/zip/enumerate/reversed loop body
-    "iterated_array_read_in_body",  # `for row in M:` whose body also reads M (or v for `for e in v:`)
     "carried_value_changes_shape",  # a value carried through a loop as a scalar, then as an array
     "return_in_loop_else",  # `return` directly in a loop's `else:` block
     "maybe_bound_in_loop",  # in a loop, a name bound on some paths only (it may come from an earlier iteration)
@@ -179,7 +178,6 @@ class ProgramGenerator:
         self.fresh = Counter()
         self.logs = []  # stacks of {name: kind} assigned inside the loops being generated
         self.uses_n = False
-        self.hidden = set()  # arguments not to read here (the array a loop iterates over)
         self.loop_depth = 0
 
     # ---- helpers
@@ -207,8 +205,8 @@ class ProgramGenerator:
 
     def leaf(self, scope, want):
         c = self.c
-        names = [(n, k) for n, k in scope.bound.items() if n not in self.hidden]
-        maybe = [(n, k) for n, k in scope.maybe.items() if n not in self.hidden]
+        names = list(scope.bound.items())
+        maybe = list(scope.maybe.items())
         if self.loop_depth and "maybe_bound_in_loop" in self.avoid:
             maybe = []
         if maybe and c.coin(0.12):
@@ -221,10 +219,8 @@ class ProgramGenerator:
         else:
             pool = [(n, k) for n, k in names if k in ("S", "I", "A", "V")]
         if want == "A":
-            if pool and (c.coin(0.8) or "M" in self.hidden):
+            if pool and c.coin(0.8):
                 return _pick(c, pool)
-            if "M" in self.hidden:
-                return f"np.full(3, {self.const()})", "A"
             return f"M[{c.int(0, 3)}]", "A"
         if pool and c.coin(0.75):
             return _pick(c, pool)
@@ -306,13 +302,13 @@ class ProgramGenerator:
         """A scalar expression that reads several of the names bound here."""
         c = self.c
         terms = []
-        names = [(n, k) for n, k in scope.bound.items() if n not in ("M", "n") and n not in self.hidden]
+        names = [(n, k) for n, k in scope.bound.items() if n not in ("M", "n")]
         for _ in range(c.int(1, 3)):
             if not names:
                 break
             n, k = _pick(c, names)
             terms.append(f"np.sum({n})" if k in ("A", "V") else n)
-        maybe = [(n, k) for n, k in scope.maybe.items() if n not in self.hidden]
+        maybe = list(scope.maybe.items())
         if self.loop_depth and "maybe_bound_in_loop" in self.avoid:
             maybe = []
         if maybe and c.coin(0.25):
@@ -515,8 +511,6 @@ class ProgramGenerator:
         forms = [(3, "range"), (1, "range_neg"), (1, "range_n"), (1.2, "list"), (1.5, "rows"),
                  (1, "enumerate"), (1, "zip"), (0.7, "reversed"), (1, "elements"), (0.5, "reversed_range"),
                  (0.8 if ints else 0, "range_i"), (2.2, "while")]
-        reads = {"rows": "M", "enumerate": "M", "zip": "M", "reversed": "M", "elements": "v"}
-        forms = [(w, f) for w, f in forms if reads.get(f) not in self.hidden and not (f == "zip" and self.hidden)]
         form = _weighted(c, forms)
         self.features["loop_" + form] += 1
         i = self.new_name("i")
@@ -544,7 +538,7 @@ class ProgramGenerator:
             return f"for {r} in M:", [(r, "A")], None, form
         if form == "enumerate":
             r = self.new_name("row")
-            src = "M" if c.coin(0.7) and "M" not in self.hidden else f"[{', '.join(self.const() for _ in range(3))}]"
+            src = "M" if c.coin(0.7) else f"[{', '.join(self.const() for _ in range(3))}]"
             return f"for {i}, {r} in enumerate({src}):", [(i, "I"), (r, "A" if src == "M" else "S")], None, form
         if form == "zip":
             r, e = self.new_name("row"), self.new_name("c")
@@ -564,12 +558,6 @@ class ProgramGenerator:
         c = self.c
         outer_ctx = ctx
         header, targets, ranged, form = self._loop_header(scope)
-        hidden_before = set(self.hidden)
-        if "iterated_array_read_in_body" in self.avoid and header is not None:
-            if "in M" in header or "(M" in header:
-                self.hidden.add("M")
-            if "in v:" in header or "(v," in header:
-                self.hidden.add("v")
         self.features[f"loop_depth_{ctx.loop_depth + 1}"] += 1
         acc = None
         acc_kind = "any"
@@ -631,7 +619,6 @@ class ProgramGenerator:
             self.emit(ind + 1, f"{acc} = {acc} + {e} * {self.const(0.2, 0.8)}")
         self.logs.pop()
         self.loop_depth -= 1
-        self.hidden = hidden_before
         # After the loop: names bound before keep their kinds; names first bound in the body
         # (and the loop variables) may be unbound (zero trips, or a `break` before them).
         scope.bound = dict(before.bound)
@@ -942,20 +929,6 @@ def test_known_bug_loop_inside_a_branch_of_a_loop_that_breaks():
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_loop: the stacked row adjoints are added to v's adjoint, then "
-    "overwritten by the loop's accumulator for v's direct uses in the body; the rows' part is lost"))
-def test_known_bug_loop_over_an_array_that_the_body_also_reads():
-    f = _function('''
-        def f(v):
-            s = 0.0
-            for e in v:
-                s = s + e * v[0]
-            return s
-    ''')
-    assert_grad_matches_fd(f, (np.array([1.0, 2.0, 3.0]),), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "analysis/shapes.py ShapeClasses.add/add_loop: the tentative pass over the loop body (h assumed "
     "scalar, its init) leaves concrete shapes that the second pass does not clear where it infers none; "
     "np.sin(h) keeps shape (), and its adjoint is summed with np.add.reduce(..., axis=0)"))
@@ -1156,3 +1129,20 @@ def test_sum_of_a_broadcast_read_by_a_zero_trip_loop():
     ''')
     assert sct.grad(f)(0.7, np.array([0.5, 1.0, 2.0])) == pytest.approx(-2.0)
     assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
+
+
+# Fixed: the stacked row adjoints of an iterated array are added after the loop's accumulator
+# for the body's direct reads of it (the accumulator used to replace them).
+
+
+def test_loop_over_an_array_that_the_body_also_reads():
+    f = _function('''
+        def f(v):
+            s = 0.0
+            for e in v:
+                s = s + e * v[0]
+            return s
+    ''')
+    # s = v[0] * sum(v): v[0] + sum(v) for v[0], v[0] for the others
+    np.testing.assert_allclose(sct.grad(f)(np.array([1.0, 2.0, 3.0])), [7.0, 1.0, 1.0])
+    assert_grad_matches_fd(f, (np.array([1.0, 2.0, 3.0]),), 0)

@@ -213,13 +213,15 @@ class _Reverse:
         if row_adjoints is not None:
             self._append(Op([row_adjoints], Callee(CALL, "list", list, list), []))
         self._append(loop)
-        if row_adjoints is not None:
-            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
-            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
         for r in op.results:
             self.adjoints.pop(id(r), None)
         for key, result in zip(outer, results[len(carried):]):
-            self.adjoints[key] = result
+            self.adjoints[key] = result  # each accumulator started from the adjoint before the loop
+        if row_adjoints is not None:
+            # Added after the accumulators: the array may also be read directly in the body,
+            # and its accumulator would replace an adjoint that already held the rows.
+            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
+            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
         for k, result in zip(carried, results):
             init = op.inits[k]
             if isinstance(init, Var) and id(init) in self.active:
