@@ -44,13 +44,22 @@ def check_unpack(value, count):
         raise ValueError(f"not enough values to unpack (expected {count}, got {length})")
 
 
-def unbroadcast(g, x):
+def unbroadcast(g, x, result=None):
     """The cotangent `g` of a broadcast result, reduced to exactly `x`'s shape.
 
     Sums the leading axes `g` has and `x` lacks and the axes where `x` has length 1;
     a `g` smaller than `x` (rare: a broadcast scalar) is expanded into a new array.
     For a Python-number `x` returns a Python float.
+
+    `result` (the op's result) is passed where the transform cannot prove that `g` has
+    the result's shape: `g` may then be a scalar standing for the whole broadcast
+    result, and it is expanded to the result first, so that each entry counts once
+    per copy of `x` (without it, a scalar `g` would pass for `x`'s own cotangent).
     """
+    if result is not None:
+        shape = np.shape(result)
+        if np.shape(g) != shape:
+            g = np.broadcast_to(g, shape)  # a view: the sums below read it once per entry
     try:
         shape = x.shape
         gshape = g.shape

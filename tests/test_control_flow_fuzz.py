@@ -17,17 +17,14 @@ differences (`assert_grad_matches_fd`: specialized and shape-generic code), or r
 `sct.UnsupportedSyntaxError` naming the program's file and a line of it. Anything else,
 another exception or a wrong gradient, is a failure.
 
-Constructs that hit a known bug are kept out of the fuzzed batches (`KNOWN_BUGS` below:
-the generator does not emit them) and each has its minimal reproducer as an
-`xfail(strict=True)` test at the end of this file; `test_known_bug_constructs_fail` runs
-the generator with them switched back on.
+Each bug the fuzzer found is kept, fixed, as a minimal regression test at the end of
+this file.
 """
 import ast
 import atexit
 import contextlib
 import importlib.util
 import itertools
-import os
 import shutil
 import tempfile
 import textwrap
@@ -40,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sct
-from conftest import assert_grad_matches_fd
+from conftest import assert_grad_matches_fd, generic_gradient
 
 MARGIN = 1e-3  # skip inputs where a data-dependent comparison is closer than this to flipping
 RTOL, ATOL = 1e-5, 1e-7
@@ -50,14 +47,6 @@ DRAWS = 3  # random inputs per program
 _TMP = Path(tempfile.mkdtemp(prefix="sct_cf_fuzz_"))  # the generated programs, one module each
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 _module_ids = itertools.count()
-
-# Constructs the generator leaves out of the passing batches because they hit a known bug
-# (see the xfail tests at the end of this file).
-KNOWN_BUGS = frozenset({
-    "sum_of_broadcast",  # np.sum/np.mean of a raw expression (its scalar cotangent may reach a scalar)
-    "iterated_array_read_in_body",  # `for row in M:` whose body also reads M (or v for `for e in v:`)
-})
-
 
 # ------------------------------------------------------------------ choices
 
@@ -155,10 +144,9 @@ class ProgramGenerator:
 
     MAX_STATEMENTS = 14
 
-    def __init__(self, chooser, name="f", avoid=KNOWN_BUGS):
+    def __init__(self, chooser, name="f"):
         self.c = chooser
         self.name = name
-        self.avoid = set(avoid)
         self.lines = []
         self.features = Counter()
         self.expect_refusal = []
@@ -166,7 +154,6 @@ class ProgramGenerator:
         self.fresh = Counter()
         self.logs = []  # stacks of {name: kind} assigned inside the loops being generated
         self.uses_n = False
-        self.hidden = set()  # arguments not to read here (the array a loop iterates over)
         self.loop_depth = 0
 
     # ---- helpers
@@ -194,8 +181,8 @@ class ProgramGenerator:
 
     def leaf(self, scope, want):
         c = self.c
-        names = [(n, k) for n, k in scope.bound.items() if n not in self.hidden]
-        maybe = [(n, k) for n, k in scope.maybe.items() if n not in self.hidden]
+        names = list(scope.bound.items())
+        maybe = list(scope.maybe.items())
         if maybe and c.coin(0.12):
             names = maybe
             self.features["maybe_bound_use"] += 1
@@ -206,10 +193,8 @@ class ProgramGenerator:
         else:
             pool = [(n, k) for n, k in names if k in ("S", "I", "A", "V")]
         if want == "A":
-            if pool and (c.coin(0.8) or "M" in self.hidden):
+            if pool and c.coin(0.8):
                 return _pick(c, pool)
-            if "M" in self.hidden:
-                return f"np.full(3, {self.const()})", "A"
             return f"M[{c.int(0, 3)}]", "A"
         if pool and c.coin(0.75):
             return _pick(c, pool)
@@ -244,10 +229,10 @@ class ProgramGenerator:
             r = _pick(c, ["sum", "mean", "index", "dot", "sum"])
             if r == "sum":
                 e, _ = self.expr(scope, "any", depth - 1)
-                return f"np.sum({self.reducible(e)})", "S"
+                return f"np.sum({e})", "S"
             if r == "mean":
                 e, _ = self.expr(scope, "A", depth - 1)
-                return f"np.mean({self.reducible(e)})", "S"
+                return f"np.mean({e})", "S"
             if r == "index":
                 e, _ = self.leaf(scope, "A")
                 return f"{e}[{c.int(0, 2)}]", "S"
@@ -264,11 +249,6 @@ class ProgramGenerator:
         a, _ = self.expr(scope, "S", depth - 1)
         b, _ = self.expr(scope, "S", depth - 1)
         return f"(({self.cond(scope, 1)}) and {a} or {b})", "S"
-
-    def reducible(self, e):
-        """What np.sum/np.mean reduce: `e`, or, avoiding a known bug, an array of its shape
-        whose cotangent is a true array (not a scalar standing for it)."""
-        return f"np.tanh({e})" if "sum_of_broadcast" in self.avoid else e
 
     def cond(self, scope, depth=2):
         c = self.c
@@ -296,16 +276,16 @@ class ProgramGenerator:
         """A scalar expression that reads several of the names bound here."""
         c = self.c
         terms = []
-        names = [(n, k) for n, k in scope.bound.items() if n not in ("M", "n") and n not in self.hidden]
+        names = [(n, k) for n, k in scope.bound.items() if n not in ("M", "n")]
         for _ in range(c.int(1, 3)):
             if not names:
                 break
             n, k = _pick(c, names)
-            terms.append(f"np.sum({self.reducible(n)})" if k in ("A", "V") else n)
-        maybe = [(n, k) for n, k in scope.maybe.items() if n not in self.hidden]
+            terms.append(f"np.sum({n})" if k in ("A", "V") else n)
+        maybe = list(scope.maybe.items())
         if maybe and c.coin(0.25):
             n, k = _pick(c, maybe)
-            terms.append(f"np.sum({self.reducible(n)})" if k in ("A", "V") else n)
+            terms.append(f"np.sum({n})" if k in ("A", "V") else n)
             self.features["maybe_bound_use"] += 1
         e, _ = self.expr(scope, "S", 2)
         terms.append(e)
@@ -492,8 +472,6 @@ class ProgramGenerator:
         forms = [(3, "range"), (1, "range_neg"), (1, "range_n"), (1.2, "list"), (1.5, "rows"),
                  (1, "enumerate"), (1, "zip"), (0.7, "reversed"), (1, "elements"), (0.5, "reversed_range"),
                  (0.8 if ints else 0, "range_i"), (2.2, "while")]
-        reads = {"rows": "M", "enumerate": "M", "zip": "M", "reversed": "M", "elements": "v"}
-        forms = [(w, f) for w, f in forms if reads.get(f) not in self.hidden and not (f == "zip" and self.hidden)]
         form = _weighted(c, forms)
         self.features["loop_" + form] += 1
         i = self.new_name("i")
@@ -521,7 +499,7 @@ class ProgramGenerator:
             return f"for {r} in M:", [(r, "A")], None, form
         if form == "enumerate":
             r = self.new_name("row")
-            src = "M" if c.coin(0.7) and "M" not in self.hidden else f"[{', '.join(self.const() for _ in range(3))}]"
+            src = "M" if c.coin(0.7) else f"[{', '.join(self.const() for _ in range(3))}]"
             return f"for {i}, {r} in enumerate({src}):", [(i, "I"), (r, "A" if src == "M" else "S")], None, form
         if form == "zip":
             r, e = self.new_name("row"), self.new_name("c")
@@ -541,12 +519,6 @@ class ProgramGenerator:
         c = self.c
         outer_ctx = ctx
         header, targets, ranged, form = self._loop_header(scope)
-        hidden_before = set(self.hidden)
-        if "iterated_array_read_in_body" in self.avoid and header is not None:
-            if "in M" in header or "(M" in header:
-                self.hidden.add("M")
-            if "in v:" in header or "(v," in header:
-                self.hidden.add("v")
         self.features[f"loop_depth_{ctx.loop_depth + 1}"] += 1
         acc = None
         if c.coin(0.45):  # an accumulator started at 0.0, carried through the loop
@@ -599,7 +571,6 @@ class ProgramGenerator:
             self.emit(ind + 1, f"{acc} = {acc} + {e} * {self.const(0.2, 0.8)}")
         self.logs.pop()
         self.loop_depth -= 1
-        self.hidden = hidden_before
         # After the loop: names bound before keep their kinds; names first bound in the body
         # (and the loop variables) may be unbound (zero trips, or a `break` before them).
         scope.bound = dict(before.bound)
@@ -774,16 +745,16 @@ def check_program(source, uses_n, seed, draws=DRAWS):
     return Outcome("pass", checked=checked)
 
 
-def generate(chooser, avoid=KNOWN_BUGS):
-    gen = ProgramGenerator(chooser, avoid=avoid)
+def generate(chooser):
+    gen = ProgramGenerator(chooser)
     return gen.program(), gen
 
 
-def run_batch(seeds, avoid=KNOWN_BUGS):
+def run_batch(seeds):
     results = []
     with cached_generic_gradients():
         for seed in seeds:
-            source, gen = generate(RandomChooser(seed), avoid)
+            source, gen = generate(RandomChooser(seed))
             results.append((seed, source, gen, check_program(source, gen.uses_n, seed)))
     return results
 
@@ -799,13 +770,6 @@ def _report(results):
 # ------------------------------------------------------------------ the batches
 
 
-# Bug H (shape facts keyed by id(), see below) makes a batch fail now and then,
-# depending on memory reuse; until it is fixed the batches run only on request.
-requires_fuzz = pytest.mark.skipif(not os.environ.get("SCT_FUZZ"),
-                                   reason="set SCT_FUZZ=1 to run the fuzz batches (flaky until bug H is fixed)")
-
-
-@requires_fuzz
 def test_seeded_programs_match_finite_differences_or_are_refused_clearly():
     results = run_batch(range(N_PROGRAMS))
     counts = Counter(o.status for *_, o in results)
@@ -814,7 +778,6 @@ def test_seeded_programs_match_finite_differences_or_are_refused_clearly():
     assert counts["pass"] >= N_PROGRAMS // 2, counts
 
 
-@requires_fuzz
 @settings(max_examples=50, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(st.data())
@@ -827,95 +790,9 @@ def test_hypothesis_programs_match_finite_differences_or_are_refused_clearly(dat
     assert outcome.status != "fail", f"{source}\n{outcome.detail}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the constructs in KNOWN_BUGS still fail")
-def test_known_bug_constructs_fail():
-    """The generated programs with the known-bug constructs switched back on. Once the bugs
-    are fixed this passes (and, strict, reports XPASS): empty KNOWN_BUGS then."""
-    results = run_batch(range(1000, 1100), avoid=frozenset())
-    assert not any(o.status == "fail" for *_, o in results), _report(results)
-
-
-# ------------------------------------------------------------------ known bugs: minimal reproducers
-
-
 def _function(source):
     f, *_ = _load(textwrap.dedent(source).lstrip())
     return f
-
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py: the returned value's carried adjoint has no known shape, so the sum's "
-    "scalar cotangent reaches `v + y` as if exact and `unbroadcast(g, y)` passes it through (1.0, not 3.0)"))
-def test_known_bug_return_of_a_sum_of_a_broadcast_from_a_loop():
-    f = _function('''
-        def f(y, v):
-            for c in [1.0, 2.0]:
-                if c > 0.5:
-                    return np.sum(v + y)
-            return 0.0
-    ''')
-    assert_grad_matches_fd(f, (0.3, np.array([0.5, 1.0, 2.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_if seeds the yielded sum with the join's cotangent, whose shape "
-    "class (array or scalar) is unknown; _reduce_to then emits unbroadcast(g, x), a no-op for a scalar g "
-    "standing for the (3,) broadcast: d/dx is 1x instead of 3x"))
-def test_known_bug_sum_of_a_broadcast_in_a_branch_joined_with_an_array():
-    f = _function('''
-        def f(x, v):
-            if x > 0.0:
-                z = v * 1.0
-            else:
-                z = np.sum(v + x)
-            return np.sum(np.sin(z))
-    ''')
-    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "same root cause in the shape-generic code only: the join of x (unknown shape) and a sum has an "
-    "unknown class, so `unbroadcast(bz, x)` gets the sum's scalar cotangent"))
-def test_known_bug_generic_code_of_a_sum_of_a_broadcast_in_a_branch():
-    f = _function('''
-        def f(x, v):
-            if x > 0.0:
-                z = x
-            else:
-                z = np.sum(v + x)
-            return np.sin(z)
-    ''')
-    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_loop: the stacked row adjoints are added to v's adjoint, then "
-    "overwritten by the loop's accumulator for v's direct uses in the body; the rows' part is lost"))
-def test_known_bug_loop_over_an_array_that_the_body_also_reads():
-    f = _function('''
-        def f(v):
-            s = 0.0
-            for e in v:
-                s = s + e * v[0]
-            return s
-    ''')
-    assert_grad_matches_fd(f, (np.array([1.0, 2.0, 3.0]),), 0)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "transforms/reverse.py _adjoint_of_loop: x's accumulator starts at the sum's scalar cotangent (which "
-    "stands for x's (3,) shape); after zero trips it is still that scalar, now of unknown class, and "
-    "`unbroadcast(-bx, y)` passes it through: d/dy is 1 - 1 = 0 instead of 1 - 3 = -2"))
-def test_known_bug_sum_of_a_broadcast_read_by_a_zero_trip_loop():
-    f = _function('''
-        def f(y, v):
-            x = v - y
-            for i in range(0):
-                y = y - x[2]
-            return np.sum(x) + y
-    ''')
-    assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
 
 
 # ------------------------------------------------------------------ found by this fuzzer, fixed since
@@ -1123,3 +1000,74 @@ def test_value_carried_as_a_scalar_until_another_becomes_an_array(loop):
             return s
     ''')
     assert_grad_matches_fd(f, (np.array([0.5, 1.0, 2.0]),), 0)
+
+
+# Fixed with `unbroadcast(g, x, result)`: a sum's scalar cotangent whose shape class was lost
+# in a join, a loop or an early return is now counted once per broadcast copy (it counted once).
+
+
+def test_return_of_a_sum_of_a_broadcast_from_a_loop():
+    f = _function('''
+        def f(y, v):
+            for c in [1.0, 2.0]:
+                if c > 0.5:
+                    return np.sum(v + y)
+            return 0.0
+    ''')
+    assert sct.grad(f)(0.3, np.array([0.5, 1.0, 2.0])) == pytest.approx(3.0)
+    assert_grad_matches_fd(f, (0.3, np.array([0.5, 1.0, 2.0])), 0)
+
+
+def test_sum_of_a_broadcast_in_a_branch_joined_with_an_array():
+    f = _function('''
+        def f(x, v):
+            if x > 0.0:
+                z = v * 1.0
+            else:
+                z = np.sum(v + x)
+            return np.sum(np.sin(z))
+    ''')
+    assert sct.grad(f)(-0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(3.0 * np.cos(4.5))
+    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
+
+
+def test_generic_code_of_a_sum_of_a_broadcast_in_a_branch():
+    f = _function('''
+        def f(x, v):
+            if x > 0.0:
+                z = x
+            else:
+                z = np.sum(v + x)
+            return np.sin(z)
+    ''')
+    assert generic_gradient(f, 0)(-0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(3.0 * np.cos(4.5))
+    assert_grad_matches_fd(f, (-0.5, np.array([1.0, 2.0, 3.0])), 0)
+
+
+def test_sum_of_a_broadcast_read_by_a_zero_trip_loop():
+    f = _function('''
+        def f(y, v):
+            x = v - y
+            for i in range(0):
+                y = y - x[2]
+            return np.sum(x) + y
+    ''')
+    assert sct.grad(f)(0.7, np.array([0.5, 1.0, 2.0])) == pytest.approx(-2.0)
+    assert_grad_matches_fd(f, (0.7, np.array([0.5, 1.0, 2.0])), 0)
+
+
+# Fixed: the stacked row adjoints of an iterated array are added after the loop's accumulator
+# for the body's direct reads of it (the accumulator used to replace them).
+
+
+def test_loop_over_an_array_that_the_body_also_reads():
+    f = _function('''
+        def f(v):
+            s = 0.0
+            for e in v:
+                s = s + e * v[0]
+            return s
+    ''')
+    # s = v[0] * sum(v): v[0] + sum(v) for v[0], v[0] for the others
+    np.testing.assert_allclose(sct.grad(f)(np.array([1.0, 2.0, 3.0])), [7.0, 1.0, 1.0])
+    assert_grad_matches_fd(f, (np.array([1.0, 2.0, 3.0]),), 0)

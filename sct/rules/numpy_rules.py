@@ -6,7 +6,7 @@ import numpy as np
 
 from ..runtime import (cast_adjoint, clip_bound, diag_adjoint, diagonal_adjoint, getitem_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
-                       prod_adjoint, ravel_adjoint, trace_adjoint, unreduce, without_items)
+                       prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
 from .arithmetic import matmul, power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -153,10 +153,12 @@ def reshape_method(result, a, *shape, order="C"):
     d[a] = np.reshape(d[result], np.shape(a), order=order)
 
 
-@adjoint(operator.setitem, elementwise=True)
+# Not elementwise: the written value's cotangent stands for `result[index]`, not for the
+# whole result, so the template reduces it itself. Both helpers broadcast d[result].
+@adjoint(operator.setitem, exact_cotangent=False)
 def setitem(result, x, index, value):
     d[x] = without_items(d[result], result, index)
-    d[value] = items_of(d[result], result, index)
+    d[value] = unbroadcast(items_of(d[result], result, index), value)
 
 
 @adjoint(operator.getitem)

@@ -13,10 +13,10 @@ from ..errors import SctError
 from ..ir import Callee, Const, If, Loop, Op, Var, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
-# Ops that read only the *shape* of the given argument position: any value of the
+# Ops that read only the *shape* of the given argument positions: any value of the
 # same shape class can stand in, which lets the forward value itself die.
-_SHAPE_ONLY_ARGS = {runtime.unbroadcast: 1, runtime.unreduce: 1, runtime.expand: 1,
-                    runtime.zero_gradient: 0, np.size: 0, np.shape: 0, np.ndim: 0}
+_SHAPE_ONLY_ARGS = {runtime.unbroadcast: (1, 2), runtime.unreduce: (1,), runtime.expand: (1,),
+                    runtime.zero_gradient: (0,), np.size: (0,), np.shape: (0,), np.ndim: (0,)}
 _FOLDABLE = (BINOP, UNARYOP, COMPARE, GETITEM)
 _LITERAL_TYPES = (int, float, bool, complex, str, type(None), slice, tuple)
 
@@ -250,9 +250,9 @@ def _substitute_shape_operands(adj):
                 other_uses.update(id(v) for v in flat_vars(op.operands()))
     shape_uses = []
     for op in _all_ops(adj):
-        position = _SHAPE_ONLY_ARGS.get(op.callee.obj) if op.callee.kind == CALL else None
+        positions = _SHAPE_ONLY_ARGS.get(op.callee.obj, ()) if op.callee.kind == CALL else ()
         for i, x in enumerate(op.args):
-            if i == position:
+            if i in positions:
                 shape_uses.append((op, i))
             else:
                 other_uses.update(id(v) for v in flat_vars([x]))

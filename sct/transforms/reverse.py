@@ -174,7 +174,8 @@ class _Reverse:
         incoming = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried]
         for k, b in zip(carried, incoming):
             # A carried adjoint has its value's shape, when known: the loop boundary makes
-            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast.
+            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast. Otherwise
+            # its class is unknown (it may be a scalar standing for the value's shape).
             scalar = self.shapes.of(op.carried[k]) is SCALAR
             self.shapes.set(b, SCALAR if scalar else b, self.shapes.shape(op.carried[k]))
             y = op.body.yields[k]
@@ -182,8 +183,8 @@ class _Reverse:
                 self._add_to_adjoint(y, b, op, fresh=set())
         self._reverse_block(op.body.body)
         body_adjoints = self.adjoints
-        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op,
-                                        op.carried[k]) for k in carried]
+        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
+                    for k in carried]
         outer = [key for key in body_adjoints if key not in inside]
         row_adjoints = None
         if rows_of is not None:  # each iteration's row adjoint, collected (last row first)
@@ -205,36 +206,34 @@ class _Reverse:
         iterable, target = self._taped(op, block, backward_body)
         results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
             [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op,
-                                     op.results[k]) for k in carried] + \
-            [outer_adjoints.get(key, Const(0.0)) for key in outer]
+        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
+                 for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
         loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
                     iterable, target, None, op.loc, op.stmt)
         if row_adjoints is not None:
             self._append(Op([row_adjoints], Callee(CALL, "list", list, list), []))
         self._append(loop)
-        if row_adjoints is not None:
-            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
-            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
         for r in op.results:
             self.adjoints.pop(id(r), None)
         for key, result in zip(outer, results[len(carried):]):
-            self.adjoints[key] = result
+            self.adjoints[key] = result  # each accumulator started from the adjoint before the loop
+        if row_adjoints is not None:
+            # Added after the accumulators: the array may also be read directly in the body,
+            # and its accumulator would replace an adjoint that already held the rows.
+            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
+            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
         for k, result in zip(carried, results):
             init = op.inits[k]
             if isinstance(init, Var) and id(init) in self.active:
                 self._add_to_adjoint(init, result, op, fresh=set())
 
-    def _exact_adjoint(self, adjoint, value, op, reference):
-        """`adjoint` with `value`'s array shape (a broadcast view when it is a scalar
-        standing for the whole array): what a loop-carried adjoint is assumed to have.
-        With the shape unknown, a scalar adjoint of a value that may not be a scalar is
-        expanded at run time to the shape of `reference` (a forward value of that shape),
-        so that a broadcast scalar never passes for an exact adjoint."""
+    def _exact_adjoint(self, adjoint, value, op):
+        """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
+        standing for the whole array): what a loop-carried adjoint of known shape is assumed
+        to have. With the shape unknown it is left as it is: the carried adjoint's class is
+        unknown then, and what reads it in the body does not take it for exact."""
         shape = self.shapes.shape(value)
         if not isinstance(shape, tuple):
-            if self.shapes.is_scalar(adjoint) and not self.shapes.is_scalar(value):
-                return self._emit_runtime(runtime.expand, [adjoint, reference], "b" + value.name, op)
             return adjoint
         if self.shapes.shape(adjoint) == shape or (shape == () and self.shapes.is_scalar(adjoint)):
             return adjoint
@@ -372,7 +371,7 @@ class _Reverse:
                 raise SctError(f"rule {rule.name}: templates cannot contribute to a tuple of arguments yet")
             if isinstance(target, Var) and id(target) in self.active:
                 if rule.elementwise:
-                    value = self._reduce_to(value, target, op)
+                    value = self._reduce_to(value, target, op, cotangent)
                 elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
                     # A non-elementwise rule given an exact cotangent returns an exact adjoint.
                     self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
@@ -393,9 +392,10 @@ class _Reverse:
                         loc=op.loc, stmt=op.stmt))
         self.adjoints[id(var)] = total
 
-    def _reduce_to(self, value, var, op):
+    def _reduce_to(self, value, var, op, cotangent):
         """An elementwise op's contribution `value` (which has the op result's shape, or
-        stands for it as a broadcast scalar) reduced to the argument `var`'s shape."""
+        stands for it as a broadcast scalar) reduced to the argument `var`'s shape.
+        `cotangent` is the result's adjoint the contribution was computed from."""
         shapes = self.shapes
         if shapes.is_scalar(value) and not shapes.is_scalar(op.result):
             # A scalar standing for the whole (broadcast) result.
@@ -422,7 +422,15 @@ class _Reverse:
                                       {"axis": Const(kept if len(kept) > 1 else kept[0]),
                                        "keepdims": Const(True)})
             return value
-        return self._emit_runtime(runtime.unbroadcast, [value, var], "b" + var.name, op)
+        args = [value, var]
+        if not any(shapes.same(v, op.result) for v in (cotangent, value, var)):
+            # The cotangent may be a scalar standing for the whole result (a lazy one whose
+            # class was lost in a join or a loop), and so may `value`: the helper must know
+            # the result's shape to count it once per broadcast copy of `var`. (A cotangent
+            # of the result's shape gives a contribution of that shape; a `var` of that
+            # shape sums nothing.)
+            args.append(op.result)
+        return self._emit_runtime(runtime.unbroadcast, args, "b" + var.name, op)
 
     def _emit_op(self, callee, args, hint, op, kwargs=None):
         result = Var(self.namer.fresh(hint))
