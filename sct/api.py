@@ -16,13 +16,14 @@ import weakref
 import numpy as np
 
 from . import codegen, frontend
-from .analysis import shape_of_value
+from .analysis import Structure, shape_of_value
 from .errors import SctError, SctUsageError
 from .pipeline import compile_function
 
 MAX_SPECIALIZATIONS = 8
 _CACHE = weakref.WeakKeyDictionary()  # user function -> {(wrt, mode, tuple?, shapes): Compiled}
 _ndarray = np.ndarray
+_CONTAINERS = (tuple, list, dict)
 
 
 def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
@@ -37,10 +38,13 @@ def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
 
 
 def _shape_key(args, kwargs):
-    """What specialized code depends on: each array argument's shape, else its type."""
-    key = tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
+    """What specialized code depends on: each array argument's shape, a container's
+    structure and its items' shapes, else the argument's type."""
+    key = tuple([a.shape if type(a) is _ndarray else shape_of_value(a) if type(a) in _CONTAINERS else type(a)
+                 for a in args])
     if kwargs:
-        key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
+        key += tuple(sorted((k, v.shape if type(v) is _ndarray else shape_of_value(v) if type(v) in _CONTAINERS
+                             else type(v)) for k, v in kwargs.items()))
     return key
 
 
@@ -76,9 +80,10 @@ class _Specializations:
         return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
 
     def _shapes(self, bound):
-        if len(self.by_key) >= MAX_SPECIALIZATIONS:
-            return None
-        return {name: shape_of_value(value) for name, value in bound.arguments.items()}
+        facts = {name: shape_of_value(value) for name, value in bound.arguments.items()}
+        if len(self.by_key) >= MAX_SPECIALIZATIONS:  # shape-generic code, but containers keep their structure
+            return {name: fact.without_shapes() for name, fact in facts.items() if isinstance(fact, Structure)}
+        return facts
 
 
 def _wrt_indices(fn, wrt):
@@ -183,8 +188,9 @@ class GradientFunction:
         if kwargs:
             return self._call(args, kwargs)
         # The common path, inlined: it runs on every call of a gradient.
-        entry = self._specializations.by_key.get(
-            tuple([a.shape if type(a) is _ndarray else type(a) for a in args]))
+        entry = self._specializations.by_key.get(tuple([
+            a.shape if type(a) is _ndarray else shape_of_value(a) if type(a) in _CONTAINERS else type(a)
+            for a in args]))
         if entry is None or not entry.is_current():
             return self._call(args, kwargs)
         try:

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import codegen, frontend, ir, transforms
+from .analysis import Structure
 from .frontend.lower import FunctionScope
 
 
@@ -39,11 +40,13 @@ def compile_function(fn, wrt, mode, return_tuple, param_shapes=None, keep_stages
 
     mode is codegen.GRAD, VALUE_AND_GRAD or VJP. `param_shapes` (name -> shape fact)
     specializes the code to those argument shapes; without it the code works for
-    any shapes. Returns a `Compiled`.
+    any shapes. A tuple, list or dict argument's fact (a `Structure`) is needed for
+    code that takes it apart. Returns a `Compiled`.
     """
     stages = {}
     parsed = frontend.parse_function(fn)
-    primal = ir.verify(frontend.lower(parsed))
+    structures = {name: fact for name, fact in (param_shapes or {}).items() if isinstance(fact, Structure)}
+    primal = ir.verify(frontend.lower(parsed, structures))
     primal.param_shapes = dict(param_shapes or {})
     if keep_stages:
         stages["lowered"] = ir.format_ir(primal)

@@ -198,6 +198,21 @@ def inverse_permutation(axes, x):
     return tuple(np.argsort([a % ndim for a in axes]).tolist())
 
 
+def concatenate_adjoint(g, arrays, axis=0, promote=None):
+    """The adjoints of the items of np.concatenate(arrays, axis) given its cotangent `g`:
+    the slice of `g` each item became, in the item's own shape. `promote` is what
+    np.vstack / np.hstack apply to each item first (np.atleast_2d, np.atleast_1d)."""
+    shapes = [np.shape(a) for a in arrays]
+    sizes = [np.shape(promote(a) if promote else a)[axis] for a in arrays]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+
+
+def hstack_axis(arrays):
+    """The axis np.hstack joins along: 0 for 1-d items, else 1."""
+    return 0 if all(np.ndim(a) <= 1 for a in arrays) else 1
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`
     (np.add.at, so repeated integer indices accumulate)."""

@@ -26,7 +26,7 @@ def differentiable(op):
 
 def active_values(fn, wrt):
     """The set of ids of active Vars of `fn` (a Function) for the parameter indices `wrt`."""
-    varying = {id(fn.params[i]) for i in wrt}
+    varying = {id(v) for i in wrt for v in flat_vars([fn.inputs(i)])}
     _forward(fn.body, varying)
     useful = {id(v) for v in flat_vars([fn.output])}
     _backward(fn.body, useful)

@@ -13,6 +13,7 @@ Two layers of facts:
 The reverse transform uses both to skip or resolve `unbroadcast` statically.
 """
 import operator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,13 +33,43 @@ _SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gra
 _ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
 
 
+@dataclass(frozen=True)
+class Structure:
+    """The fact for a tuple, list or dict argument: its `kind` (the type), `keys` (a
+    dict's keys in order; None for a tuple or list) and each item's fact (a shape fact,
+    a nested Structure, or None), in order. Code is always specialized to it: the
+    lowering resolves indexing and iteration of such an argument to its items."""
+
+    kind: type
+    keys: tuple
+    items: tuple
+
+    def item(self, index):
+        """The fact of `container[index]` for a constant index, or None."""
+        try:
+            return self.items[self.keys.index(index) if self.keys is not None else index]
+        except (ValueError, IndexError, TypeError):
+            return None
+
+    def without_shapes(self):
+        """The same structure with no concrete facts about its leaves."""
+        return Structure(self.kind, self.keys, tuple(
+            item.without_shapes() if isinstance(item, Structure) else None for item in self.items))
+
+
 def shape_of_value(value):
     """The concrete shape fact for a run-time value: a tuple for an exact ndarray,
-    PYTHON_NUMBER for an int or float, None for anything else."""
-    if type(value) is np.ndarray:
+    PYTHON_NUMBER for an int or float, a `Structure` for a tuple, list or dict (with
+    str or int keys), None for anything else."""
+    kind = type(value)
+    if kind is np.ndarray:
         return value.shape
-    if type(value) in (float, int):
+    if kind in (float, int):
         return PYTHON_NUMBER
+    if kind in (tuple, list):
+        return Structure(kind, None, tuple([shape_of_value(v) for v in value]))
+    if kind is dict and all(type(k) in (str, int) for k in value):
+        return Structure(dict, tuple(value), tuple([shape_of_value(v) for v in value.values()]))
     return None
 
 
@@ -62,7 +93,7 @@ class ShapeClasses:
             fact = (param_shapes or {}).get(p.name)
             if fact is not None:
                 self.concrete[p] = fact
-                if fact == () or fact is PYTHON_NUMBER:
+                if fact == () or fact == PYTHON_NUMBER:
                     self.classes[p] = SCALAR
 
     def of(self, x):
@@ -180,6 +211,10 @@ class ShapeClasses:
             self.shape_tuples.add(result)
         if c.kind == CALL and c.obj is range:
             self.ranges.add(result)
+        if c.kind == GETITEM and isinstance(self.shape(op.args[0]), Structure) and isinstance(op.args[1], Const):
+            fact = self.shape(op.args[0]).item(op.args[1].value)  # an item of a container argument
+            self._replace(result, SCALAR if fact in ((), PYTHON_NUMBER) else result, fact)
+            return
         if _is_python_int(op, self.shape_tuples):
             self._replace(result, SCALAR, PYTHON_NUMBER)
             return

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import runtime
 from ..analysis import flat_vars
-from ..ir import Const, If, Loop, Op, Var, walk, ASSERT, SETITEM, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, TUPLE
+from ..ir import Const, DictOf, If, ListOf, Loop, Op, Var, walk, ASSERT, SETITEM, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, BUILD
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -104,6 +104,10 @@ class _Emitter:
         return ast.Name(self.global_name("const", v), ast.Load())
 
     def operand(self, x, subscript=False):
+        if isinstance(x, ListOf):
+            return ast.List([self.operand(e) for e in x], ast.Load())
+        if isinstance(x, DictOf):
+            return ast.Dict([self.literal(k) for k in x.keys], [self.operand(e) for e in x])
         if isinstance(x, tuple):
             return ast.Tuple([self.operand(e, subscript) for e in x], ast.Load())
         if isinstance(x, Const):
@@ -125,8 +129,8 @@ class _Emitter:
             return ast.Attribute(self.operand(args[0]), c.spelling, ast.Load())
         if c.kind == GETITEM:
             return ast.Subscript(self.operand(args[0]), self.operand(args[1], subscript=True), ast.Load())
-        if c.kind == TUPLE:
-            return ast.Tuple([self.operand(a) for a in args], ast.Load())
+        if c.kind == BUILD:
+            return self.operand(args[0])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
         if c.kind == METHOD:
             func = ast.Attribute(self.operand(args[0]), c.spelling, ast.Load())

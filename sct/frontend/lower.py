@@ -11,6 +11,7 @@ import functools
 import inspect
 import operator
 import os
+import re
 import sysconfig
 
 import gast
@@ -18,8 +19,9 @@ import gast
 from .. import rules, runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
-from ..ir import (Callee, Const, Function, If, Loop, Namer, Op, Region, Var, ASSERT, SETITEM,
-                  CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE)
+from ..ir import (Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, ASSERT, SETITEM,
+                  CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD)
+from . import containers
 
 BINOPS = {
     gast.Add: (operator.add, "+", "add"), gast.Sub: (operator.sub, "-", "sub"),
@@ -51,10 +53,7 @@ UNSUPPORTED_HINTS = {
     gast.Nonlocal: "`nonlocal` is not supported: pass the value as an argument.",
     gast.ClassDef: "class definitions inside a differentiated function are not supported.",
     gast.Delete: "`del` is not supported: just stop using the name.",
-    gast.ListComp: "list comprehensions are not supported yet: use vectorized NumPy operations.",
     gast.SetComp: "set comprehensions cannot be differentiated.",
-    gast.DictComp: "dict comprehensions are not supported yet.",
-    gast.GeneratorExp: "generator expressions are not supported yet: use vectorized NumPy operations.",
     gast.Dict: "dict literals are not supported yet.",
     gast.Set: "set literals cannot be differentiated.",
     gast.Starred: "`*` unpacking is not supported yet: pass the arguments one by one.",
@@ -220,12 +219,22 @@ class ExprLowering:
             except AttributeError:
                 raise SctError(f"{base.spelling} has no attribute {node.attr!r}", self.loc_of(node),
                                hint="Check the spelling of the name.") from None
-        base = self._materialize(base, node.value)
+        if containers.is_static(base):
+            raise SctError(f"a {containers.kind_name(base)} has no attribute {node.attr!r} here",
+                           self.loc_of(node), hint="Index the container, or make an array of it "
+                                                   "with np.stack / np.array first.")
         return self.emit(Callee(ATTR, node.attr), [base], hint=_attr_hint(node.attr), node=node)
 
     def expr_BinOp(self, node):
         fn, symbol, hint = BINOPS[type(node.op)]
         left, right = self.value(node.left), self.value(node.right)
+        if containers.is_static(left) or containers.is_static(right):
+            if fn is operator.add and containers.is_static(left) and containers.is_static(right):
+                return containers.concatenate(left, right, self.loc_of(node))
+            raise UnsupportedSyntaxError(f"`{symbol}` on a tuple, list or dict of computed values is not "
+                                         f"supported", self.loc_of(node),
+                                         hint="Make an array of it first (np.stack or np.array), or "
+                                              "compute with its items.")
         return self.emit(Callee(BINOP, symbol, fn), [left, right], hint=hint, node=node)
 
     def expr_UnaryOp(self, node):
@@ -254,10 +263,65 @@ class ExprLowering:
 
     def expr_List(self, node):
         elts = tuple(self.value(e) for e in node.elts)
-        if all(isinstance(e, Const) and e.spelling is None for e in elts):
+        if elts and all(isinstance(e, Const) and e.spelling is None for e in elts):
             return Const([e.value for e in elts])
-        raise UnsupportedSyntaxError("lists of computed values are not supported yet", self.loc_of(node),
-                                     hint="Use np.stack([...]) of arrays, or pass a tuple.")
+        return ListOf(elts)  # `[]` too: it may be appended to
+
+    def expr_Dict(self, node):
+        keys = []
+        for k in node.keys:
+            key = self.value(k) if k is not None else None
+            if not (isinstance(key, Const) and key.spelling is None):
+                raise UnsupportedSyntaxError("dict keys must be constants (and `**` unpacking is not "
+                                             "supported)", self.loc_of(k if k is not None else node),
+                                             hint="Use string or number literals as keys.")
+            keys.append(key.value)
+        return DictOf(keys, [self.value(v) for v in node.values])
+
+    def expr_ListComp(self, node):
+        return ListOf(value for _, value in self._comprehension(node, node.elt))
+
+    def expr_GeneratorExp(self, node):  # consumed by sum(), np.stack() ...: a list of its values
+        return self.expr_ListComp(node)
+
+    def expr_DictComp(self, node):
+        entries = self._comprehension(node, node.key, node.value)
+        keys = [key for key, _ in entries]
+        if not all(isinstance(k, Const) and k.spelling is None for k in keys):
+            raise UnsupportedSyntaxError("dict comprehension keys must be constants", self.loc_of(node.key),
+                                         hint="Iterate over constant keys, e.g. `for k in params`.")
+        return DictOf([k.value for k in keys], [value for _, value in entries])
+
+    def _comprehension(self, node, *parts):
+        """A comprehension over a container known when lowering (or a constant range):
+        [(part values...)] per item that its `if`s keep. Its variables stay inside it."""
+        loc = self.loc_of(node)
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise UnsupportedSyntaxError("only a comprehension with one `for` is supported", loc,
+                                         hint="Nest the loops as statements instead.")
+        generator = node.generators[0]
+        iterable = self.value(generator.iter)
+        items = containers.as_static(iterable)
+        if items is None and isinstance(_constant(self.ops, iterable), range):
+            items = tuple(Const(i) for i in _constant(self.ops, iterable))
+        if items is None:
+            raise UnsupportedSyntaxError("a comprehension over a computed array is not supported", loc,
+                                         hint="Use vectorized NumPy operations, or a `for` loop.")
+        outer = dict(self.scope.locals)
+        entries = []
+        try:
+            for item in containers.iteration_items(items):
+                _assign(generator.target, item, generator.target, self, self.scope, self.namer)
+                tests = [_constant(self.ops, self.value(test)) for test in generator.ifs]
+                if any(t is _NOT_CONSTANT for t in tests):
+                    raise UnsupportedSyntaxError("a comprehension's `if` must be decided by constants", loc,
+                                                 hint="Compute every item and select with np.where.")
+                if all(tests):
+                    values = [self.value(part) for part in parts]
+                    entries.append(values[0] if len(parts) == 1 else tuple(values))
+        finally:
+            self.scope.locals = outer
+        return [(None, e) for e in entries] if len(parts) == 1 else entries
 
     def expr_Slice(self, node):
         parts = [self.value(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
@@ -266,8 +330,11 @@ class ExprLowering:
         return self.emit(Callee(CALL, "slice", slice, builtins), parts, hint="slice", node=node)
 
     def expr_Subscript(self, node):
-        base = self._materialize(self.value(node.value), node.value)
+        base = self.value(node.value)
         index = self.value(node.slice)
+        if containers.is_static(base) and isinstance(index, Const) and index.spelling is None:
+            return containers.item(base, index.value, self.loc_of(node))
+        base = self._materialize(base, node.value)  # a computed index: the container at run time
         return self.emit(Callee(GETITEM, "[]", operator.getitem), [base, index],
                          hint=_subscript_hint(base), node=node)
 
@@ -281,8 +348,23 @@ class ExprLowering:
                                              hint="Pass the keyword arguments one by one.")
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value)
+            if containers.is_static(base):
+                if node.keywords:
+                    raise UnsupportedSyntaxError("keyword arguments to a container method are not supported",
+                                                 self.loc_of(node), hint="Pass them by position.")
+                result, changed = containers.method(base, node.func.attr, [self.value(a) for a in node.args],
+                                                    self.loc_of(node))
+                if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
+                    for name, bound in list(self.scope.locals.items()):
+                        if bound is base:
+                            self.scope.locals[name] = changed
+                return result
             if not isinstance(base, GlobalRef):
-                base = self._materialize(base, node.func.value)
+                if node.func.attr in _MUTATING_METHODS:
+                    raise UnsupportedSyntaxError(
+                        f"`.{node.func.attr}(...)` changes a value in place, which sct cannot follow here",
+                        self.loc_of(node), hint="Build lists before loops and branches ([] then .append at "
+                        "the same level), or write into an array: `y = np.zeros(n)` then `y[i] = ...`.")
                 args = [base] + [self.value(a) for a in node.args]
                 kwargs = {k.arg: self.value(k.value) for k in node.keywords}
                 return self.emit(Callee(METHOD, node.func.attr), args, kwargs, hint=node.func.attr, node=node)
@@ -303,6 +385,8 @@ class ExprLowering:
                            self.loc_of(node), hint="Check the name being called.")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
+            return self._container_builtin(func.obj, args, node)
         inline = getattr(self.scope, "inline", None)
         if inline is not None and _inlinable(func.obj):
             ops, output = inline(func, args, kwargs, node, self.namer)
@@ -338,10 +422,54 @@ class ExprLowering:
         self.ops.append(If([result], cond, regions[0], regions[1], loc, self.stmt_loc))
         return result
 
+    def _container_builtin(self, fn, args, node):
+        """len, sum, list, tuple, zip, enumerate and reversed of containers known when lowering."""
+        loc = self.loc_of(node)
+        statics = [containers.as_static(a) for a in args]
+        if fn in (zip, enumerate) and any(s is None for s in statics[:1 if fn is enumerate else None]):
+            raise UnsupportedSyntaxError(f"{fn.__name__}() of a container and an array is not supported",
+                                         loc, hint="Pass containers (lists, tuples) only, or index the array.")
+        items = [containers.iteration_items(s) if s is not None else None for s in statics]
+        if fn is zip:
+            return ListOf(tuple(parts) for parts in zip(*items))
+        if fn is enumerate:
+            start = args[1].value if len(args) == 2 and isinstance(args[1], Const) else 0
+            return ListOf((Const(start + i), x) for i, x in enumerate(items[0]))
+        if len(args) != 1 and fn is not sum:
+            raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
+        if fn is len:
+            return Const(len(items[0]))
+        if fn is list:
+            return ListOf(items[0])
+        if fn is tuple:
+            return tuple(items[0])
+        if fn is reversed:
+            return ListOf(reversed(items[0]))
+        # sum(xs[, start]), added in order as Python does (0 + x is x, so no start is needed)
+        total = args[1] if len(args) == 2 else items[0][0] if items[0] else Const(0)
+        for x in items[0][0 if len(args) == 2 else 1:]:
+            total = self.emit(Callee(BINOP, "+", operator.add), [total, x], hint="add", node=node)
+        return total
+
     def _materialize(self, x, node):
         if isinstance(x, tuple):
-            return self.emit(Callee(TUPLE, "tuple", tuple), list(x), hint="tup", node=node)
+            return self.emit(Callee(BUILD, "build"), [x], hint=_BUILD_HINTS[type(x)], node=node)
         return x
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(ops, value):
+    """The Python value of `value` when it is a constant, or made by one of `ops` from
+    constants (`range(3)`, `k != 1`, `not c`); else _NOT_CONSTANT."""
+    if isinstance(value, Const) and value.spelling is None:
+        return value.value
+    producer = next((op for op in reversed(ops) if value in op.results), None) if isinstance(value, Var) else None
+    foldable = producer is not None and not producer.kwargs and (
+        producer.callee.kind in (BINOP, UNARYOP, COMPARE) or producer.callee.obj is range)
+    args = [_constant(ops, a) for a in producer.args] if foldable else [_NOT_CONSTANT]
+    return _NOT_CONSTANT if any(a is _NOT_CONSTANT for a in args) else producer.callee.obj(*args)
 
 
 def _attr_hint(attr):
@@ -442,8 +570,11 @@ class FunctionScope:
                             "first called) or pass it as an argument.")
 
 
-def lower(parsed):
-    """Lower a `ParsedFunction` to an SSA `Function`.
+def lower(parsed, structures=None):
+    """Lower a `ParsedFunction` to an SSA `Function`. `structures` maps the names of
+    tuple, list and dict parameters to their `analysis.Structure`: such a parameter is
+    taken apart into its items first thing (`Function.param_leaves`), and the body
+    indexes, unpacks and iterates over those.
 
     Guarantees: each Var assigned once; `if` statements become `If` ops whose
     results join the names either branch assigns, loops `Loop` ops; a `return`
@@ -454,9 +585,28 @@ def lower(parsed):
     tree = parsed.tree
     scope = FunctionScope(parsed.fn, parsed.loc, _assigned_names(tree))
     namer = Namer([a.id for a in _parameters(tree)])
-    params, ops, output, output_loc = _lower_body(parsed, scope, namer)
+    leaves = {}
+    params, ops, output, output_loc = _lower_body(parsed, scope, namer, structures=structures or {},
+                                                  leaves=leaves)
     return Function(tree.name, params, ops, output, parsed.filename, parsed.loc(tree), namer,
-                    inspect.signature(parsed.fn), output_loc, scope.dependencies)
+                    inspect.signature(parsed.fn), output_loc, scope.dependencies, param_leaves=leaves)
+
+
+def _take_apart(container, structure, name, lowering, node):
+    """The items of the container argument `container` (a Var) as a structured operand of
+    Vars, read by ops appended to `lowering` (`layers_0 = layers[0]` ...)."""
+    keys = structure.keys if structure.keys is not None else range(len(structure.items))
+    items = []
+    for key, fact in zip(keys, structure.items):
+        item_name = f"{name}_{re.sub(r'[^0-9a-zA-Z_]', '_', str(key))}"
+        item = lowering.emit(Callee(GETITEM, "[]", operator.getitem), [container, Const(key)],
+                             hint=item_name, node=node)
+        item.is_temp = False  # printed as its own line: the parameter's items, named after their keys
+        items.append(_take_apart(item, fact, item_name, lowering, node) if type(fact) is type(structure)
+                     else item)
+    if structure.kind is dict:
+        return DictOf(structure.keys, items)
+    return ListOf(items) if structure.kind is list else tuple(items)
 
 
 def _parameters(tree):
@@ -464,9 +614,10 @@ def _parameters(tree):
     return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
 
 
-def _lower_body(parsed, scope, namer, operands=None):
+def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None):
     """Lower a function's body: (params, ops, output, output location). The parameters
-    become Vars, or, for an inlined call, the caller's `operands` by name."""
+    become Vars, or, for an inlined call, the caller's `operands` by name. A parameter
+    with a structure (see `lower`) is taken apart first; its items go in `leaves`."""
     tree, loc_of = parsed.tree, parsed.loc
     args = tree.args
     if args.vararg is not None or args.kwarg is not None:
@@ -474,10 +625,13 @@ def _lower_body(parsed, scope, namer, operands=None):
                                      loc_of(args.vararg or args.kwarg),
                                      hint="Name each parameter explicitly.")
     params = []
-    for a in _parameters(tree):
+    unpacking = ExprLowering(scope, namer, loc_of, loc_of(tree))
+    for i, a in enumerate(_parameters(tree)):
         if operands is None:
             params.append(Var(a.id))
             scope.locals[a.id] = params[-1]
+            if a.id in (structures or {}):
+                leaves[i] = scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
         else:
             scope.locals[a.id] = operands[a.id]
     body = list(tree.body)
@@ -486,7 +640,7 @@ def _lower_body(parsed, scope, namer, operands=None):
         body = body[1:]  # docstring
     statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
-    return params, ops, output, output_loc
+    return params, unpacking.ops + ops, output, output_loc
 
 
 def _inlinable(obj):
@@ -704,7 +858,10 @@ class _StatementLowering:
             if not isinstance(stmt.target, (gast.Name, gast.Tuple, gast.List)):
                 raise UnsupportedSyntaxError("only names can be loop variables", self.loc_of(stmt.target),
                                              hint="Write `for item in ...:` and assign from `item` in the body.")
-            iterable = lowering._materialize(lowering.value(stmt.iter), stmt.iter)
+            iterable = lowering.value(stmt.iter)
+            if containers.is_static(iterable):
+                return self._unrolled_loop(stmt, containers.iteration_items(iterable), lowering, exits)
+            iterable = lowering._materialize(iterable, stmt.iter)
             producer = lowering.ops[-1] if lowering.ops and iterable in lowering.ops[-1].results else None
             # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
             reversible = not (producer is not None and producer.callee.kind == CALL
@@ -719,6 +876,9 @@ class _StatementLowering:
                     assigned.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
+                elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                        and node.func.attr in _MUTATING_METHODS and isinstance(node.func.value, gast.Name):
+                    assigned.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
         if iterable is not None:  # the loop variables: after the loop, the last item's
             assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
         before = dict(self.scope.locals)
@@ -757,8 +917,10 @@ class _StatementLowering:
                                              f"for a local function", loc,
                                              hint=f"Define {n!r} once, outside the loop.")
             if isinstance(value, tuple):
-                raise UnsupportedSyntaxError("a tuple carried through a loop is not supported yet", loc,
-                                             hint=f"Keep the elements of {n!r} in separate names.")
+                raise UnsupportedSyntaxError(f"a {containers.kind_name(value)} that changes in a loop is not "
+                                             f"supported yet", loc,
+                                             hint=f"Write the values into an array instead: `{n} = np.zeros(...)` "
+                                                  f"before the loop and `{n}[i] = ...` in it.")
         inner = dict(before)
         inner.update(zip(names, carried))
         if iterable is not None:
@@ -809,6 +971,24 @@ class _StatementLowering:
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
         return lowering.ops, by_result.get(_RETURNED), else_stmts
 
+    def _unrolled_loop(self, stmt, items, lowering, exits):
+        """`for` over a container known when lowering: the body once per item, in order.
+        Its items may differ in shape and kind (a list of (W, b) layers), which one
+        loop could not specialize to; the container is small and fixed, so the code
+        stays readable."""
+        if exits:
+            word = type(exits[0]).__name__.lower()
+            raise UnsupportedSyntaxError(f"`{word}` in a loop over a list, tuple or dict of computed values "
+                                         f"is not supported", self.loc_of(exits[0]),
+                                         hint="Loop over all the items, and select with `if` inside the body.")
+        ops = lowering.ops
+        for item in items:
+            unpacking = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
+            _assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
+            body, _ = self.block(list(stmt.body))
+            ops += unpacking.ops + body
+        return ops, None, list(stmt.orelse)
+
     def _return_if_returned(self, returned_flag, value, rest, stmt):
         """After a loop or an `if` that may `return`: `if returned: return value`, else the
         rest of the function."""
@@ -828,8 +1008,9 @@ class _StatementLowering:
         if isinstance(value, _Unreadable):
             raise value.error("a value this loop carries", self.loc_of(node))
         if isinstance(value, tuple):
-            raise UnsupportedSyntaxError("a tuple assigned in a branch is not supported yet",
-                                         self.loc_of(node), hint="Assign its elements to separate names.")
+            raise UnsupportedSyntaxError(f"a {containers.kind_name(value)} that changes in a branch or loop is "
+                                         f"not supported yet", self.loc_of(node),
+                                         hint="Assign its items to separate names, or build it after the branch.")
         return value
 
     def simple(self, stmt):
@@ -883,8 +1064,8 @@ class _StatementLowering:
             lowering.ops[-1].keep = True
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):
-                lowering.value(stmt.value)
-                if lowering.ops:
+                value = lowering.value(stmt.value)
+                if lowering.ops and value in lowering.ops[-1].results:  # a call kept for its effect
                     lowering.ops[-1].keep = True
         elif not isinstance(stmt, gast.Pass):
             raise unsupported(stmt, loc_of(stmt))
@@ -897,6 +1078,11 @@ _BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
 _HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned",
                  _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
+_CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)
+# Methods of lists, dicts and arrays that change their object: the IR has no such effects.
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+                     "setdefault", "popitem", "fill", "put", "resize", "itemset", "partition", "setflags"}
+_BUILD_HINTS = {tuple: "tup", ListOf: "items", DictOf: "entries"}
 _LOOP_EXITS = (gast.Break, gast.Continue)
 _LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
 
@@ -1052,6 +1238,16 @@ def _write_item(target, value, lowering, scope, namer):
                                      hint="Index once: `a[i, j] = ...`.")
     name = target.value.id
     array = scope.lookup(name, target.value)
+    if containers.is_static(array):  # `d["k"] = v`, `xs[0] = v`: every name for it sees the change
+        index = lowering.value(target.slice)
+        if not (isinstance(index, Const) and index.spelling is None):
+            raise UnsupportedSyntaxError(f"writing into {name!r} at a computed index is not supported", loc,
+                                         hint="Write at a constant index or key.")
+        changed = containers.with_item(array, index.value, value, loc)
+        for other, bound in list(scope.locals.items()):
+            if bound is array:
+                scope.locals[other] = changed
+        return
     if not isinstance(array, Var):
         raise UnsupportedSyntaxError(f"writing into {name!r}, which is not an array computed in the "
                                      f"function, is not supported", loc,
@@ -1120,8 +1316,9 @@ def _flat(operands):
 
 def _bind(name, value, lowering, scope, namer, node):
     """Bind a user name to `value`: rename the temp that computed it, or emit a copy-free alias."""
-    if isinstance(value, tuple):
-        value = lowering._materialize(value, node)
+    if containers.is_static(value):  # the name denotes the container itself (`b = a` aliases it)
+        scope.locals[name] = value
+        return
     made_here = isinstance(value, Var) and value.is_temp and any(value in op.results for op in lowering.ops)
     if made_here and not any(value is x for op in lowering.ops for x in _flat(op.operands())):
         # The temp was made for this statement and is used nowhere else: give it the user's name.

@@ -2,7 +2,7 @@
 
 A `Function` is a list of `Op`s. Every `Var` is assigned by exactly one op (or is
 a parameter), so any later code, the adjoint sweep included, may read it. Operands
-are `Var`s or `Const`s. Control flow will be added as structured region ops
+are `Var`s, `Const`s, or structured operands (a tuple, `ListOf` or `DictOf` of operands). Control flow will be added as structured region ops
 (If/For/While holding nested op lists) next to `Op`, never as jumps.
 """
 from dataclasses import dataclass, field
@@ -38,9 +38,35 @@ class Const:
         return self.spelling if self.spelling is not None else repr(self.value)
 
 
+class ListOf(tuple):
+    """A structured operand written as a list, `[a, b]` (a plain `tuple` of operands is
+    written `(a, b)`). Like a tuple operand, each item is an operand."""
+
+    def rebuild(self, items):
+        return ListOf(items)
+
+
+class DictOf(tuple):
+    """A structured operand written as a dict, `{k: v}`: the items are the values, `keys`
+    their constant keys, in order."""
+
+    def __new__(cls, keys, values):
+        made = super().__new__(cls, values)
+        made.keys = tuple(keys)
+        return made
+
+    def rebuild(self, items):
+        return DictOf(self.keys, items)
+
+
+def rebuild(x, items):
+    """The structured operand `x` (tuple, ListOf or DictOf) with new `items`, same kind."""
+    return x.rebuild(items) if isinstance(x, (ListOf, DictOf)) else tuple(items)
+
+
 # How a callee is written in Python source. Rules are looked up by `Callee.key`.
-CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE, ASSERT, SETITEM = (
-    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "tuple", "assert", "setitem")
+CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD, ASSERT, SETITEM = (
+    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "build", "assert", "setitem")
 
 
 @dataclass(frozen=True)
@@ -51,7 +77,8 @@ class Callee:
                   name whose first part is a global of the generated code (`np.tanh`).
     kind BINOP/UNARYOP/COMPARE: `obj` is the `operator` function, `spelling` its symbol.
     kind METHOD:  `args[0].spelling(args[1:]...)`; ATTR: `args[0].spelling`.
-    kind GETITEM: `args[0][args[1]]`; TUPLE: `(args...)`; ASSERT: `assert args[0], args[1]`.
+    kind GETITEM: `args[0][args[1]]`; ASSERT: `assert args[0], args[1]`.
+    kind BUILD:   the container `args[0]`, a structured operand (`(a, b)`, `[a, b]`, `{k: v}`).
     kind SETITEM: a copy of `args[0]` with `[args[1]] = args[2]` (an array write, functional
                   in the IR so the adjoint never reads a clobbered value).
     """
@@ -201,6 +228,13 @@ class Function:
     # Concrete shape facts of the arguments this code is specialized to (name -> shape,
     # see analysis.shape_of_value); empty for code that must work for any shapes.
     param_shapes: dict = field(default_factory=dict)
+    # For a tuple, list or dict parameter (by index): the structured operand of the Vars
+    # its items were read into, which the body uses instead of the parameter itself.
+    param_leaves: dict = field(default_factory=dict)
+
+    def inputs(self, index):
+        """What the body differentiates for parameter `index`: the Var, or its items."""
+        return self.param_leaves.get(index, self.params[index])
 
 
 @dataclass(eq=False)

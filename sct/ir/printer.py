@@ -1,8 +1,12 @@
 """Text form of the IR, for `sct show --ir` and for debugging between stages."""
-from .nodes import AdjointFunction, If, Loop, ASSERT, SETITEM, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, TUPLE
+from .nodes import AdjointFunction, DictOf, If, ListOf, Loop, ASSERT, SETITEM, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD
 
 
 def format_operand(x):
+    if isinstance(x, ListOf):
+        return "[" + ", ".join(format_operand(e) for e in x) + "]"
+    if isinstance(x, DictOf):
+        return "{" + ", ".join(f"{k!r}: {format_operand(e)}" for k, e in zip(x.keys, x)) + "}"
     if isinstance(x, tuple):
         return "(" + ", ".join(format_operand(e) for e in x) + ("," if len(x) == 1 else "") + ")"
     return repr(x)
@@ -24,8 +28,8 @@ def format_op(op):
         rhs = f"{args[0]} with [{args[1]}] = {args[2]}"
     elif c.kind == ASSERT:
         return f"assert {', '.join(args)}"
-    elif c.kind == TUPLE:
-        rhs = "(" + ", ".join(args) + ("," if len(args) == 1 else "") + ")"
+    elif c.kind == BUILD:
+        rhs = args[0]
     else:
         allargs = args + [f"{k}={format_operand(v)}" for k, v in op.kwargs.items()]
         if c.kind == METHOD:

@@ -4,7 +4,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (cast_adjoint, clip_bound, diag_adjoint, diagonal_adjoint, getitem_adjoint,
+from ..runtime import (cast_adjoint, clip_bound, concatenate_adjoint, diag_adjoint, diagonal_adjoint,
+                       getitem_adjoint, hstack_axis,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
 from .arithmetic import matmul, power
@@ -531,11 +532,34 @@ def astype(result, a, dtype, order="K", casting="unsafe", subok=True, copy=True)
 
 @adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray, exact_cotangent=False)
 def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=False, like=None, device=None):
-    # Identity for an array argument (np.array of a list of arrays is not supported).
+    # Identity for an array argument; for a list of arrays, item k gets d[result][k].
     if (dtype is None or (is_const(dtype) and _is_float_dtype(dtype))) and ndmin == 0:
         d[a] = d[result]
     else:
         d[a] = cast_adjoint(d[result], a, dtype)
+
+
+# ---- joining a list or tuple of arrays: each item's adjoint is its part of the cotangent
+
+
+@adjoint(np.stack)
+def stack(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    d[arrays] = np.moveaxis(d[result], axis, 0)
+
+
+@adjoint(np.concatenate)
+def concatenate(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    d[arrays] = concatenate_adjoint(d[result], arrays, axis)
+
+
+@adjoint(np.vstack)
+def vstack(result, tup, *, dtype=None, casting="same_kind"):
+    d[tup] = concatenate_adjoint(d[result], tup, 0, np.atleast_2d)
+
+
+@adjoint(np.hstack)
+def hstack(result, tup, *, dtype=None, casting="same_kind"):
+    d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
 
 
 @adjoint(np.broadcast_to, elementwise=True)

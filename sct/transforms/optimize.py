@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
 from ..errors import SctError
-from ..ir import Callee, Const, If, Loop, Op, Var, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from ..ir import Callee, Const, If, Loop, Op, Var, rebuild, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
 from .. import runtime
 
 # Ops that read only the *shape* of the given argument positions: any value of the
@@ -62,7 +62,7 @@ def _replace_operands(adj, mapping):
     """Replace operands by id according to `mapping` everywhere, outputs included."""
     def sub(x):
         if isinstance(x, tuple):
-            return tuple(sub(e) for e in x)
+            return rebuild(x, [sub(e) for e in x])
         return mapping.get(id(x), x) if isinstance(x, Var) else x
     for block in (adj.forward, adj.backward):
         for op in walk(block):
@@ -267,8 +267,8 @@ def _substitute_shape_operands(adj):
 def _key(x):
     if isinstance(x, Var):
         return ("v", id(x))
-    if isinstance(x, tuple):
-        return ("t",) + tuple(_key(e) for e in x)
+    if isinstance(x, tuple):  # (a, b) and [a, b] differ, as do dicts with other keys
+        return ("t", type(x).__name__, getattr(x, "keys", None)) + tuple(_key(e) for e in x)
     if isinstance(x.value, _LITERAL_TYPES) and x.spelling is None:
         return ("c", type(x.value).__name__, repr(x.value))
     return ("o", id(x.value))

@@ -15,8 +15,8 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
-from ..ir import (AdjointFunction, Callee, Const, If, Loop, Op, Region, Var, walk, BINOP, CALL, METHOD, ATTR,
-                  TUPLE, UNARYOP)
+from ..ir import (AdjointFunction, Callee, Const, DictOf, If, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
+                  BUILD, UNARYOP)
 from .. import runtime, rules
 from .optimize import prune_dead
 
@@ -59,7 +59,7 @@ class _Reverse:
             self.adjoints[id(output)] = seed
             self.primal_of[id(output)] = output
         self._reverse_block(fn.body)
-        gradients = [self._gradient(fn.params[i]) for i in self.wrt]
+        gradients = [self._gradient_of(fn.inputs(i)) for i in self.wrt]
         return AdjointFunction(fn, self.wrt, list(fn.body), seed, seed_check, self.backward, gradients)
 
     # ---- seed and final gradients
@@ -74,7 +74,7 @@ class _Reverse:
             return Const(1.0), False
         where = self.fn.output_loc or self.fn.loc
         producer = next((op for op in walk(self.fn.body) if output in op.results), None)
-        if isinstance(producer, Op) and producer.callee.kind == TUPLE:
+        if isinstance(producer, Op) and producer.callee.kind == BUILD:
             raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a tuple",
                                        where, hint="Return a single scalar (e.g. the sum of the parts), "
                                        "or differentiate each part separately.")
@@ -83,6 +83,13 @@ class _Reverse:
         self._append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
                         loc=where, stmt=None, keep=True))
         return seed, True
+
+    def _gradient_of(self, inputs):
+        """The gradient for a parameter's inputs (a Var, or a container argument's items):
+        of the same structure as the argument."""
+        if isinstance(inputs, tuple):
+            return rebuild(inputs, [self._gradient_of(x) for x in inputs])
+        return self._gradient(inputs)
 
     def _gradient(self, param):
         adj = self.adjoints.get(id(param))
@@ -354,10 +361,9 @@ class _Reverse:
     # ---- one primal op
 
     def _adjoint_of(self, op):
-        if op.callee.kind == TUPLE:
-            raise UnsupportedSyntaxError("tuples of differentiable values are not supported yet", op.loc,
-                                         hint="Return or pass a single array; containers of arrays "
-                                              "are planned.")
+        if op.callee.kind == BUILD:  # a container made at run time: item k's adjoint is its cotangent[k]
+            self._add_to_items(op.args[0], self.adjoints[id(op.result)], op, set())
+            return
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
@@ -367,8 +373,13 @@ class _Reverse:
             cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
         contributions, fresh = _inline(rule, op, cotangent, self)
         for target, value in contributions:
-            if isinstance(target, tuple):
-                raise SctError(f"rule {rule.name}: templates cannot contribute to a tuple of arguments yet")
+            if isinstance(target, tuple):  # `np.stack([a, b])`: item k's adjoint is value[k]
+                if rule.elementwise:
+                    raise UnsupportedSyntaxError(f"{op.callee} of a list or tuple of computed values cannot be "
+                                                 f"differentiated", op.loc,
+                                                 hint="Make it one array with np.stack first.")
+                self._add_to_items(target, value, op, fresh)
+                continue
             if isinstance(target, Var) and id(target) in self.active:
                 if rule.elementwise:
                     value = self._reduce_to(value, target, op, cotangent)
@@ -376,6 +387,23 @@ class _Reverse:
                     # A non-elementwise rule given an exact cotangent returns an exact adjoint.
                     self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
                 self._add_to_adjoint(target, value, op, fresh)
+
+    def _add_to_items(self, items, value, op, fresh):
+        """Add `value[k]` to the adjoint of each active item k of the structured operand
+        `items` (recursively: `value[k][j]` for a nested one). The parts are exact: a
+        rule's adjoint for a container holds each item's adjoint in its shape."""
+        keys = items.keys if isinstance(items, DictOf) else range(len(items))
+        for key, item in zip(keys, items):
+            if not any(id(v) in self.active for v in flat_vars([item])):
+                continue
+            part = Var(self.namer.fresh("b" + (item.name if isinstance(item, Var) else "item")), is_temp=True)
+            self._append(Op([part], Callee(GETITEM, "[]", operator.getitem), [value, Const(key)],
+                            loc=op.loc, stmt=op.stmt))
+            if isinstance(item, tuple):
+                self._add_to_items(item, part, op, fresh | {id(part)})
+            else:
+                self.shapes.set(part, self.shapes.of(item), self.shapes.shape(item))
+                self._add_to_adjoint(item, part, op, fresh | {id(part)})
 
     def _add_to_adjoint(self, var, value, op, fresh):
         """The first contribution becomes var's adjoint (named `b<var>` if the caller made
@@ -620,7 +648,7 @@ def _substitute(ops, mapping):
     """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
     def sub(x):
         if isinstance(x, tuple):
-            return tuple(sub(e) for e in x)
+            return rebuild(x, [sub(e) for e in x])
         return mapping.get(id(x), x) if isinstance(x, Var) else x
     for o in walk(ops):
         if isinstance(o, Op):
@@ -643,7 +671,7 @@ def _as_operand(value):
     if isinstance(value, (Var, Const)):
         return value
     if isinstance(value, tuple):
-        return tuple(_as_operand(v) for v in value)
+        return rebuild(value, [_as_operand(v) for v in value])
     return Const(value)
 
 

@@ -1,0 +1,213 @@
+"""Tuples, lists and dicts: as arguments (the gradient has the argument's structure), built
+and used inside the function, joined into arrays (np.stack and friends), and the clear
+errors for what is not supported yet. Gradients are checked against central finite
+differences, for the specialized and the shape-generic code, with the arguments unchanged."""
+import numpy as np
+import pytest
+
+import sct
+from conftest import assert_grad_matches_fd
+
+rng = np.random.default_rng(7)
+W1, b1, W2, b2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=2)
+X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+V = rng.normal(size=3)
+
+
+def mlp(layers, x, y):
+    h = x
+    for W, b in layers[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = layers[-1]
+    return np.mean((h @ W + b - y) ** 2)
+
+
+def dict_model(params, x):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    return np.sum(h @ params["W2"]) + params["scale"] * np.sum(h ** 2)
+
+
+def nested(p, x):
+    (a, b), rest = p
+    return np.sum(a * x) * b + np.sum(rest["w"][0] * rest["w"][1])
+
+
+def every_item(params, x):
+    total = 0.0
+    for name, value in params.items():
+        total = total + np.sum(np.sin(value * x[0]))
+    return total + len(params) * np.sum(params.get("a")) + sum(np.sum(v ** 2) for v in params.values())
+
+
+def test_list_of_layer_tuples_gives_a_list_of_tuples():
+    layers = [(W1, b1), (W2, b2)]
+    grads = assert_grad_matches_fd(mlp, (layers, X, Y), (0, 1), distinct=True)
+    assert type(grads[0]) is list and all(type(layer) is tuple for layer in grads[0])
+
+
+def test_dict_of_parameters_gives_a_dict_of_the_same_keys():
+    params = {"W1": W1, "b1": b1, "W2": W2, "scale": 0.5}
+    grads = assert_grad_matches_fd(dict_model, (params, X), 0, distinct=True)
+    assert list(grads) == list(params) and type(grads["scale"]) is float
+
+
+def test_nested_containers_and_a_tuple_of_wrt():
+    p = ((V, 2.0), {"w": [V * 2.0, V + 1.0]})
+    assert_grad_matches_fd(nested, (p, V), (0, 1))
+
+
+def test_dict_methods_len_and_generator_sum():
+    params = {"a": V, "b": V * 0.5 + 1.0}
+    assert_grad_matches_fd(every_item, (params, V), (0, 1))
+
+
+def test_container_arguments_are_taken_apart_and_the_gradient_is_a_literal():
+    src = sct.grad(mlp).source_for([(W1, b1), (W2, b2)], X, Y)
+    assert "layers_0_0 = layers_0[0]" in src and "for " not in src  # the loop over layers is unrolled
+    assert src.rstrip().splitlines()[-1].strip().startswith("return [(")
+    src = sct.grad(dict_model).source_for({"W1": W1, "b1": b1, "W2": W2, "scale": 0.5}, X)
+    assert "params_W1 = params['W1']" in src and "return {'W1': " in src
+
+
+def test_each_structure_gets_its_own_code():
+    g = sct.grad(mlp)
+    two = g([(W1, b1), (W2, b2)], X, Y)
+    one = g([(rng.normal(size=(3, 2)), b2)], X, Y)
+    assert len(two) == 2 and len(one) == 1 and one[0][0].shape == (3, 2)
+
+
+# ---- containers built in the function
+
+
+def local_list(a, b, x):
+    layers = [(a, b)]
+    layers.append((a * 2.0, b))
+    total = 0.0
+    for i, (W, c) in enumerate(layers):
+        total = total + (i + 1) * np.sum(np.tanh(x @ W + c))
+    return total + sum(np.sum(W) for W, _ in reversed(layers))
+
+
+def local_dict(a, x):
+    d = {"w": a, "k": 2.0}
+    d["w"] = d["w"] * d["k"]
+    d["extra"] = np.sin(x)
+    return np.sum(d["w"] * d["extra"]) + np.sum([v for v in [a, x]][1])
+
+
+def comprehensions(a, x):
+    squares = [np.sum((a * k) ** 2) for k in range(3) if k != 1]
+    named = {k: np.sin(v) for k, v in zip(["p", "q"], [a, x])}
+    return sum(squares) + np.sum(named["p"] * named["q"])
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (local_list, (W1, b1, X), (0, 1, 2)),
+    (local_dict, (V, V + 1.0), (0, 1)),
+    (comprehensions, (V, V * 2.0), (0, 1)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_containers_built_in_the_function(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+def test_list_aliases_see_an_append():
+    def f(a):
+        xs = [a]
+        ys = xs
+        xs.append(2.0 * a)
+        return np.sum(ys[1]) + len(ys)
+    assert_grad_matches_fd(f, (V,), 0)
+    assert np.allclose(sct.grad(f)(V), 2.0)
+
+
+# ---- joining containers of arrays into one
+
+
+def stacked(a, b):
+    return np.sum(np.sin(np.stack([a, 2.0 * b], axis=1)) ** 2)
+
+
+def concatenated(a, b):
+    return np.sum(np.concatenate((a, b * b), axis=0) ** 3)
+
+
+def vstacked(a, b):
+    return np.sum(np.vstack([a, b]) ** 2 * np.arange(6.0).reshape(2, 3))
+
+
+def hstacked(a, M):
+    return np.sum(np.hstack([M, a[:, None] * M]) ** 2)
+
+
+def from_list(a, b):
+    return np.sum(np.array([a, b]) * np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+
+
+def computed_index(Ws, x):
+    for i in range(len(Ws)):
+        x = np.tanh(Ws[i] @ x)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (stacked, (V, V * 0.3)), (concatenated, (V, V[:2])), (vstacked, (V, V * 2.0)),
+    (hstacked, (V, rng.normal(size=(3, 2)))), (from_list, (V, V - 1.0)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_joining_lists_of_arrays(f, args):
+    assert_grad_matches_fd(f, args, (0, 1), distinct=True)
+
+
+def test_stack_adjoint_is_a_view_per_item():
+    src = sct.grad(stacked, wrt=(0, 1)).source_for(V, V)
+    assert "np.moveaxis(bstack, 1, 0)" in src and "[0]" in src and "[1]" in src
+
+
+def test_a_list_indexed_with_a_loop_variable():
+    Ws = [rng.normal(size=(3, 3)), rng.normal(size=(3, 3))]
+    assert_grad_matches_fd(computed_index, (Ws, V), (0, 1))
+
+
+# ---- clear errors
+
+
+def appended_in_loop(W, xs):
+    hs = []
+    for x in xs:
+        hs.append(np.tanh(W @ x))
+    return np.sum(np.stack(hs))
+
+
+def break_over_list(Ws, x):
+    for W in Ws:
+        if np.sum(x) > 1.0:
+            break
+        x = W @ x
+    return np.sum(x)
+
+
+def computed_key(p, k, x):
+    d = {k: x}
+    return np.sum(d[k])
+
+
+def missing_key(p, x):
+    return np.sum(p["nope"] * x)
+
+
+def sort_in_place(x):
+    y = x * 2.0
+    y.sort()
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, args, message", [
+    (appended_in_loop, (W1[:, :3], X), "a list that changes in a loop"),
+    (break_over_list, ([W1[:3]], V), "`break` in a loop over a list"),
+    (computed_key, ({}, "a", V), "dict keys must be constants"),
+    (missing_key, ({"yes": V}, V), "this dict has no key 'nope'"),
+    (sort_in_place, (V,), "changes a value in place"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_unsupported_uses_are_refused_at_the_users_line(f, args, message):
+    with pytest.raises(sct.SctError, match=message) as info:
+        sct.grad(f)(*args)
+    assert __file__ in str(info.value)
