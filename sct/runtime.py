@@ -10,7 +10,10 @@ from .errors import NonScalarOutputError
 
 def stack_row_adjoints(rows, x):
     """The adjoint of an array a loop iterated row by row: `rows` holds the adjoints of
-    the rows it visited, last row first (the order the reversed loop made them)."""
+    the rows it visited, last row first (the order the reversed loop made them). For a
+    list or tuple, a list of its items' adjoints (0.0 for items the loop did not reach)."""
+    if type(x) in (list, tuple):
+        return list(reversed(rows)) + [0.0] * (len(x) - len(rows))
     out = np.zeros(np.shape(x), dtype=np.result_type(getattr(x, "dtype", float), np.float64))
     for i, g in enumerate(reversed(rows)):
         out[i] += g
@@ -213,9 +216,54 @@ def hstack_axis(arrays):
     return 0 if all(np.ndim(a) <= 1 for a in arrays) else 1
 
 
+# ---- lists, tuples and dicts made at run time. The adjoint of one holds its items'
+# adjoints: a list (a dict for a dict), an array of them stacked, or the zero 0.0.
+
+
+def appended(items, item):
+    """`items + [item]`: what `items.append(item)` leaves. A new list, so that a value
+    the adjoint reads later is the list as it was then."""
+    return [*items, item]
+
+
+def last_item(g):
+    """The last item's adjoint in a list's adjoint `g`."""
+    return g if type(g) is float else g[-1]
+
+
+def all_but_last(g):
+    """The adjoint of the list before an append, from the adjoint `g` after it."""
+    return g if type(g) is float else g[:-1]
+
+
+def add_item_adjoints(a, b):
+    """a + b for two adjoints of one list, tuple or dict: item by item."""
+    if type(a) is float:
+        return b
+    if type(b) is float:
+        return a
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a + b
+    if isinstance(a, dict):
+        return {k: a.get(k, 0.0) + b.get(k, 0.0) for k in {**a, **b}}
+    return [x + y for x, y in zip(a, b)]
+
+
+def sum_adjoint(g, items):
+    """The items' adjoints of `sum(items)`: `g` for each, summed to its shape."""
+    return [unbroadcast(g, x) for x in items]
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`
-    (np.add.at, so repeated integer indices accumulate)."""
+    (np.add.at, so repeated integer indices accumulate); for a list, tuple or dict,
+    its items' adjoints with `g` at `index`."""
+    if type(x) in (list, tuple):
+        out = [0.0] * len(x)
+        out[index] = g
+        return out
+    if type(x) is dict:
+        return {k: g if k == index else 0.0 for k in x}
     out = np.zeros(np.shape(x), dtype=np.result_type(g, np.float64))
     np.add.at(out, index, g)
     return out

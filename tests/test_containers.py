@@ -167,14 +167,84 @@ def test_a_list_indexed_with_a_loop_variable():
     assert_grad_matches_fd(computed_index, (Ws, V), (0, 1))
 
 
-# ---- clear errors
+# ---- lists that grow in loops and branches: run-time lists
 
 
 def appended_in_loop(W, xs):
+    h = np.zeros(3)
     hs = []
     for x in xs:
-        hs.append(np.tanh(W @ x))
-    return np.sum(np.stack(hs))
+        h = np.tanh(W @ h + x)
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2)
+
+
+def appended_on_some_paths(W, xs):
+    h = np.zeros(3)
+    hs = [h]
+    for x in xs:
+        h = np.tanh(W @ h + x)
+        if np.sum(x) > 0.0:
+            hs.append(h * 2.0)
+        else:
+            hs.append(h)
+            hs.append(-h)
+    total = sum(hs)
+    for g in hs:
+        total = total + np.sin(g)
+    return np.sum(total) + np.sum(hs[-1] ** 2) + len(hs)
+
+
+def appended_until_break(W, xs):
+    h = np.ones(3)
+    hs = []
+    i = 0
+    while i < len(xs):
+        h = np.tanh(W @ h + xs[i])
+        hs.append(h)
+        if np.sum(h) > 1.0:
+            break
+        i = i + 1
+    return np.sum(np.concatenate(hs) ** 2)
+
+
+def reads_the_last_item(w, xs):
+    hs = [w]
+    for x in xs:
+        hs.append(np.sin(hs[-1] * x))
+    return np.sum(np.array(hs))
+
+
+def grows_in_a_branch(a, b):
+    parts = [a]
+    if np.sum(a) > 0:
+        parts.append(b)
+    else:
+        parts.append(b * 2.0)
+        parts.append(a)
+    return np.sum(np.concatenate(parts) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (appended_in_loop, (W1[:, :3] * 0.5, X)),
+    (appended_on_some_paths, (W1[:, :3] * 0.5, X)),
+    (appended_until_break, (W1[:, :3] * 0.5, X)),
+    (reads_the_last_item, (V, [0.5, 1.5, 2.0])),
+    (reads_the_last_item, (V, np.array([0.5, 1.5, 2.0]))),
+    (grows_in_a_branch, (V, V[:2])),
+    (grows_in_a_branch, (-np.abs(V), V[:2])),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_lists_that_grow_in_loops_and_branches(f, args):
+    assert_grad_matches_fd(f, args, (0, 1))
+
+
+def test_a_list_appended_in_a_loop_is_a_list_in_the_generated_loop():
+    src = sct.grad(appended_in_loop).source_for(W1[:, :3], X)
+    assert "hs = appended(hs, h_2)" in src and "last_item(bhs)" in src and "all_but_last(bhs)" in src
+    assert "tape.append((h_2, add, matmul, h_1))" in src  # the list itself is never taped
+
+
+# ---- clear errors
 
 
 def break_over_list(Ws, x):
@@ -201,7 +271,6 @@ def sort_in_place(x):
 
 
 @pytest.mark.parametrize("f, args, message", [
-    (appended_in_loop, (W1[:, :3], X), "a list that changes in a loop"),
     (break_over_list, ([W1[:3]], V), "`break` in a loop over a list"),
     (computed_key, ({}, "a", V), "dict keys must be constants"),
     (missing_key, ({"yes": V}, V), "this dict has no key 'nope'"),

@@ -595,8 +595,11 @@ class ProgramGenerator:
             if not exits and outer_ctx.loop_depth == 0 and not outer_ctx.in_branch and c.coin(0.3):
                 self.features["return_in_loop_else"] += 1
                 self._return(ind + 1, inner)
+                exits = True
             self.logs.pop()
-            for name, kind in inner.bound.items():
+            # After an `else:` that always leaves, only `break` reaches the code that follows,
+            # and nothing the `else:` bound is bound there (sct refuses reading it, rightly).
+            for name, kind in inner.bound.items() if not exits else ():
                 if name not in scope.bound:
                     scope.maybe[name] = kind
         return False

@@ -35,6 +35,12 @@ def as_static(x):
     return None
 
 
+def same_layout(a, b):
+    """Both containers of the same kind, length and keys (their items may differ)."""
+    return is_static(a) and is_static(b) and type(a) is type(b) and len(a) == len(b) \
+        and getattr(a, "keys", None) == getattr(b, "keys", None)
+
+
 def kind_name(container):
     return KIND_NAMES[type(container)]
 

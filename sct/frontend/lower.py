@@ -19,7 +19,7 @@ import gast
 from .. import rules, runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
-from ..ir import (Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, ASSERT, SETITEM,
+from ..ir import (Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD)
 from . import containers
 
@@ -359,6 +359,16 @@ class ExprLowering:
                         if bound is base:
                             self.scope.locals[name] = changed
                 return result
+            if isinstance(base, Var) and node.func.attr == "append" and len(node.args) == 1 and not node.keywords:
+                # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
+                # list; every name for the old one now denotes the new one, as in Python.
+                longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
+                                   [base, self.value(node.args[0])], hint=base.name,
+                                   node=node)
+                for name, bound in list(self.scope.locals.items()):
+                    if bound is base:
+                        self.scope.locals[name] = longer
+                return Const(None)
             if not isinstance(base, GlobalRef):
                 if node.func.attr in _MUTATING_METHODS:
                     raise UnsupportedSyntaxError(
@@ -810,7 +820,21 @@ class _StatementLowering:
             body, _ = self.block(stmts)
             branches.append((body, self.scope.locals))
         (then_ops, then_locals), (else_ops, else_locals) = branches
-        names, results, then_yields, else_yields = [], [], [], []
+        results, then_yields, else_yields = [], [], []
+
+        def join(t, e, hint):
+            """One joined operand; containers of the same layout item by item, otherwise
+            each branch makes its container a run-time value and the If joins those."""
+            if t is e:
+                return t
+            if containers.same_layout(t, e):
+                return rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
+            result = Var(self.namer.fresh(hint))
+            results.append(result)
+            then_yields.append(self._as_yield(t, stmt, then_ops, hint))
+            else_yields.append(self._as_yield(e, stmt, else_ops, hint))
+            return result
+
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
             t, e = then_locals.get(name), else_locals.get(name)
@@ -826,12 +850,7 @@ class _StatementLowering:
             # left it unbound: using it there fails, as in Python (if with another error).
             t = Const(None) if t is None else t
             e = Const(None) if e is None else e
-            result = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
-            names.append(name)
-            results.append(result)
-            then_yields.append(self._as_yield(t, stmt))
-            else_yields.append(self._as_yield(e, stmt))
-            joined[name] = result
+            joined[name] = join(t, e, _HIDDEN_NAMES.get(name, name))
         self.scope.locals = joined
         lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
                                loc, loc))
@@ -916,11 +935,8 @@ class _StatementLowering:
                 raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
                                              f"for a local function", loc,
                                              hint=f"Define {n!r} once, outside the loop.")
-            if isinstance(value, tuple):
-                raise UnsupportedSyntaxError(f"a {containers.kind_name(value)} that changes in a loop is not "
-                                             f"supported yet", loc,
-                                             hint=f"Write the values into an array instead: `{n} = np.zeros(...)` "
-                                                  f"before the loop and `{n}[i] = ...` in it.")
+        # A container the loop changes (`xs.append(x)`) is carried as a run-time value.
+        inits = [self._as_yield(value, stmt, lowering.ops, n) for n, value in zip(names, inits)]
         inner = dict(before)
         inner.update(zip(names, carried))
         if iterable is not None:
@@ -947,7 +963,7 @@ class _StatementLowering:
         body, _ = self.block(stmt.body)
         self.enclosing_carried = enclosing
         self.loop_depth -= 1
-        yields = [self._as_yield(self.scope.locals[n], stmt) for n in names]
+        yields = [self._as_yield(self.scope.locals[n], stmt, body, n) for n in names]
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         after = dict(before)
         after.update((n, r) for n, r in zip(names, results) if n not in _HIDDEN_NAMES)
@@ -1000,17 +1016,19 @@ class _StatementLowering:
         return [If([result], returned_flag, Region([], [value]), Region(rest_ops, [rest_value]), loc, loc)], \
             (result, loc)
 
-    def _as_yield(self, value, node):
+    def _as_yield(self, value, node, ops, name):
+        """`value` as one operand a region yields or a loop starts from: a container known
+        when lowering becomes a run-time value made at the end of `ops`."""
         if isinstance(value, LocalFunction):
             raise UnsupportedSyntaxError("a local function defined inside a loop body cannot be used "
                                          "after the loop", self.loc_of(node),
                                          hint="Define it before the loop.")
         if isinstance(value, _Unreadable):
             raise value.error("a value this loop carries", self.loc_of(node))
-        if isinstance(value, tuple):
-            raise UnsupportedSyntaxError(f"a {containers.kind_name(value)} that changes in a branch or loop is "
-                                         f"not supported yet", self.loc_of(node),
-                                         hint="Assign its items to separate names, or build it after the branch.")
+        if containers.is_static(value):
+            built = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
+            ops.append(Op([built], Callee(BUILD, "build"), [value], loc=self.loc_of(node), stmt=self.loc_of(node)))
+            return built
         return value
 
     def simple(self, stmt):

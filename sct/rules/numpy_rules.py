@@ -4,8 +4,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (cast_adjoint, clip_bound, concatenate_adjoint, diag_adjoint, diagonal_adjoint,
-                       getitem_adjoint, hstack_axis,
+from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, diag_adjoint,
+                       diagonal_adjoint, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
 from .arithmetic import matmul, power
@@ -560,6 +560,18 @@ def vstack(result, tup, *, dtype=None, casting="same_kind"):
 @adjoint(np.hstack)
 def hstack(result, tup, *, dtype=None, casting="same_kind"):
     d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
+
+
+@adjoint(appended, exact_cotangent=False)  # `xs.append(x)` on a list made at run time
+def append(result, items, item):
+    d[items] = all_but_last(d[result])
+    d[item] = last_item(d[result])
+
+
+@adjoint(builtins.sum, exact_cotangent=False)
+def sum_of_items(result, iterable, start=0):
+    d[iterable] = sum_adjoint(d[result], iterable)
+    d[start] = unbroadcast(d[result], start)
 
 
 @adjoint(np.broadcast_to, elementwise=True)

@@ -46,6 +46,7 @@ class _Reverse:
         self.active = active_values(fn, wrt)
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         self.shapes.add_all(fn.body)
+        self.sequences = _sequence_values(fn.body)
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
         self.primal_of = {}  # id(primal Var) -> the Var, for the keys of `adjoints`
         self.returned = set()  # ids of values whose memory a returned gradient may be
@@ -203,7 +204,7 @@ class _Reverse:
         totals = []
         for key, acc in zip(outer, accumulators):
             self.shapes.set(acc, acc)
-            totals.append(self._emit_op(Callee(BINOP, "+", operator.add), [acc, body_adjoints[key]],
+            totals.append(self._emit_op(self._adder(key), [acc, body_adjoints[key]],
                                         "b" + self.primal_of[key].name, op))
         backward_body = self.backward
         self.adjoints, self.backward = outer_adjoints, outer_backward
@@ -362,14 +363,20 @@ class _Reverse:
 
     def _adjoint_of(self, op):
         if op.callee.kind == BUILD:  # a container made at run time: item k's adjoint is its cotangent[k]
-            self._add_to_items(op.args[0], self.adjoints[id(op.result)], op, set())
+            self._add_to_items(op.args[0], self.adjoints[id(op.result)], op, set(), exact=False)
             return
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
         result = op.result
         cotangent = self.adjoints[id(result)]
-        if rule.exact_cotangent and not self.shapes.same(cotangent, result):
+        # A rule's adjoint for a container of computed values is split item by item, which a
+        # scalar standing for the whole cotangent could not be (and for a run-time list, a
+        # Python float adjoint means zero). A run-time list's own adjoint is always exact.
+        splits = id(result) not in self.sequences and any(
+            id(v) in self.active and (isinstance(a, tuple) or id(v) in self.sequences)
+            for a in op.args for v in flat_vars([a]))
+        if (rule.exact_cotangent or splits) and not self.shapes.same(cotangent, result):
             cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
         contributions, fresh = _inline(rule, op, cotangent, self)
         for target, value in contributions:
@@ -388,10 +395,18 @@ class _Reverse:
                     self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
                 self._add_to_adjoint(target, value, op, fresh)
 
-    def _add_to_items(self, items, value, op, fresh):
+    def _adder(self, key):
+        """How two adjoints of the value with id `key` add: `+`, or item by item for a
+        list, tuple or dict made at run time (whose `+` would concatenate)."""
+        if key in self.sequences:
+            return runtime_callee(runtime.add_item_adjoints)
+        return Callee(BINOP, "+", operator.add)
+
+    def _add_to_items(self, items, value, op, fresh, exact=True):
         """Add `value[k]` to the adjoint of each active item k of the structured operand
-        `items` (recursively: `value[k][j]` for a nested one). The parts are exact: a
-        rule's adjoint for a container holds each item's adjoint in its shape."""
+        `items` (recursively: `value[k][j]` for a nested one). With `exact`, the parts
+        have their items' shapes (a rule's adjoint for a container holds each item's
+        adjoint in its shape); otherwise a part may be a zero, 0.0."""
         keys = items.keys if isinstance(items, DictOf) else range(len(items))
         for key, item in zip(keys, items):
             if not any(id(v) in self.active for v in flat_vars([item])):
@@ -400,9 +415,10 @@ class _Reverse:
             self._append(Op([part], Callee(GETITEM, "[]", operator.getitem), [value, Const(key)],
                             loc=op.loc, stmt=op.stmt))
             if isinstance(item, tuple):
-                self._add_to_items(item, part, op, fresh | {id(part)})
+                self._add_to_items(item, part, op, fresh | {id(part)}, exact)
             else:
-                self.shapes.set(part, self.shapes.of(item), self.shapes.shape(item))
+                if exact:
+                    self.shapes.set(part, self.shapes.of(item), self.shapes.shape(item))
                 self._add_to_adjoint(item, part, op, fresh | {id(part)})
 
     def _add_to_adjoint(self, var, value, op, fresh):
@@ -416,8 +432,7 @@ class _Reverse:
             self.adjoints[id(var)] = value
             return
         total = Var(self.namer.fresh("b" + var.name))
-        self._append(Op([total], Callee(BINOP, "+", operator.add), [previous, value],
-                        loc=op.loc, stmt=op.stmt))
+        self._append(Op([total], self._adder(id(var)), [previous, value], loc=op.loc, stmt=op.stmt))
         self.adjoints[id(var)] = total
 
     def _reduce_to(self, value, var, op, cotangent):
@@ -478,6 +493,29 @@ class _Reverse:
 _INLINE_HELPERS = (runtime.as_gradient, runtime.copy_gradient, runtime.zero_gradient,
                    runtime.broadcast_copies)
 _ADD_REDUCE = Callee(CALL, "np.add.reduce", np.add.reduce, np)
+
+
+def _sequence_values(body):
+    """Ids of the values that are lists, tuples or dicts made at run time: `build`s,
+    appends, and the loop and If values they flow into."""
+    sequences = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(body):
+            if isinstance(op, Loop):
+                pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + \
+                    [(c, y) for c, y in zip(op.carried, op.body.yields)] + list(zip(op.results, op.carried))
+            elif isinstance(op, If):
+                pairs = [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
+            else:
+                made = op.callee.kind == BUILD or op.callee.obj is runtime.appended
+                pairs = [(r, r) for r in op.results] if made else []
+            for value, source in pairs:
+                if id(value) not in sequences and (value is source or id(source) in sequences):
+                    sequences.add(id(value))
+                    changed = True
+    return sequences
 
 
 def _static_reduction(value_shape, var_shape):
