@@ -110,3 +110,48 @@ def test_local_functions_that_depend_on_the_path_are_refused_clearly(f):
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(f)(np.ones(2))
     assert "local function" in str(info.value) and info.value.hint
+
+
+# ---- *args and **kwargs passed through to helpers
+
+
+def dense(x, W, b, *, act=np.tanh):
+    return act(x @ W + b)
+
+
+def forward_everything(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def weighted_sum(*terms, scale=1.0, **named):
+    total = scale * sum(terms)
+    for name, value in named.items():
+        total = total + value
+    return total
+
+
+def model_with_passthrough(x, W, b):
+    h = forward_everything(dense, x, W, b)
+    options = {"act": np.sin}
+    g = dense(x, *(W, b), **options)
+    return np.sum(weighted_sum(h, g, scale=2.0, extra=h * h))
+
+
+def test_args_and_kwargs_are_passed_through_helpers():
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2))
+    assert_grad_matches_fd(model_with_passthrough, args, (0, 1, 2))
+
+
+def test_varargs_of_the_differentiated_function_itself_are_refused_clearly():
+    def f(x, *rest):
+        return x * 2.0
+    with pytest.raises(sct.UnsupportedSyntaxError, match="differentiated function"):
+        sct.grad(f)(1.0)
+
+
+def test_spreading_a_computed_array_is_refused_clearly():
+    def f(x):
+        return np.sum(np.add(*x))
+    with pytest.raises(sct.UnsupportedSyntaxError, match="computed array"):
+        sct.grad(f)(np.ones((2, 3)))

@@ -181,12 +181,6 @@ def bad_attribute_write(x):
     return np.sum(y)
 
 
-@case(U, V3)
-def bad_starred_call(x):
-    pair = (x, x)
-    return np.sum(np.add(*pair))  # ERR
-
-
 @case(U, V3, match="kwargs")
 def bad_double_starred_call(x):
     options = None
@@ -981,7 +975,7 @@ def test_runtime_non_scalar_output_checked_at_call_time():
 
 PARAMS = {"x": "V", "s": "S", "M": "M"}
 # Unsupported syntax: lowering sees every statement, so sct must refuse these even in dead code.
-SYNTAX_ERRORS = {"listcomp", "chained", "walrus", "genexp", "starred",
+SYNTAX_ERRORS = {"listcomp", "chained", "walrus", "genexp",
                  "tanhh", "undefined", "fstring", "in", "set",
                  "try", "with", "global", "import", "del", "raise", "unpack_arity"}
 
@@ -1085,7 +1079,7 @@ class ProgramGenerator:
             return self.binop(kind, depth)
         a = self.expr(kind, depth)
         choice = self.pick(["helper", "cumsum", "inv", "ifexp", "lambda", "listcomp", "boolop", "chained",
-                            "walrus", "genexp", "starred", "tanhh", "undefined", "fstring", "in", "set"])
+                            "walrus", "genexp", "tanhh", "undefined", "fstring", "in", "set"])
         self.unsupported.append(choice)
         return {
             "helper": f"helper({a})",  # MissingRuleError when active, fine when not
@@ -1098,7 +1092,6 @@ class ProgramGenerator:
             "chained": f"((0 < s < 1) * {a})",
             "walrus": f"(w := {a})",
             "genexp": f"(sum(t for t in x) * {a})",
-            "starred": f"np.add(*({a}, {a}))",
             "tanhh": f"np.tanhh({a})",
             "undefined": f"({a} * not_defined_anywhere)",
             "fstring": f"(len(f'{{s}}') * {a})",

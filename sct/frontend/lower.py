@@ -338,22 +338,40 @@ class ExprLowering:
         return self.emit(Callee(GETITEM, "[]", operator.getitem), [base, index],
                          hint=_subscript_hint(base), node=node)
 
-    def expr_Call(self, node):
+    def call_arguments(self, node):
+        """The call's (positional operands, keyword operands), with `*xs` and `**d` of
+        containers known when lowering spread into them."""
+        args, kwargs = [], {}
         for a in node.args:
-            if isinstance(a, gast.Starred):
-                raise unsupported(a, self.loc_of(a))
+            if not isinstance(a, gast.Starred):
+                args.append(self.value(a))
+                continue
+            items = containers.as_static(self.value(a.value))
+            if items is None:
+                raise UnsupportedSyntaxError("`*` of a computed array in a call is not supported", self.loc_of(a),
+                                             hint="Spread a tuple or list, or index the array.")
+            args.extend(containers.iteration_items(items))
         for k in node.keywords:
-            if k.arg is None:
-                raise UnsupportedSyntaxError("`**kwargs` in a call is not supported yet", self.loc_of(k.value),
-                                             hint="Pass the keyword arguments one by one.")
+            if k.arg is not None:
+                kwargs[k.arg] = self.value(k.value)
+                continue
+            entries = containers.as_static(self.value(k.value))
+            if not isinstance(entries, DictOf) or not all(isinstance(key, str) for key in entries.keys):
+                raise UnsupportedSyntaxError("`**kwargs` in a call needs a dict with string keys known here",
+                                             self.loc_of(k.value),
+                                             hint="Spread a dict built in the function or passed in.")
+            kwargs.update(zip(entries.keys, entries))
+        return args, kwargs
+
+    def expr_Call(self, node):
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value)
             if containers.is_static(base):
-                if node.keywords:
+                args, kwargs = self.call_arguments(node)
+                if kwargs:
                     raise UnsupportedSyntaxError("keyword arguments to a container method are not supported",
                                                  self.loc_of(node), hint="Pass them by position.")
-                result, changed = containers.method(base, node.func.attr, [self.value(a) for a in node.args],
-                                                    self.loc_of(node))
+                result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
                 if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
                     for name, bound in list(self.scope.locals.items()):
                         if bound is base:
@@ -375,15 +393,16 @@ class ExprLowering:
                         f"`.{node.func.attr}(...)` changes a value in place, which sct cannot follow here",
                         self.loc_of(node), hint="Build lists before loops and branches ([] then .append at "
                         "the same level), or write into an array: `y = np.zeros(n)` then `y[i] = ...`.")
-                args = [base] + [self.value(a) for a in node.args]
-                kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-                return self.emit(Callee(METHOD, node.func.attr), args, kwargs, hint=node.func.attr, node=node)
+                args, kwargs = self.call_arguments(node)
+                return self.emit(Callee(METHOD, node.func.attr), [base] + args, kwargs, hint=node.func.attr, node=node)
         func = self.expr(node.func)
-        if isinstance(func, Const) and func.spelling is not None and callable(func.value):
-            func = GlobalRef(func.spelling, func.value, func.root_obj)  # a function passed as an argument
+        if isinstance(func, Const) and callable(func.value):  # a function passed as an argument or default
+            if func.spelling is not None:
+                func = GlobalRef(func.spelling, func.value, func.root_obj)
+            else:  # bound in the generated code under its own name
+                func = GlobalRef(getattr(func.value, "__name__", "function"), func.value, func.value)
         if isinstance(func, LocalFunction):
-            args = [self.value(a) for a in node.args]
-            kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+            args, kwargs = self.call_arguments(node)
             ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of)
             self.ops.extend(ops)
             return output
@@ -393,8 +412,7 @@ class ExprLowering:
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
-        args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        args, kwargs = self.call_arguments(node)
         if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
             return self._container_builtin(func.obj, args, node)
         inline = getattr(self.scope, "inline", None)
@@ -532,7 +550,10 @@ class FunctionScope:
             raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
                            f"{func.spelling}{inspect.signature(func.obj)}.") from None
         bound.apply_defaults()
-        operands = {name: (v if isinstance(v, (Var, Const, tuple, LocalFunction)) else Const(v))
+        # A `*args` parameter binds a tuple of operands, a `**kwargs` one a dict of them.
+        kinds = {name: p.kind for name, p in bound.signature.parameters.items()}
+        operands = {name: DictOf(v.keys(), v.values()) if kinds[name] is inspect.Parameter.VAR_KEYWORD
+                    else v if isinstance(v, (Var, Const, tuple, LocalFunction)) else Const(v)
                     for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
                               self.inlining)
@@ -630,10 +651,10 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
     with a structure (see `lower`) is taken apart first; its items go in `leaves`."""
     tree, loc_of = parsed.tree, parsed.loc
     args = tree.args
-    if args.vararg is not None or args.kwarg is not None:
-        raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
-                                     loc_of(args.vararg or args.kwarg),
-                                     hint="Name each parameter explicitly.")
+    if operands is None and (args.vararg is not None or args.kwarg is not None):
+        raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters of the differentiated function are not "
+                                     "supported", loc_of(args.vararg or args.kwarg),
+                                     hint="Name each parameter explicitly (a helper it calls may take them).")
     params = []
     unpacking = ExprLowering(scope, namer, loc_of, loc_of(tree))
     for i, a in enumerate(_parameters(tree)):
@@ -643,6 +664,9 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
             if a.id in (structures or {}):
                 leaves[i] = scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
         else:
+            scope.locals[a.id] = operands[a.id]
+    for a in (args.vararg, args.kwarg) if operands is not None else ():
+        if a is not None:
             scope.locals[a.id] = operands[a.id]
     body = list(tree.body)
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
