@@ -996,6 +996,15 @@ def test_getitem_1d(f):
     assert_grad_matches_fd(f, (x, weights(rng, INDEXERS[f](x).shape)), 0)
 
 
+def i_computed_slice(x, n):
+    return np.sum(x[n:n + 2] ** 2) + np.sum(x[:n:1])
+
+
+def test_getitem_with_a_slice_computed_at_run_time():
+    # `slice` was bound to the builtins module in the generated code (a TypeError at the call)
+    assert_grad_matches_fd(i_computed_slice, (np.arange(5.0), 1), 0)
+
+
 def i_dynamic(x, i, w):
     return np.sum(x[i] * w) + x[i + 1, 0]
 

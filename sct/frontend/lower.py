@@ -327,7 +327,7 @@ class ExprLowering:
         parts = [self.value(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
         if all(isinstance(p, Const) and p.spelling is None for p in parts):
             return Const(slice(*(p.value for p in parts)))
-        return self.emit(Callee(CALL, "slice", slice, builtins), parts, hint="slice", node=node)
+        return self.emit(Callee(CALL, "slice", slice, slice), parts, hint="slice", node=node)
 
     def expr_Subscript(self, node):
         base = self.value(node.value)
