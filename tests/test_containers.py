@@ -61,6 +61,24 @@ def test_dict_methods_len_and_generator_sum():
     assert_grad_matches_fd(every_item, (params, V), (0, 1))
 
 
+def numbered_layers(params, x, y):
+    h = x
+    n = len(params) // 2
+    for i in range(n):  # a loop, not unrolled: the keys are made at run time
+        W, b = params[f"W{i}"], params[f"b{i}"]
+        h = h @ W + b
+        if i < n - 1:
+            h = np.maximum(h, 0.0)
+    return np.mean((h - y) ** 2) + 0.1 * sum(np.sum(p ** 2) for p in params.values())
+
+
+def test_dict_indexed_with_keys_made_in_a_loop():
+    params = {"W0": W1, "b0": b1, "W1": W2, "b1": b2}
+    assert_grad_matches_fd(numbered_layers, (params, X, Y), (0, 1))
+    src = sct.grad(numbered_layers).source_for(params, X, Y)
+    assert "'W' + format(i, '')" in src and "getitem_adjoint(" in src
+
+
 def test_container_arguments_are_taken_apart_and_the_gradient_is_a_literal():
     src = sct.grad(mlp).source_for([(W1, b1), (W2, b2)], X, Y)
     assert "layers_0_0 = layers_0[0]" in src and "for " not in src  # the loop over layers is unrolled

@@ -267,12 +267,6 @@ def bad_set_literal(x):
     return x
 
 
-@case(U, 1.0)
-def bad_fstring(x):
-    label = f"x={x}"  # ERR
-    return x
-
-
 @case(U, 1.0, match="[Gg]enerator|Yield")
 def bad_generator(x):
     yield x * 2.0  # ERR
@@ -976,7 +970,7 @@ def test_runtime_non_scalar_output_checked_at_call_time():
 PARAMS = {"x": "V", "s": "S", "M": "M"}
 # Unsupported syntax: lowering sees every statement, so sct must refuse these even in dead code.
 SYNTAX_ERRORS = {"listcomp", "chained", "walrus", "genexp",
-                 "tanhh", "undefined", "fstring", "in", "set",
+                 "tanhh", "undefined", "in", "set",
                  "try", "with", "global", "import", "del", "raise", "unpack_arity"}
 
 
@@ -1079,7 +1073,7 @@ class ProgramGenerator:
             return self.binop(kind, depth)
         a = self.expr(kind, depth)
         choice = self.pick(["helper", "cumsum", "inv", "ifexp", "lambda", "listcomp", "boolop", "chained",
-                            "walrus", "genexp", "tanhh", "undefined", "fstring", "in", "set"])
+                            "walrus", "genexp", "tanhh", "undefined", "in", "set"])
         self.unsupported.append(choice)
         return {
             "helper": f"helper({a})",  # MissingRuleError when active, fine when not
@@ -1094,7 +1088,6 @@ class ProgramGenerator:
             "genexp": f"(sum(t for t in x) * {a})",
             "tanhh": f"np.tanhh({a})",
             "undefined": f"({a} * not_defined_anywhere)",
-            "fstring": f"(len(f'{{s}}') * {a})",
             "in": f"((s in (1.0, 2.0)) * {a})",
             "set": f"(len({{s}}) * {a})",
         }[choice]

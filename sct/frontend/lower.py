@@ -61,7 +61,6 @@ UNSUPPORTED_HINTS = {
     gast.Await: "`await` cannot be differentiated.",
     gast.Yield: "generators cannot be differentiated: return a value instead.",
     gast.YieldFrom: "generators cannot be differentiated: return a value instead.",
-    gast.JoinedStr: "f-strings are not supported inside a differentiated function.",
 }
 
 
@@ -322,6 +321,24 @@ class ExprLowering:
         finally:
             self.scope.locals = outer
         return [(None, e) for e in entries] if len(parts) == 1 else entries
+
+    def expr_JoinedStr(self, node):
+        """An f-string (a dict key such as f"W{i}"): constant parts joined with format()s."""
+        text = Const("")
+        for part in node.values:
+            if isinstance(part, gast.FormattedValue):
+                value = self.value(part.value)
+                convert = _CONVERSIONS.get(part.conversion)
+                if convert is not None:
+                    value = self.emit(Callee(CALL, convert.__name__, convert, convert), [value], hint="text",
+                                      node=part)
+                spec = self.value(part.format_spec) if part.format_spec is not None else Const("")
+                part = self.emit(Callee(CALL, "format", format, format), [value, spec], hint="text", node=part)
+            else:
+                part = self.value(part)
+            text = part if text.value == "" and isinstance(text, Const) else \
+                self.emit(Callee(BINOP, "+", operator.add), [text, part], hint="text", node=node)
+        return text
 
     def expr_Slice(self, node):
         parts = [self.value(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
@@ -1121,6 +1138,7 @@ _HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "re
                  _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)
+_CONVERSIONS = {ord("s"): str, ord("r"): repr, ord("a"): ascii}  # f"{x!r}" ...
 # Methods of lists, dicts and arrays that change their object: the IR has no such effects.
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
                      "setdefault", "popitem", "fill", "put", "resize", "itemset", "partition", "setflags"}

@@ -171,7 +171,8 @@ nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attr
                   np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
                   np.arange, np.eye, np.empty_like, np.full, np.full_like, np.linspace, builtins.slice,
-                  builtins.range, builtins.isinstance)
+                  builtins.range, builtins.isinstance, builtins.format, builtins.str, builtins.repr,
+                  builtins.ascii)
 
 
 # ==== more NumPy functions and methods
