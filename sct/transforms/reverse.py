@@ -56,6 +56,7 @@ class _Reverse:
         fn = self.fn
         output = fn.output
         seed, seed_check = self._seed(output)
+        self.seed = seed
         if isinstance(output, Var) and id(output) in self.active:
             self.adjoints[id(output)] = seed
             self.primal_of[id(output)] = output
@@ -363,7 +364,11 @@ class _Reverse:
 
     def _adjoint_of(self, op):
         if op.callee.kind == BUILD:  # a container made at run time: item k's adjoint is its cotangent[k]
-            self._add_to_items(op.args[0], self.adjoints[id(op.result)], op, set(), exact=False)
+            cotangent = self.adjoints[id(op.result)]
+            # vjp's seed for a container output has the output's structure and leaf shapes
+            # (api checks it), so its items are exact; any other container adjoint may hold zeros.
+            exact = self.seed_mode == SEED_COTANGENT and cotangent is self.seed
+            self._add_to_items(op.args[0], cotangent, op, set(), exact=exact)
             return
         rule = rules.lookup(op.callee.key)
         if rule is None:
