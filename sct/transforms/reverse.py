@@ -15,7 +15,7 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
-from ..ir import (AdjointFunction, Callee, Const, DictOf, If, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
+from ..ir import (AdjointFunction, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, UNARYOP)
 from .. import runtime, rules
 from .optimize import prune_dead
@@ -77,9 +77,11 @@ class _Reverse:
         where = self.fn.output_loc or self.fn.loc
         producer = next((op for op in walk(self.fn.body) if output in op.results), None)
         if isinstance(producer, Op) and producer.callee.kind == BUILD:
-            raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a tuple",
+            kind = {tuple: "tuple", ListOf: "list", DictOf: "dict"}[type(producer.args[0])]
+            raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a {kind}",
                                        where, hint="Return a single scalar (e.g. the sum of the parts), "
-                                       "or differentiate each part separately.")
+                                       "differentiate each part separately, or use sct.vjp(f, ...) with a "
+                                       "cotangent of the output's structure.")
         seed = Var(self.namer.fresh("b" + (output.name if isinstance(output, Var) else "out")))
         # Kept even when no gradient needs it: grad must refuse a non-scalar output.
         self._append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
