@@ -248,7 +248,10 @@ def vjp(f, *args, wrt=None, **kwargs):
 
     `pullback(cotangent)` returns the vector-Jacobian product for the arguments in
     `wrt`: a tuple over all positional arguments when `wrt` is None, a tuple for a
-    tuple `wrt`, a single value for a single index or name.
+    tuple `wrt`, a single value for a single index or name. The output may be a
+    (nested) tuple, list or dict; the cotangent then has its structure: the same
+    container types, keys and lengths, and at each leaf a value of the output
+    leaf's shape (a Python float for a scalar leaf is fine), or None for a zero.
     """
     fn = _original(f)
     if wrt is None:
@@ -266,10 +269,9 @@ def vjp(f, *args, wrt=None, **kwargs):
         raise
 
     def checked_pullback(cotangent):
-        if np.shape(cotangent) != np.shape(output):
-            raise SctUsageError(f"the cotangent passed to the pullback of {fn.__qualname__} has shape "
-                                f"{np.shape(cotangent)}, but the output has shape {np.shape(output)}",
-                                hint="Pass a cotangent with exactly the output's shape.")
+        # The generated pullback takes the cotangent's leaves for exact (the output's
+        # structure and leaf shapes), so anything else is refused here, by name.
+        cotangent = _checked_cotangent(cotangent, output, fn.__qualname__, "cotangent")
         try:
             return pullback(cotangent)
         except Exception as e:
@@ -278,6 +280,58 @@ def vjp(f, *args, wrt=None, **kwargs):
 
     checked_pullback.__doc__ = "Pull a cotangent of the output back to the arguments."
     return output, checked_pullback
+
+
+def _checked_cotangent(cotangent, output, function_name, path):
+    """`cotangent` checked to have `output`'s structure (container types, dict keys,
+    lengths) and leaf shapes, with each None (also a None standing for a whole
+    container) replaced by zeros of the output leaf's shape. `path` spells where we
+    are (`cotangent[1]['norm']`) for the error."""
+    kind = type(output)
+    if kind in _CONTAINERS:
+        if cotangent is None:
+            cotangent = dict.fromkeys(output) if kind is dict else [None] * len(output)
+        elif type(cotangent) is not kind:
+            raise _cotangent_error(function_name, f"{path} is a {type(cotangent).__name__}, but the output "
+                                                  f"there is a {kind.__name__}")
+        if kind is dict:
+            if set(cotangent) != set(output):
+                missing = [repr(k) for k in output if k not in cotangent]
+                extra = [repr(k) for k in cotangent if k not in output]
+                raise _cotangent_error(function_name, f"{path} has keys {list(cotangent)}, but the output "
+                                                      f"there has keys {list(output)}"
+                                       + (f"; missing {', '.join(missing)}" if missing else "")
+                                       + (f"; not in the output {', '.join(extra)}" if extra else ""))
+            return {key: _checked_cotangent(cotangent[key], item, function_name, f"{path}[{key!r}]")
+                    for key, item in output.items()}
+        if len(cotangent) != len(output):
+            raise _cotangent_error(function_name, f"{path} has {len(cotangent)} items, but the output there "
+                                                  f"has {len(output)}")
+        return kind([_checked_cotangent(c, item, function_name, f"{path}[{k}]")
+                     for k, (c, item) in enumerate(zip(cotangent, output))])
+    if cotangent is None:  # no cotangent for this leaf: it contributes nothing
+        return np.zeros(np.shape(output)) if isinstance(output, _ndarray) else 0.0
+    if type(cotangent) in _CONTAINERS:
+        raise _cotangent_error(function_name, f"{path} is a {type(cotangent).__name__}, but the output "
+                                              f"there is {_leaf_kind(output)}")
+    if np.shape(cotangent) != np.shape(output):
+        raise _cotangent_error(function_name, f"{path} has shape {np.shape(cotangent)}, but the output "
+                                              f"there has shape {np.shape(output)}")
+    return cotangent
+
+
+def _leaf_kind(value):
+    if isinstance(value, _ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def _cotangent_error(function_name, what):
+    return SctUsageError(f"the cotangent passed to the pullback of {function_name} does not match its "
+                         f"output: {what}",
+                         hint="Pass a cotangent with exactly the output's structure (container types, "
+                              "keys, lengths) and, at each leaf, the output leaf's shape; None stands "
+                              "for a zero leaf.")
 
 
 _VJP_SPECIALIZATIONS = weakref.WeakKeyDictionary()  # fn -> {(wrt, tuple?): _Specializations}

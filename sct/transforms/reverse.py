@@ -15,7 +15,7 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
-from ..ir import (AdjointFunction, Callee, Const, DictOf, If, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
+from ..ir import (AdjointFunction, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, UNARYOP)
 from .. import runtime, rules
 from .optimize import prune_dead
@@ -56,6 +56,7 @@ class _Reverse:
         fn = self.fn
         output = fn.output
         seed, seed_check = self._seed(output)
+        self.seed = seed
         if isinstance(output, Var) and id(output) in self.active:
             self.adjoints[id(output)] = seed
             self.primal_of[id(output)] = output
@@ -76,9 +77,11 @@ class _Reverse:
         where = self.fn.output_loc or self.fn.loc
         producer = next((op for op in walk(self.fn.body) if output in op.results), None)
         if isinstance(producer, Op) and producer.callee.kind == BUILD:
-            raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a tuple",
+            kind = {tuple: "tuple", ListOf: "list", DictOf: "dict"}[type(producer.args[0])]
+            raise NonScalarOutputError(f"sct.grad needs a scalar output, but {self.fn.name} returns a {kind}",
                                        where, hint="Return a single scalar (e.g. the sum of the parts), "
-                                       "or differentiate each part separately.")
+                                       "differentiate each part separately, or use sct.vjp(f, ...) with a "
+                                       "cotangent of the output's structure.")
         seed = Var(self.namer.fresh("b" + (output.name if isinstance(output, Var) else "out")))
         # Kept even when no gradient needs it: grad must refuse a non-scalar output.
         self._append(Op([seed], runtime_callee(runtime.scalar_seed), [output, Const(self.fn.name)],
@@ -363,7 +366,11 @@ class _Reverse:
 
     def _adjoint_of(self, op):
         if op.callee.kind == BUILD:  # a container made at run time: item k's adjoint is its cotangent[k]
-            self._add_to_items(op.args[0], self.adjoints[id(op.result)], op, set(), exact=False)
+            cotangent = self.adjoints[id(op.result)]
+            # vjp's seed for a container output has the output's structure and leaf shapes
+            # (api checks it), so its items are exact; any other container adjoint may hold zeros.
+            exact = self.seed_mode == SEED_COTANGENT and cotangent is self.seed
+            self._add_to_items(op.args[0], cotangent, op, set(), exact=exact)
             return
         rule = rules.lookup(op.callee.key)
         if rule is None:
