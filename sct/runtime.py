@@ -8,10 +8,13 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
-def stack_row_adjoints(rows, x):
+def stack_row_adjoints(rows, x, path=()):
     """The adjoint of an array a loop iterated row by row: `rows` holds the adjoints of
-    the rows it visited, last row first (the order the reversed loop made them). For a
-    list or tuple, a list of its items' adjoints (0.0 for items the loop did not reach)."""
+    the rows it visited, last row first (the order the reversed loop made them); `path`
+    leads to x's row in each (the loop went over zip(...) or enumerate(...): (k,), ...).
+    For a list or tuple, a list of its items' adjoints (0.0 for items not reached)."""
+    for key in path:
+        rows = [item_adjoint(row, key) for row in rows]
     if type(x) in (list, tuple):
         return list(reversed(rows)) + [0.0] * (len(x) - len(rows))
     out = np.zeros(np.shape(x), dtype=np.result_type(getattr(x, "dtype", float), np.float64))
@@ -22,7 +25,14 @@ def stack_row_adjoints(rows, x):
 
 def without_items(g, result, index):
     """Adjoint of the array written into by `y[index] = v`: the cotangent of the result
-    with the written entries zeroed (their old values no longer reach the output)."""
+    with the written entries zeroed (their old values no longer reach the output). For a
+    list or dict made at run time (`stats["sum"] = ...`), the item's adjoint is zeroed."""
+    if type(result) in (list, dict):
+        if type(g) is float:  # the zero adjoint
+            return g
+        out = dict(g) if type(g) is dict else list(g)
+        out[index] = 0.0
+        return out
     out = np.array(np.broadcast_to(g, np.shape(result)), dtype=np.result_type(g, np.float64))
     out[index] = 0
     return out
@@ -30,6 +40,8 @@ def without_items(g, result, index):
 
 def items_of(g, result, index):
     """Adjoint of the value written by `y[index] = v`: the cotangent at those entries."""
+    if type(result) in (list, dict):
+        return item_adjoint(g, index)
     return np.broadcast_to(g, np.shape(result))[index]
 
 
@@ -245,8 +257,20 @@ def add_item_adjoints(a, b):
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return a + b
     if isinstance(a, dict):
-        return {k: a.get(k, 0.0) + b.get(k, 0.0) for k in {**a, **b}}
-    return [x + y for x, y in zip(a, b)]
+        return {k: _add_items(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
+    return [_add_items(x, y) for x, y in zip(a, b)]
+
+
+def _add_items(x, y):
+    """Two adjoints of one item; an item that is a container itself adds item by item."""
+    if type(x) in (list, dict) or type(y) in (list, dict):
+        return add_item_adjoints(x, y)
+    return x + y
+
+
+def item_adjoint(g, key):
+    """Item `key`'s adjoint in the adjoint `g` of a list, tuple or dict (which may be the zero 0.0)."""
+    return g if type(g) is float else g[key]
 
 
 def sum_adjoint(g, items):

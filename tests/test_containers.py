@@ -298,3 +298,30 @@ def test_unsupported_uses_are_refused_at_the_users_line(f, args, message):
     with pytest.raises(sct.SctError, match=message) as info:
         sct.grad(f)(*args)
     assert __file__ in str(info.value)
+
+
+# ---- run-time containers of containers, and dicts that change in a loop
+
+
+def indexed_pairs(layers, x):
+    for i in range(len(layers)):
+        W, b = layers[i]
+        x = np.tanh(x @ W + b)
+    return np.sum(x ** 2)
+
+
+def running_stats(x, w):
+    stats = {"sum": 0.0, "sq": 0.0}
+    for v in x:
+        stats["sum"] = stats["sum"] + v * w
+        stats["sq"] = stats["sq"] + (v * w) ** 2
+    return stats["sq"] - stats["sum"] ** 2 / len(x)
+
+
+def test_a_list_of_pairs_indexed_with_a_loop_variable():
+    layers = [(W1[:, :3], b1[:3]), (W1[:3, :3] * 0.5, b2[0] * np.ones(3))]
+    assert_grad_matches_fd(indexed_pairs, (layers, X[:2]), (0, 1))
+
+
+def test_a_dict_updated_in_a_loop():
+    assert_grad_matches_fd(running_stats, (V, 0.7), (0, 1))

@@ -526,6 +526,15 @@ def paired(w, xs, ys):
     return loss
 
 
+def paired_until(w, xs, ys):
+    loss = 0.0
+    for k, (x, y) in enumerate(zip(xs, ys[:3]), start=1):  # zip stops at the shorter
+        loss = loss + k * np.sum((w * x - y) ** 2)
+        if loss > 50.0:
+            break
+    return loss
+
+
 def backwards_in_time(w, xs):
     h = w
     for x in reversed(xs):
@@ -553,8 +562,10 @@ RNG_ITER = np.random.default_rng(6)
 
 
 @pytest.mark.parametrize("f, args, wrt", [
-    (weighted_by_step, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3))), (0,)),
-    (paired, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=(4, 3))), (0,)),
+    (weighted_by_step, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3))), (0, 1)),
+    (paired, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=(4, 3))), (0, 1, 2)),
+    (paired_until, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=(4, 3))), (0, 1, 2)),
+    (paired_until, (3.0 * np.ones(3), np.ones((4, 3)), np.zeros((4, 3))), (0, 1, 2)),
     (backwards_in_time, (RNG_ITER.normal(size=3), RNG_ITER.normal(size=(4, 3))), (0,)),
     (over_rows, (RNG_ITER.normal(size=(4, 3)), RNG_ITER.normal(size=3)), (0, 1)),
     (over_rows_until, (RNG_ITER.normal(size=(5, 3)),), (0,)),

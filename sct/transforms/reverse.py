@@ -16,7 +16,7 @@ from ..errors import MissingRuleError, NonScalarOutputError, SctError, Unsupport
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
 from ..ir import (AdjointFunction, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
-                  BUILD, UNARYOP)
+                  BUILD, SETITEM, UNARYOP)
 from .. import runtime, rules
 from .optimize import prune_dead
 
@@ -47,6 +47,7 @@ class _Reverse:
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
+        self.producers = {id(r): o for o in walk(fn.body) if isinstance(o, Op) for r in o.results}
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
         self.primal_of = {}  # id(primal Var) -> the Var, for the keys of `adjoints`
         self.returned = set()  # ids of values whose memory a returned gradient may be
@@ -169,14 +170,15 @@ class _Reverse:
         accumulates the adjoints of values from before the loop. Forward-body values the
         adjoint body reads are overwritten by each iteration: the forward loop appends
         them to a list (the tape) and the reversed loop pops them. Nothing else is taped."""
-        rows_of = None  # the array iterated row by row, when it is being differentiated
+        # The arrays iterated row by row that are being differentiated, each with the path
+        # to its row in the loop's target: () for the target itself, (k,) for item k of a
+        # zip or enumerate tuple, (1, k) inside enumerate(zip(...)) ...
+        rows_of = []
         if op.target is not None and id(op.target) in self.active:
-            if not op.reversible or not isinstance(op.iterable, Var):
-                raise UnsupportedSyntaxError(
-                    "iterating over enumerate/zip of a value that is being differentiated is not "
-                    "supported yet", op.loc,
-                    hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
-            rows_of = op.iterable
+            if op.reversible and isinstance(op.iterable, Var):
+                rows_of = [(op.iterable, ())]
+            else:
+                rows_of = self._rows_in(op.iterable, (), op)
         outer_adjoints, outer_backward = self.adjoints, self.backward
         carried = [k for k, c in enumerate(op.carried) if id(c) in self.active]
         inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
@@ -198,7 +200,7 @@ class _Reverse:
                     for k in carried]
         outer = [key for key in body_adjoints if key not in inside]
         row_adjoints = None
-        if rows_of is not None:  # each iteration's row adjoint, collected (last row first)
+        if rows_of:  # each iteration's row adjoint, collected (last row first)
             row_adjoints = Var(self.namer.fresh("b" + op.target.name + "_rows"))
             row = body_adjoints.get(id(op.target), Const(0.0))
             self._append(Op([Var(self.namer.fresh("collected"), is_temp=True)], Callee(METHOD, "append"),
@@ -228,15 +230,31 @@ class _Reverse:
             self.adjoints.pop(id(r), None)
         for key, result in zip(outer, results[len(carried):]):
             self.adjoints[key] = result  # each accumulator started from the adjoint before the loop
-        if row_adjoints is not None:
-            # Added after the accumulators: the array may also be read directly in the body,
-            # and its accumulator would replace an adjoint that already held the rows.
-            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, rows_of], "b" + rows_of.name, op)
-            self._add_to_adjoint(rows_of, stacked, op, fresh=set())
+        # Added after the accumulators: the array may also be read directly in the body, and
+        # its accumulator would replace an adjoint that already held the rows.
+        for array, path in rows_of:
+            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, array, Const(path)],
+                                         "b" + array.name, op)
+            self._add_to_adjoint(array, stacked, op, fresh=set())
         for k, result in zip(carried, results):
             init = op.inits[k]
             if isinstance(init, Var) and id(init) in self.active:
                 self._add_to_adjoint(init, result, op, fresh=set())
+
+    def _rows_in(self, iterable, path, op):
+        """[(array, path of its rows in each item)] for the differentiated arrays that the
+        one-pass `iterable` (zip, enumerate, nested) goes through row by row."""
+        producer = self.producers.get(id(iterable))
+        if producer is None or producer.callee.obj not in (zip, enumerate) or set(producer.kwargs) - {"start"}:
+            if isinstance(iterable, Var) and id(iterable) in self.active and path:
+                return [(iterable, path)]
+            raise UnsupportedSyntaxError(
+                "iterating over this iterator of a value that is being differentiated is not "
+                "supported yet", op.loc,
+                hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
+        sources = enumerate(producer.args) if producer.callee.obj is zip else [(1, producer.args[0])]
+        return [row for k, a in sources if isinstance(a, Var) and id(a) in self.active
+                for row in self._rows_in(a, path + (k,), op)]
 
     def _exact_adjoint(self, adjoint, value, op):
         """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
@@ -383,7 +401,8 @@ class _Reverse:
         splits = id(result) not in self.sequences and any(
             id(v) in self.active and (isinstance(a, tuple) or id(v) in self.sequences)
             for a in op.args for v in flat_vars([a]))
-        if (rule.exact_cotangent or splits) and not self.shapes.same(cotangent, result):
+        exact_already = id(result) in self.sequences  # a run-time list's adjoint is never a stand-in scalar
+        if (rule.exact_cotangent or splits) and not exact_already and not self.shapes.same(cotangent, result):
             cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
         contributions, fresh = _inline(rule, op, cotangent, self)
         for target, value in contributions:
@@ -419,8 +438,8 @@ class _Reverse:
             if not any(id(v) in self.active for v in flat_vars([item])):
                 continue
             part = Var(self.namer.fresh("b" + (item.name if isinstance(item, Var) else "item")), is_temp=True)
-            self._append(Op([part], Callee(GETITEM, "[]", operator.getitem), [value, Const(key)],
-                            loc=op.loc, stmt=op.stmt))
+            pick = Callee(GETITEM, "[]", operator.getitem) if exact else runtime_callee(runtime.item_adjoint)
+            self._append(Op([part], pick, [value, Const(key)], loc=op.loc, stmt=op.stmt))
             if isinstance(item, tuple):
                 self._add_to_items(item, part, op, fresh | {id(part)}, exact)
             else:
@@ -504,25 +523,61 @@ _ADD_REDUCE = Callee(CALL, "np.add.reduce", np.add.reduce, np)
 
 def _sequence_values(body):
     """Ids of the values that are lists, tuples or dicts made at run time: `build`s,
-    appends, and the loop and If values they flow into."""
+    appends, writes into them, the loop and If values they flow into, and the items that
+    are themselves containers: of a `build` of containers (`pairs[i]` of a list of
+    `(W, b)` pairs), and of the tuples zip and enumerate make (nested ones included)."""
+    one_pass = {id(op.result): op for op in walk(body)
+                if isinstance(op, Op) and op.callee.kind == CALL and op.callee.obj in (zip, enumerate)}
+
+    def tuple_items(iterator):
+        """Which items of the tuples a zip/enumerate makes are tuples again: index -> its source."""
+        op = one_pass[iterator]
+        sources = dict(enumerate(op.args)) if op.callee.obj is zip else {1: op.args[0]}
+        return {k: id(a) for k, a in sources.items() if id(a) in one_pass}
+
+    # id(value) -> which of its items are containers: ALL, or {index: id of the zip/enumerate
+    # making that item's tuples}
+    containers_in = {i: _ALL for i in one_pass}
+    for op in walk(body):
+        if isinstance(op, Op) and op.callee.kind == BUILD and op.args[0] and \
+                all(isinstance(item, tuple) for item in op.args[0]):
+            containers_in[id(op.result)] = _ALL
     sequences = set()
     changed = True
     while changed:
         changed = False
         for op in walk(body):
+            pairs = []
             if isinstance(op, Loop):
                 pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + \
                     [(c, y) for c, y in zip(op.carried, op.body.yields)] + list(zip(op.results, op.carried))
+                if op.target is not None and id(op.iterable) in containers_in:
+                    pairs.append((op.target, op.target))
+                    if id(op.iterable) in one_pass:
+                        containers_in[id(op.target)] = tuple_items(id(op.iterable))
             elif isinstance(op, If):
                 pairs = [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
-            else:
-                made = op.callee.kind == BUILD or op.callee.obj is runtime.appended
-                pairs = [(r, r) for r in op.results] if made else []
+            elif op.callee.kind == GETITEM and isinstance(op.args[1], Const) and \
+                    isinstance(op.args[1].value, (int, str)):
+                inside = containers_in.get(id(op.args[0]), {})
+                if inside is _ALL or op.args[1].value in inside:
+                    pairs = [(op.result, op.result)]
+                    if inside is not _ALL:
+                        containers_in[id(op.result)] = tuple_items(inside[op.args[1].value])
+            elif op.callee.kind == GETITEM:
+                if containers_in.get(id(op.args[0])) is _ALL:
+                    pairs = [(op.result, op.result)]
+            elif op.callee.kind == BUILD or op.callee.obj is runtime.appended or \
+                    (op.callee.kind == SETITEM and id(op.args[0]) in sequences):
+                pairs = [(r, r) for r in op.results]
             for value, source in pairs:
                 if id(value) not in sequences and (value is source or id(source) in sequences):
                     sequences.add(id(value))
                     changed = True
     return sequences
+
+
+_ALL = "all"
 
 
 def _static_reduction(value_shape, var_shape):
