@@ -331,6 +331,14 @@ def recursive_sum_missing_argument(x, n):
     return x + recursive_sum_missing_argument(x)  # ERR
 
 
+def recursive_local_function(x, n):
+    def g(y, k):
+        if k == 0:
+            return y
+        return g(2.0 * y, k - 1)  # ERR
+    return g(x, n)
+
+
 def recursive_index_error(x, n):
     if n == 0:
         return x[5]  # ERR
@@ -530,6 +538,12 @@ def test_recursive_call_with_wrong_arguments_is_refused_at_the_call():
     error = raised_by(lambda: sct.grad(recursive_sum_missing_argument)(1.5, 3), sct.SctError)
     check_located(error, marked_line(recursive_sum_missing_argument))
     assert "missing" in str(error)
+
+
+def test_recursive_local_function_is_refused_at_the_call():
+    error = raised_by(lambda: sct.grad(recursive_local_function)(1.5, 3), sct.UnsupportedSyntaxError)
+    check_located(error, marked_line(recursive_local_function))
+    assert "module level" in error.hint
 
 
 def test_error_deep_in_a_recursion_points_at_the_users_line():

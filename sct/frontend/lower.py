@@ -106,7 +106,22 @@ class LocalFunction:
     def __init__(self, tree, scope):
         self.tree, self.scope = tree, scope
 
+    inlining = False  # set while its body is being lowered: a call then would recurse
+
     def inline(self, args, kwargs, node, namer, loc_of):
+        tree = self.tree
+        name = getattr(tree, "name", "<lambda>")
+        if self.inlining:  # a local function has no global name for a run-time pullback pair
+            raise UnsupportedSyntaxError(f"{name} calls itself (recursion); sct differentiates recursion "
+                                         f"only in module-level functions", loc_of(node),
+                                         hint=f"Define {name} at module level.")
+        self.inlining = True
+        try:
+            return self._inline(args, kwargs, node, namer, loc_of)
+        finally:
+            self.inlining = False
+
+    def _inline(self, args, kwargs, node, namer, loc_of):
         tree = self.tree
         name = getattr(tree, "name", "<lambda>")
         params = _parameters(tree)
