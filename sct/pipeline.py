@@ -46,7 +46,7 @@ def compile_function(fn, wrt, mode, return_tuple, param_shapes=None, keep_stages
     stages = {}
     parsed = frontend.parse_function(fn)
     structures = {name: fact for name, fact in (param_shapes or {}).items() if isinstance(fact, Structure)}
-    primal = ir.verify(frontend.lower(parsed, structures))
+    primal = ir.verify(frontend.lower(parsed, structures, param_shapes))
     primal.param_shapes = dict(param_shapes or {})
     if keep_stages:
         stages["lowered"] = ir.format_ir(primal)

@@ -462,3 +462,35 @@ def ravel_adjoint(g, a, order):
             out[np.ravel(like_a, "K")] = np.ravel(g)
             return out.reshape(a_.shape)
     return np.reshape(g, np.shape(a), order=order)
+
+
+def call_with_pullback(fn, wrt, *args, **kwargs):
+    """`(fn(*args, **kwargs), pullback)` for a recursive call: the pullback of sct's VJP of
+    the user's function `fn` for the parameter indices `wrt` returns a tuple of gradients,
+    in `wrt`'s order. The VJP is looked up (compiled the first time) here, at run time:
+    compiling it along with the caller would compile the recursive call inside it, and
+    that one's, forever. The cache checks it is current like any gradient's."""
+    from . import api  # api imports the compiler, which imports this module
+    entry = api._vjp_specializations(fn, wrt, True).entry(args, kwargs)
+    try:
+        value, pullback = entry.function(*args, **kwargs)
+    except Exception as e:
+        _locate(e, entry, fn)
+        raise
+
+    def located_pullback(cotangent):
+        try:
+            return pullback(cotangent)
+        except Exception as e:
+            _locate(e, entry, fn)
+            raise
+
+    return value, located_pullback
+
+
+def _locate(error, entry, fn):
+    """Point an exception from the compiled code of a recursive call at the user's line,
+    once: the innermost call is the most precise, the levels it passes through add nothing."""
+    from . import api
+    if not any(note.startswith("sct: ") for note in getattr(error, "__notes__", ())):
+        api._annotate(error, entry, fn)

@@ -313,10 +313,30 @@ def bad_call_of_computed_value(x):
     return (x * 2.0)(3.0)  # ERR
 
 
-def recursive_sum(x, n):
+def recursive_sum_missing_argument(x, n):
     if n == 0:
         return 0.0
-    return x + recursive_sum(x, n - 1)  # ERR
+    return x + recursive_sum_missing_argument(x)  # ERR
+
+
+def recursive_local_function(x, n):
+    def g(y, k):
+        if k == 0:
+            return y
+        return g(2.0 * y, k - 1)  # ERR
+    return g(x, n)
+
+
+def recursive_index_error(x, n):
+    if n == 0:
+        return x[5]  # ERR
+    return 2.0 * recursive_index_error(x, n - 1)
+
+
+def recursive_missing_rule(x, y, n):
+    if n == 0:
+        return statistics.fmean(y)  # ERR
+    return recursive_missing_rule(x, x, n - 1)
 
 
 @case(R, V3, match="fmean")
@@ -502,10 +522,31 @@ def test_library_function_hint_mentions_registering_a_rule():
     assert "@sct.adjoint(statistics.fmean)" in error.hint
 
 
-def test_recursion_is_refused_at_the_recursive_call():
-    error = raised_by(lambda: sct.grad(recursive_sum)(1.5, 3), sct.UnsupportedSyntaxError)
-    check_located(error, marked_line(recursive_sum))
-    assert "recursion" in str(error)
+def test_recursive_call_with_wrong_arguments_is_refused_at_the_call():
+    error = raised_by(lambda: sct.grad(recursive_sum_missing_argument)(1.5, 3), sct.SctError)
+    check_located(error, marked_line(recursive_sum_missing_argument))
+    assert "missing" in str(error)
+
+
+def test_recursive_local_function_is_refused_at_the_call():
+    error = raised_by(lambda: sct.grad(recursive_local_function)(1.5, 3), sct.UnsupportedSyntaxError)
+    check_located(error, marked_line(recursive_local_function))
+    assert "module level" in error.hint
+
+
+def test_error_deep_in_a_recursion_points_at_the_users_line():
+    # Raised by the VJP compiled at run time for the innermost call, not the outer code.
+    with pytest.raises(IndexError) as info:
+        sct.grad(recursive_index_error)(V3, 2)
+    check_note(info.value, recursive_index_error)
+
+
+def test_missing_rule_in_a_recursive_callee_is_located():
+    # y is constant at the outer call, so only the callee's VJP (compiled when the recursive
+    # call runs, wrt x and y) needs the missing rule; its error is still a located sct error.
+    sct.grad(recursive_missing_rule).source  # the outer code compiles
+    error = raised_by(lambda: sct.grad(recursive_missing_rule)(V3, V3, 1), sct.MissingRuleError)
+    check_located(error, marked_line(recursive_missing_rule))
 
 
 def test_user_helpers_are_inlined():

@@ -8,6 +8,7 @@ derivative.
 """
 from ..ir import If, Loop, Var, ASSERT, COMPARE
 from ..rules import is_nondifferentiable
+from .. import runtime
 
 
 def flat_vars(operands):
@@ -22,6 +23,12 @@ def flat_vars(operands):
 def differentiable(op):
     """False for ops whose results never carry a derivative (comparisons, shapes, argmax ...)."""
     return op.callee.kind not in (COMPARE, ASSERT) and not is_nondifferentiable(op.callee.key)
+
+
+def derivative_results(op):
+    """The results of `op` that may carry a derivative: not a recursive call's pullback
+    (its second result), which is a function the adjoint sweep calls."""
+    return op.results[:1] if op.callee.obj is runtime.call_with_pullback else op.results
 
 
 def active_values(fn, wrt):
@@ -44,7 +51,7 @@ def _forward(ops, varying):
                 if any(id(v) in varying for region in op.regions() for v in flat_vars([region.yields[i]])):
                     varying.add(id(result))
         elif differentiable(op) and any(id(v) in varying for v in flat_vars(op.operands())):
-            varying.update(id(r) for r in op.results)
+            varying.update(id(r) for r in derivative_results(op))
 
 
 def _forward_loop(op, varying):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import runtime
 from ..analysis import flat_vars
-from ..ir import Const, DictOf, If, ListOf, Loop, Op, Var, walk, ASSERT, SETITEM, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, BUILD
+from ..ir import Const, DictOf, If, ListOf, Loop, Op, Var, walk, ASSERT, SETITEM, BINOP, CALL, COMPARE, UNARYOP, METHOD, ATTR, GETITEM, BUILD, APPLY
 
 GRAD, VALUE_AND_GRAD, VJP = "grad", "value_and_grad", "vjp"
 
@@ -135,6 +135,8 @@ class _Emitter:
         if c.kind == METHOD:
             func = ast.Attribute(self.operand(args[0]), c.spelling, ast.Load())
             return ast.Call(func, [self.operand(a) for a in args[1:]], keywords)
+        if c.kind == APPLY:
+            return ast.Call(self.operand(args[0]), [self.operand(a) for a in args[1:]], keywords)
         assert c.kind == CALL
         return ast.Call(self.dotted(c.spelling, c.root_obj), [self.operand(a) for a in args], keywords)
 

@@ -15,8 +15,10 @@ import re
 import sysconfig
 
 import gast
+import numpy as np
 
 from .. import rules, runtime
+from ..analysis.shapes import PYTHON_NUMBER
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
 from ..ir import (Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
@@ -103,7 +105,22 @@ class LocalFunction:
     def __init__(self, tree, scope):
         self.tree, self.scope = tree, scope
 
+    inlining = False  # set while its body is being lowered: a call then would recurse
+
     def inline(self, args, kwargs, node, namer, loc_of):
+        tree = self.tree
+        name = getattr(tree, "name", "<lambda>")
+        if self.inlining:  # a local function has no global name for a run-time pullback pair
+            raise UnsupportedSyntaxError(f"{name} calls itself (recursion); sct differentiates recursion "
+                                         f"only in module-level functions", loc_of(node),
+                                         hint=f"Define {name} at module level.")
+        self.inlining = True
+        try:
+            return self._inline(args, kwargs, node, namer, loc_of)
+        finally:
+            self.inlining = False
+
+    def _inline(self, args, kwargs, node, namer, loc_of):
         tree = self.tree
         name = getattr(tree, "name", "<lambda>")
         params = _parameters(tree)
@@ -147,6 +164,7 @@ class NestedScope:
         self.parent, self.locals, self.assigned = parent, dict(bound), set(assigned)
         self.dependencies = parent.dependencies
         self.views = parent.views
+        self.facts = parent.facts
 
     def lookup(self, name, node):
         if name in self.locals:
@@ -161,6 +179,9 @@ class NestedScope:
 
     def inline(self, *args, **kwargs):
         return self.parent.inline(*args, **kwargs)
+
+    def recurses(self, obj):
+        return self.parent.recurses(obj)
 
 
 class ExprLowering:
@@ -430,15 +451,67 @@ class ExprLowering:
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
         args, kwargs = self.call_arguments(node)
+        if func.obj is isinstance and len(args) == 2 and not kwargs:
+            known = self._static_isinstance(*args)
+            if known is not None:
+                return known
         if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
             return self._container_builtin(func.obj, args, node)
         inline = getattr(self.scope, "inline", None)
         if inline is not None and _inlinable(func.obj):
+            if self.scope.recurses(_unpartial(func, args, kwargs)[0].obj):
+                return self._recursive_call(func, args, kwargs, node)
             ops, output = inline(func, args, kwargs, node, self.namer)
             self.ops.extend(ops)
             return output
         hint = func.spelling.split(".")[-1]
         return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
+
+    def _static_isinstance(self, x, classes):
+        """`isinstance(x, classes)` as a Const when the lowering knows x's type: a container
+        it resolves to items (a tuple, list or dict), or a parameter specialized to a Python
+        number or an array. A recursion over nested containers (`if isinstance(t, tuple)`)
+        then lowers only the branch its argument takes; None when only run time can tell."""
+        classes = classes if isinstance(classes, tuple) else (classes,)
+        if not all(isinstance(c, Const) and isinstance(c.value, type) for c in classes):
+            return None
+        classes = tuple(c.value for c in classes)
+        if containers.is_static(x):
+            kind = dict if isinstance(x, DictOf) else list if isinstance(x, ListOf) else tuple
+            return Const(issubclass(kind, classes))
+        fact = getattr(self.scope, "facts", {}).get(id(x)) if isinstance(x, Var) else None
+        if isinstance(fact, tuple):  # an exact ndarray
+            return Const(issubclass(np.ndarray, classes))
+        if fact is PYTHON_NUMBER and not any(issubclass(t, classes) for t in (float, int)):
+            return Const(False)  # a float or an int: not of these classes either way
+        return None
+
+    def _recursive_call(self, func, args, kwargs, node):
+        """A call of a function being lowered (recursion), which inlining would never finish:
+        `value, pullback = call_with_pullback(func, wrt, *args)`, whose pullback the adjoint
+        sweep calls. `wrt` is left empty here; the transform fills in the parameters whose
+        arguments are active (or makes it a plain call when the value needs no adjoint)."""
+        loc = self.loc_of(node)
+        callee = func.as_const()
+        if isinstance(func.obj, functools.partial):  # called as `p.func`, the bound arguments first
+            callee = Const(func.obj.func, f"{func.spelling}.func", func.root_obj)
+        func, args, kwargs = _unpartial(func, args, kwargs)
+        if any(isinstance(a, LocalFunction) for a in list(args) + list(kwargs.values())):
+            raise UnsupportedSyntaxError("a function defined inside the differentiated function cannot be "
+                                         "passed to a recursive call", loc,
+                                         hint="Define it at module level and pass that.")
+        try:  # the run-time VJP binds them the same way; a mistake is reported here, at the call
+            inspect.signature(func.obj).bind(*args, **kwargs)
+        except TypeError as e:
+            raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
+                           f"{func.spelling}{inspect.signature(func.obj)}.") from None
+        name = func.spelling.split(".")[-1]
+        value = Var(self.namer.fresh(name + "_out"))
+        pullback = Var(self.namer.fresh(name + "_pullback"))
+        helper = runtime.call_with_pullback
+        self.ops.append(Op([value, pullback], Callee(CALL, helper.__name__, helper, helper),
+                           [callee, Const(())] + list(args), dict(kwargs), loc, self.stmt_loc))
+        return value
 
     def expr_IfExp(self, node):
         cond = self.value(node.test)
@@ -539,6 +612,7 @@ class FunctionScope:
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
         self.views = {}  # id(Var) -> the Var whose memory it may share (a slice, a reshape...)
+        self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
         self.closure = {}
@@ -550,16 +624,7 @@ class FunctionScope:
         with its parameters bound to the call's operands; returns (ops, output operand).
         Names it resolves become dependencies of the caller's compiled code too."""
         loc = self.loc_of(node)
-        if isinstance(func.obj, functools.partial):  # the function, with the bound arguments first
-            partial = func.obj
-            func = GlobalRef(func.spelling, partial.func, func.root_obj)
-            args = [Const(a) for a in partial.args] + list(args)
-            kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
-        if func.obj in self.inlining:
-            raise UnsupportedSyntaxError(f"{func.spelling} calls itself (recursion), which sct cannot "
-                                         f"differentiate yet", loc,
-                                         hint=f"Write the recursion as a loop, or register a rule for "
-                                              f"{func.spelling} with @sct.adjoint.")
+        func, args, kwargs = _unpartial(func, args, kwargs)
         parsed = parse_function(func.obj)
         try:
             bound = inspect.signature(func.obj).bind(*args, **kwargs)
@@ -576,6 +641,10 @@ class FunctionScope:
                               self.inlining)
         _, ops, output, _ = _lower_body(parsed, scope, namer, operands)
         return ops, output
+
+    def recurses(self, obj):
+        """True when calling `obj` here would recurse: it is being lowered (inlined) already."""
+        return obj in self.inlining
 
     def _depend(self, namespace, name, obj):
         entry = (namespace, name, obj)
@@ -618,7 +687,7 @@ class FunctionScope:
                             "first called) or pass it as an argument.")
 
 
-def lower(parsed, structures=None):
+def lower(parsed, structures=None, facts=None):
     """Lower a `ParsedFunction` to an SSA `Function`. `structures` maps the names of
     tuple, list and dict parameters to their `analysis.Structure`: such a parameter is
     taken apart into its items first thing (`Function.param_leaves`), and the body
@@ -628,14 +697,15 @@ def lower(parsed, structures=None):
     results join the names either branch assigns, loops `Loop` ops; a `return`
     inside a branch or loop leaves one output; calls to the user's own functions
     are inlined; ops carry user locations; `Function.dependencies` lists every
-    outside name the function's meaning depends on.
+    outside name the function's meaning depends on. `facts` (name -> shape fact, as
+    `analysis.shape_of_value` gives) lets `isinstance` of a parameter be decided here.
     """
     tree = parsed.tree
     scope = FunctionScope(parsed.fn, parsed.loc, _assigned_names(tree))
     namer = Namer([a.id for a in _parameters(tree)])
     leaves = {}
     params, ops, output, output_loc = _lower_body(parsed, scope, namer, structures=structures or {},
-                                                  leaves=leaves)
+                                                  leaves=leaves, facts=facts)
     return Function(tree.name, params, ops, output, parsed.filename, parsed.loc(tree), namer,
                     inspect.signature(parsed.fn), output_loc, scope.dependencies, param_leaves=leaves)
 
@@ -662,7 +732,7 @@ def _parameters(tree):
     return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
 
 
-def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None):
+def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None, facts=None):
     """Lower a function's body: (params, ops, output, output location). The parameters
     become Vars, or, for an inlined call, the caller's `operands` by name. A parameter
     with a structure (see `lower`) is taken apart first; its items go in `leaves`."""
@@ -678,6 +748,8 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
         if operands is None:
             params.append(Var(a.id))
             scope.locals[a.id] = params[-1]
+            if (facts or {}).get(a.id) is not None:  # what `isinstance` of it can decide now
+                scope.facts[id(params[-1])] = facts[a.id]
             if a.id in (structures or {}):
                 leaves[i] = scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
         else:
@@ -692,6 +764,17 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
     statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
     return params, unpacking.ops + ops, output, output_loc
+
+
+def _unpartial(func, args, kwargs):
+    """A call of `functools.partial(f, ...)` (a GlobalRef) as a call of `f`, with the bound
+    arguments first: (func, args, kwargs)."""
+    if isinstance(func.obj, functools.partial):
+        partial = func.obj
+        func = GlobalRef(func.spelling, partial.func, func.root_obj)
+        args = [Const(a) for a in partial.args] + list(args)
+        kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
+    return func, args, kwargs
 
 
 def _inlinable(obj):
@@ -793,6 +876,14 @@ class _StatementLowering:
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         cond = lowering.value(stmt.test)
+        if isinstance(cond, Const) and type(cond.value) is bool:
+            # Decided now (`isinstance` of a container argument): only the branch taken is
+            # lowered, as the other may not lower for this argument (`w * t` on a tuple).
+            taken = list(stmt.body if cond.value else stmt.orelse)
+            if not _always_ends(taken, (gast.Return, gast.Break, gast.Continue)):
+                taken += list(rest)  # (after a branch that always leaves, `rest` is never run)
+            ops, returned = self.block(taken, tail)
+            return lowering.ops + ops, returned, True
         # In a loop body, `return` leaves the iteration like `break` does; in a branch that
         # returns on some paths only, it ends the branch and sets the returned flag.
         kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth or self.flag_returns else _LOOP_EXITS

@@ -65,8 +65,8 @@ def rebuild(x, items):
 
 
 # How a callee is written in Python source. Rules are looked up by `Callee.key`.
-CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD, ASSERT, SETITEM = (
-    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "build", "assert", "setitem")
+CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD, ASSERT, SETITEM, APPLY = (
+    "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "build", "assert", "setitem", "apply")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class Callee:
     kind BUILD:   the container `args[0]`, a structured operand (`(a, b)`, `[a, b]`, `{k: v}`).
     kind SETITEM: a copy of `args[0]` with `[args[1]] = args[2]` (an array write, functional
                   in the IR so the adjoint never reads a clobbered value).
+    kind APPLY:   `args[0](args[1:]...)`, a call of a run-time value (a recursive call's
+                  pullback, which has no global name).
     """
 
     kind: str

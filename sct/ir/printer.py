@@ -1,5 +1,5 @@
 """Text form of the IR, for `sct show --ir` and for debugging between stages."""
-from .nodes import AdjointFunction, DictOf, If, ListOf, Loop, ASSERT, SETITEM, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD
+from .nodes import AdjointFunction, DictOf, If, ListOf, Loop, ASSERT, SETITEM, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD, APPLY
 
 
 def format_operand(x):
@@ -34,6 +34,8 @@ def format_op(op):
         allargs = args + [f"{k}={format_operand(v)}" for k, v in op.kwargs.items()]
         if c.kind == METHOD:
             rhs = f"{allargs[0]}.{c.spelling}({', '.join(allargs[1:])})"
+        elif c.kind == APPLY:
+            rhs = f"{allargs[0]}({', '.join(allargs[1:])})"
         else:
             rhs = f"{c.spelling}({', '.join(allargs)})"
     lhs = ", ".join(r.name for r in op.results)

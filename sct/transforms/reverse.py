@@ -6,6 +6,7 @@ to the argument's adjoint: the first contribution is assigned, later ones added,
 so no adjoint is ever zero-initialised. Only active values get adjoints.
 """
 import builtins
+import inspect
 import operator
 
 import gast
@@ -16,7 +17,7 @@ from ..errors import MissingRuleError, NonScalarOutputError, SctError, Unsupport
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
 from ..ir import (AdjointFunction, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
-                  BUILD, SETITEM, UNARYOP)
+                  BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
 from .optimize import prune_dead
 
@@ -44,6 +45,7 @@ class _Reverse:
         self.fn, self.wrt, self.seed_mode = fn, wrt, seed_mode
         self.namer = fn.namer
         self.active = active_values(fn, wrt)
+        self.recursive_args = self._prepare_recursive_calls()
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
@@ -64,6 +66,29 @@ class _Reverse:
         self._reverse_block(fn.body)
         gradients = [self._gradient_of(fn.inputs(i)) for i in self.wrt]
         return AdjointFunction(fn, self.wrt, list(fn.body), seed, seed_check, self.backward, gradients)
+
+    def _prepare_recursive_calls(self):
+        """Settle what each recursive call (`call_with_pullback`, see lowering) differentiates:
+        the parameters whose arguments are active, so its VJP does no more than needed and
+        never differentiates through an int or a string. A call whose value needs no adjoint
+        becomes a plain call of the function. Returns id(op) -> those arguments, in order."""
+        recursive_args = {}
+        for op in walk(self.fn.body):
+            if not (isinstance(op, Op) and op.callee.obj is runtime.call_with_pullback):
+                continue
+            function, _, *args = op.args
+            signature = inspect.signature(function.value)
+            bound = signature.bind(*args, **op.kwargs).arguments  # checked when it was lowered
+            names = list(signature.parameters)
+            active = [(names.index(name), operand) for name, operand in bound.items()
+                      if any(id(v) in self.active for v in flat_vars([operand]))]
+            if id(op.result) not in self.active or not active:
+                op.callee = Callee(CALL, function.spelling, function.value, function.root_obj)
+                op.args, op.results = list(args), op.results[:1]
+                continue
+            op.args[1] = Const(tuple(index for index, _ in active))
+            recursive_args[id(op)] = tuple(operand for _, operand in active)
+        return recursive_args
 
     # ---- seed and final gradients
 
@@ -382,7 +407,23 @@ class _Reverse:
 
     # ---- one primal op
 
+    def _adjoint_of_recursive_call(self, op):
+        """`grads = pullback(cotangent)`, the recursive call's VJP pulling the value's
+        cotangent back; grads[k] is added to the k-th active argument's adjoint. The
+        pullback wants a cotangent of exactly the value's shape, and gives gradients of
+        exactly the arguments' shapes (containers: of the same structure)."""
+        value, pullback = op.results
+        cotangent = self.adjoints[id(value)]
+        if not self.shapes.same(cotangent, value):
+            cotangent = self._emit_runtime(runtime.expand, [cotangent, value], "b" + value.name, op)
+        grads = Var(self.namer.fresh("b" + value.name + "_args"), is_temp=True)
+        self._append(Op([grads], Callee(APPLY, "pullback"), [pullback, cotangent], loc=op.loc, stmt=op.stmt))
+        self._add_to_items(self.recursive_args[id(op)], grads, op, {id(grads)})
+
     def _adjoint_of(self, op):
+        if op.callee.obj is runtime.call_with_pullback:
+            self._adjoint_of_recursive_call(op)
+            return
         if op.callee.kind == BUILD:  # a container made at run time: item k's adjoint is its cotangent[k]
             cotangent = self.adjoints[id(op.result)]
             # vjp's seed for a container output has the output's structure and leaf shapes
