@@ -7,6 +7,7 @@ line; every adjoint chunk is preceded by `# grad of: <the user's line>`.
 import ast
 import inspect
 import operator
+import warnings
 from dataclasses import dataclass
 
 from .. import runtime
@@ -391,7 +392,9 @@ def _render(node):
     lines when astor reproduces the same tree."""
     text = ast.unparse(ast.fix_missing_locations(node))
     if len(text) > _LINE_WIDTH and isinstance(node, ast.stmt):
-        import astor  # only for long lines: importing it warns on Python >= 3.12 (ast.Num)
+        with warnings.catch_warnings():  # astor's import uses ast.Num, deprecated since Python 3.12
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import astor  # only for long lines
         try:
             wrapped = astor.to_source(node, pretty_source=lambda s: astor.code_gen.pretty_source(s)).rstrip()
             if ast.dump(ast.parse(wrapped)) == ast.dump(ast.parse(text)):
