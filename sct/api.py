@@ -40,12 +40,23 @@ def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
 def _shape_key(args, kwargs):
     """What specialized code depends on: each array argument's shape, a container's
     structure and its items' shapes, else the argument's type."""
-    key = tuple([a.shape if type(a) is _ndarray else shape_of_value(a) if type(a) in _CONTAINERS else type(a)
+    key = tuple([a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _CONTAINERS else type(a)
                  for a in args])
     if kwargs:
-        key += tuple(sorted((k, v.shape if type(v) is _ndarray else shape_of_value(v) if type(v) in _CONTAINERS
+        key += tuple(sorted((k, v.shape if type(v) is _ndarray else _container_key(v) if type(v) in _CONTAINERS
                              else type(v)) for k, v in kwargs.items()))
     return key
+
+
+def _container_key(value):
+    """A tuple, list or dict argument's part of the key: its kind, keys and items' keys
+    (plain tuples: this runs on every call)."""
+    kind = type(value)
+    if kind is dict:
+        return (dict,) + tuple([(k, _container_key(v)) for k, v in value.items()])
+    if kind is list or kind is tuple:
+        return (kind,) + tuple([_container_key(v) for v in value])
+    return value.shape if kind is _ndarray else kind
 
 
 class _Specializations:
@@ -189,7 +200,7 @@ class GradientFunction:
             return self._call(args, kwargs)
         # The common path, inlined: it runs on every call of a gradient.
         entry = self._specializations.by_key.get(tuple([
-            a.shape if type(a) is _ndarray else shape_of_value(a) if type(a) in _CONTAINERS else type(a)
+            a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _CONTAINERS else type(a)
             for a in args]))
         if entry is None or not entry.is_current():
             return self._call(args, kwargs)
