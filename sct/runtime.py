@@ -5,7 +5,7 @@ because generated code calls them once per op where shapes are not provably equa
 """
 import numpy as np
 
-from .errors import NonScalarOutputError
+from .errors import NonScalarOutputError, UnsupportedSyntaxError
 
 
 def stack_row_adjoints(rows, x, path=()):
@@ -43,6 +43,19 @@ def items_of(g, result, index):
     if type(result) in (list, dict):
         return item_adjoint(g, index)
     return np.broadcast_to(g, np.shape(result))[index]
+
+
+def check_rebinding(value, statement, alias, loc):
+    """Before `x += ...` where `alias` names the same value as x: fine for a number (x
+    is rebound, alias keeps the old value), refused for an array, which NumPy would
+    change in place, alias included."""
+    if isinstance(value, np.ndarray):
+        name = statement.split()[0]
+        raise UnsupportedSyntaxError(
+            f"`{statement} ...` would change an array that `{alias}` also names", loc,
+            hint=f"NumPy updates arrays in place, so `{alias}` would change too. Write "
+                 f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array, or make `{alias}` "
+                 f"a copy with .copy().")
 
 
 def first_items(iterable, count):

@@ -95,3 +95,34 @@ def test_reading_another_name_for_the_written_array_is_refused_at_the_read():
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(stale_alias)(np.ones(3))
     assert "'z' shares memory with 'y'" in str(info.value) and ".copy()" in info.value.hint
+
+
+# ---- `x += ...` while another name holds the same value
+
+
+def newton_sqrt(a):
+    x = 1.0
+    for _ in range(30):
+        x_old = x
+        x -= (x * x - a) / (2.0 * x)  # a float: x is rebound, x_old keeps the old value
+        if abs(x - x_old) < 1e-12:
+            break
+    return x
+
+
+def shared_array(v):
+    y = v * 2.0
+    z = y
+    y += 1.0  # NumPy would change z too
+    return np.sum(z)
+
+
+def test_augmented_assignment_of_a_number_another_name_holds():
+    assert_grad_matches_fd(newton_sqrt, (2.0,), 0)
+    assert sct.grad(newton_sqrt)(2.0) == pytest.approx(0.5 / np.sqrt(2.0))
+
+
+def test_augmented_assignment_of_an_array_another_name_holds_is_refused_at_its_line():
+    with pytest.raises(sct.UnsupportedSyntaxError, match="would change an array that `z` also names") as info:
+        sct.grad(shared_array)(np.ones(3))
+    assert info.value.loc.line == shared_array.__code__.co_firstlineno + 3

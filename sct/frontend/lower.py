@@ -1187,11 +1187,12 @@ class _StatementLowering:
             current = current.as_const() if isinstance(current, GlobalRef) else current
             aliases = sorted(k for k, v in scope.locals.items() if v is current and k != stmt.target.id)
             if aliases and isinstance(current, Var):
-                raise UnsupportedSyntaxError(
-                    f"`{stmt.target.id} {symbol}= ...` would change an array that `{aliases[0]}` also names",
-                    loc_of(stmt), hint=f"NumPy updates arrays in place, so `{aliases[0]}` would change too. "
-                    f"Write `{stmt.target.id} = {stmt.target.id} {symbol} ...` to make a new array, or "
-                    f"make `{aliases[0]}` a copy with .copy().")
+                # For a number this is a new binding, and `aliases` keep the old value. For an
+                # array NumPy writes in place, so they would change too: checked when it runs.
+                lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
+                              [current, Const(f"{stmt.target.id} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))],
+                              hint="checked", node=stmt)
+                lowering.ops[-1].keep = True
             value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                                   hint=hint, node=stmt)
             _bind(stmt.target.id, value, lowering, scope, namer, stmt)
