@@ -126,3 +126,15 @@ def test_augmented_assignment_of_an_array_another_name_holds_is_refused_at_its_l
     with pytest.raises(sct.UnsupportedSyntaxError, match="would change an array that `z` also names") as info:
         sct.grad(shared_array)(np.ones(3))
     assert info.value.loc.line == shared_array.__code__.co_firstlineno + 3
+
+
+def alias_written_in_a_loop(x):
+    y = np.zeros(3)
+    z = y  # the same array: after the loop it holds what the loop wrote, as in Python
+    for i in range(3):
+        y[i] = x[i] * 2.0
+    return np.sum(z * np.cos(y))
+
+
+def test_another_name_for_an_array_written_in_a_loop_sees_the_writes():
+    assert_grad_matches_fd(alias_written_in_a_loop, (np.array([0.5, -1.2, 2.0]),), 0)

@@ -155,3 +155,89 @@ def test_spreading_a_computed_array_is_refused_clearly():
         return np.sum(np.add(*x))
     with pytest.raises(sct.UnsupportedSyntaxError, match="computed array"):
         sct.grad(f)(np.ones((2, 3)))
+
+
+# ---- helpers that change the list or array they are given (Python's shared objects)
+
+
+def push(items, value):
+    items.append(value)
+
+
+def write_row(y, i, value):
+    y[i] = value
+
+
+def push_each(items, x):
+    for i in range(3):
+        items.append(x * i)
+
+
+def helper_appends(x):
+    xs = []
+    push(xs, x * 2.0)
+    push(xs, np.sin(x))
+    return np.sum(xs[0] * xs[1])
+
+
+def helper_appends_in_a_loop(x):
+    xs = []
+    for i in range(3):
+        push(xs, x * i)
+    return np.sum(np.stack(xs) ** 2)
+
+
+def helper_loops_and_appends(x):
+    xs = [x]
+    push_each(xs, x)
+    return np.sum(np.stack(xs) ** 2)
+
+
+def helper_appends_in_a_branch(x):
+    xs = [x]
+    if x[0] > 0.0:
+        push(xs, x * 2.0)
+    return np.sum(np.stack(xs) ** 2)
+
+
+def helper_writes(x):
+    y = np.zeros((3, 3))
+    write_row(y, 1, x * 2.0)
+    return np.sum(y * y)
+
+
+def helper_writes_in_a_loop(x):
+    y = np.zeros((3, 3))
+    for i in range(3):
+        write_row(y, i, np.cos(x) * i)
+    return np.sum(y * np.arange(3.0))
+
+
+def closure_appends(x):
+    xs = []
+
+    def remember(v):
+        xs.append(v)
+    remember(x * 2.0)
+    remember(x * 3.0)
+    return np.sum(xs[0] * xs[1])
+
+
+def helper_rebinds_its_parameter(x):
+    xs = [x]
+    renamed(xs, x)
+    return np.sum(np.stack(xs) ** 2)
+
+
+def renamed(items, x):
+    items = [x, x]  # a new list: the caller's stays as it was
+    items.append(x)
+    return items
+
+
+@pytest.mark.parametrize("f", [helper_appends, helper_appends_in_a_loop, helper_loops_and_appends,
+                               helper_appends_in_a_branch, helper_writes, helper_writes_in_a_loop,
+                               closure_appends, helper_rebinds_its_parameter])
+@pytest.mark.parametrize("x", [np.array([0.5, -1.2, 2.0]), np.array([-0.5, 1.2, 2.0])])
+def test_a_change_made_by_a_called_function_is_seen_by_the_caller(f, x):
+    assert_grad_matches_fd(f, (x,), 0)

@@ -2,6 +2,8 @@
 and used inside the function, joined into arrays (np.stack and friends), and the clear
 errors for what is not supported yet. Gradients are checked against central finite
 differences, for the specialized and the shape-generic code, with the arguments unchanged."""
+import re
+
 import numpy as np
 import pytest
 
@@ -325,3 +327,53 @@ def test_a_list_of_pairs_indexed_with_a_loop_variable():
 
 def test_a_dict_updated_in_a_loop():
     assert_grad_matches_fd(running_stats, (V, 0.7), (0, 1))
+
+
+# ---- sum(... for ... in <run-time iterable>): a loop that adds up
+
+
+def polyval(coeffs, x):
+    total = 0.0
+    for c in reversed(coeffs):
+        total = total * x + c
+    return total
+
+
+def squared_residuals(coeffs, xs, ys):
+    x = "kept"  # the comprehension's own x must not replace it
+    loss = sum((polyval(coeffs, x) - y) ** 2 for x, y in zip(xs, ys) if True)
+    positive = sum(np.sin(x) for x in xs if x > 0.0)
+    return loss + positive + len(x)
+
+
+def test_sum_over_a_run_time_iterable_is_a_loop():
+    xs, ys = np.array([0.3, -1.2, 0.8]), np.array([0.1, 0.5, -0.4])
+    assert_grad_matches_fd(squared_residuals, ((1.0, -2.0, 0.5), xs, ys), (0, 1, 2))
+    src = sct.grad(squared_residuals).source_for((1.0, -2.0, 0.5), xs, ys)
+    assert re.search(r"\n +for x\w*, y\w* in zip\(xs, ys\):", src)  # a loop, not unrolled
+    assert re.search(r"\n +for x\w* in xs:\n +if x\w* > 0.0:", src)
+
+
+# ---- a run-time list of tuples: appended in a loop, then looped over or indexed
+
+
+def pairs_appended_then_looped(x):
+    pairs = []
+    for i in range(3):
+        pairs.append((x * i, np.sin(x) + i))
+    total = 0.0
+    for a, b in pairs:
+        total = total + np.sum(a * b)
+    return total
+
+
+def pairs_appended_then_indexed(x):
+    pairs = []
+    for i in range(3):
+        pairs.append((x * i, x + i))
+    return np.sum(pairs[1][0] * pairs[2][1])
+
+
+@pytest.mark.parametrize("f", [pairs_appended_then_looped, pairs_appended_then_indexed])
+def test_a_list_of_tuples_appended_in_a_loop(f):
+    assert_grad_matches_fd(f, (np.array([0.5, -1.2, 2.0]),), 0)

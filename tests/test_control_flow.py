@@ -642,3 +642,16 @@ def scalar_carried_beside_an_array_accumulator(x, v, M):
 def test_scalar_and_array_values_carried_through_one_loop(wrt):
     args = (0.4, np.array([0.5, -1.0]), np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]))
     assert_grad_matches_fd(scalar_carried_beside_an_array_accumulator, args, wrt)
+
+
+def unused_truth_test_of_an_array(x):
+    unused = (x or 1.0) * 2.0  # Python tests the truth of x here, even though nothing reads `unused`
+    return np.sum(x * x)
+
+
+def test_an_unused_conditional_still_tests_its_condition():
+    with pytest.raises(ValueError, match="truth value"):
+        sct.grad(unused_truth_test_of_an_array)(np.ones(3))
+    assert sct.grad(unused_truth_test_of_an_array)(np.ones(1)) == pytest.approx([2.0])
+    src = sct.grad(unused_truth_test_of_an_array).source
+    assert "    bool(x)\n" in src and "if " not in src

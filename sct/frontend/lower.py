@@ -107,7 +107,7 @@ class LocalFunction:
 
     inlining = False  # set while its body is being lowered: a call then would recurse
 
-    def inline(self, args, kwargs, node, namer, loc_of):
+    def inline(self, args, kwargs, node, namer, loc_of, caller):
         tree = self.tree
         name = getattr(tree, "name", "<lambda>")
         if self.inlining:  # a local function has no global name for a run-time pullback pair
@@ -116,11 +116,11 @@ class LocalFunction:
                                          hint=f"Define {name} at module level.")
         self.inlining = True
         try:
-            return self._inline(args, kwargs, node, namer, loc_of)
+            return self._inline(args, kwargs, node, namer, loc_of, caller)
         finally:
             self.inlining = False
 
-    def _inline(self, args, kwargs, node, namer, loc_of):
+    def _inline(self, args, kwargs, node, namer, loc_of, caller):
         tree = self.tree
         name = getattr(tree, "name", "<lambda>")
         params = _parameters(tree)
@@ -146,7 +146,7 @@ class LocalFunction:
             raise SctError(f"{name}() got unexpected arguments", loc_of(node),
                            hint="Pass the arguments the local function takes.")
         scope = NestedScope(self.scope, bound, _assigned_names(tree) if not isinstance(tree, gast.Lambda)
-                            else ())
+                            else (), caller)
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body._materialize(body.value(tree.body), tree)
@@ -160,8 +160,9 @@ class NestedScope:
     """Names inside a local function: its parameters and locals, then (at the call) the
     enclosing function's bindings and everything that scope resolves."""
 
-    def __init__(self, parent, bound, assigned):
+    def __init__(self, parent, bound, assigned, caller):
         self.parent, self.locals, self.assigned = parent, dict(bound), set(assigned)
+        self.caller = caller  # the scope of the code calling it
         self.dependencies = parent.dependencies
         self.views = parent.views
         self.facts = parent.facts
@@ -206,7 +207,7 @@ class ExprLowering:
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
         views = getattr(self.scope, "views", None)
         if views is not None and args and isinstance(args[0], Var) and _may_be_view(self.ops[-1]):
-            views[id(result)] = views.get(id(args[0]), args[0])  # the array whose memory it may be
+            views[result] = views.get(args[0], args[0])  # the array whose memory it may be
         return result
 
     def expr_Lambda(self, node):
@@ -343,6 +344,40 @@ class ExprLowering:
             self.scope.locals = outer
         return [(None, e) for e in entries] if len(parts) == 1 else entries
 
+    def _over_known_items(self, generator):
+        """Whether a comprehension's `for` goes over a container known when lowering or a
+        constant range (then it is unrolled), not over a run-time value."""
+        probe = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)  # its ops are dropped
+        iterable = probe.value(generator.iter)
+        return containers.as_static(iterable) is not None or isinstance(_constant(probe.ops, iterable), range)
+
+    def _summed_loop(self, comprehension, start):
+        """`sum(elt for target in xs if c)` over a run-time iterable: the loop
+        `total = start; for target in xs: total = total + (elt if c else 0)`. The
+        comprehension's names stay inside it, as in Python."""
+        generator = comprehension.generators[0]
+        value = comprehension.elt
+        for test in reversed(generator.ifs):
+            value = gast.IfExp(test, value, gast.Constant(0, None))
+        total = gast.Name(_SUM, gast.Store(), None, None)
+        add = gast.BinOp(gast.Name(_SUM, gast.Load(), None, None), gast.Add(), value)
+        loop = gast.For(generator.target, generator.iter, [gast.Assign([total], add, None)], [], None)
+        for node in gast.walk(loop):  # one position for the nodes made here: the comprehension's
+            if not hasattr(node, "lineno") and isinstance(node, (gast.stmt, gast.expr)):
+                gast.copy_location(node, comprehension)
+                node.end_lineno, node.end_col_offset = comprehension.end_lineno, comprehension.end_col_offset
+        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [_SUM]
+        outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
+        self.scope.locals[_SUM] = start
+        statements = _StatementLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
+        ops, _, _ = statements.loop(loop, tail=False)
+        self.ops.extend(ops)
+        result = self.scope.locals[_SUM]
+        for name in names:
+            self.scope.locals.pop(name, None)
+        self.scope.locals.update(outer)
+        return result
+
     def expr_JoinedStr(self, node):
         """An f-string (a dict key such as f"W{i}"): constant parts joined with format()s."""
         text = Const("")
@@ -411,9 +446,7 @@ class ExprLowering:
                                                  self.loc_of(node), hint="Pass them by position.")
                 result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
                 if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
-                    for name, bound in list(self.scope.locals.items()):
-                        if bound is base:
-                            self.scope.locals[name] = changed
+                    _rebind_everywhere(self.scope, base, changed)
                 return result
             if isinstance(base, Var) and node.func.attr == "append" and len(node.args) == 1 and not node.keywords:
                 # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
@@ -421,9 +454,7 @@ class ExprLowering:
                 longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
                                    [base, self.value(node.args[0])], hint=base.name,
                                    node=node)
-                for name, bound in list(self.scope.locals.items()):
-                    if bound is base:
-                        self.scope.locals[name] = longer
+                _rebind_everywhere(self.scope, base, longer)
                 return Const(None)
             if not isinstance(base, GlobalRef):
                 if node.func.attr in _MUTATING_METHODS:
@@ -441,7 +472,7 @@ class ExprLowering:
                 func = GlobalRef(getattr(func.value, "__name__", "function"), func.value, func.value)
         if isinstance(func, LocalFunction):
             args, kwargs = self.call_arguments(node)
-            ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of)
+            ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of, self.scope)
             self.ops.extend(ops)
             return output
         if not isinstance(func, GlobalRef):
@@ -450,6 +481,11 @@ class ExprLowering:
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
+        if func.obj is sum and 1 <= len(node.args) <= 2 and not node.keywords and \
+                isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp)) and \
+                len(node.args[0].generators) == 1 and not self._over_known_items(node.args[0].generators[0]):
+            start = self.value(node.args[1]) if len(node.args) == 2 else Const(0)
+            return self._summed_loop(node.args[0], start)
         args, kwargs = self.call_arguments(node)
         if func.obj is isinstance and len(args) == 2 and not kwargs:
             known = self._static_isinstance(*args)
@@ -461,7 +497,7 @@ class ExprLowering:
         if inline is not None and _inlinable(func.obj):
             if self.scope.recurses(_unpartial(func, args, kwargs)[0].obj):
                 return self._recursive_call(func, args, kwargs, node)
-            ops, output = inline(func, args, kwargs, node, self.namer)
+            ops, output = inline(func, args, kwargs, node, self.namer, self.scope)
             self.ops.extend(ops)
             return output
         hint = func.spelling.split(".")[-1]
@@ -529,7 +565,11 @@ class ExprLowering:
 
     def _choice(self, cond, then, orelse, hint, node):
         """An If op choosing between two lazily evaluated expressions (gast nodes, or an
-        operand already computed)."""
+        operand already computed). A constant condition picks its branch here."""
+        known = _constant(self.ops, cond)
+        if known is not _NOT_CONSTANT and isinstance(known, (bool, int, float, str, type(None))):
+            branch = then if known else orelse
+            return branch if not isinstance(branch, gast.AST) else self.value(branch)
         regions = []
         for branch in (then, orelse):
             lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
@@ -584,7 +624,7 @@ def _constant(ops, value):
     if isinstance(value, Const) and value.spelling is None:
         return value.value
     producer = next((op for op in reversed(ops) if value in op.results), None) if isinstance(value, Var) else None
-    foldable = producer is not None and not producer.kwargs and (
+    foldable = isinstance(producer, Op) and not producer.kwargs and (
         producer.callee.kind in (BINOP, UNARYOP, COMPARE) or producer.callee.obj is range)
     args = [_constant(ops, a) for a in producer.args] if foldable else [_NOT_CONSTANT]
     return _NOT_CONSTANT if any(a is _NOT_CONSTANT for a in args) else producer.callee.obj(*args)
@@ -607,11 +647,12 @@ class FunctionScope:
 
     MISSING = object()
 
-    def __init__(self, fn, loc_of, assigned=(), dependencies=None, inlining=()):
+    def __init__(self, fn, loc_of, assigned=(), dependencies=None, inlining=(), caller=None):
         self.fn, self.loc_of = fn, loc_of
+        self.caller = caller  # the scope of the code this function's body is inlined into
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
-        self.views = {}  # id(Var) -> the Var whose memory it may share (a slice, a reshape...)
+        self.views = {}  # Var -> the Var whose memory it may share (a slice, a reshape...)
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
@@ -619,7 +660,7 @@ class FunctionScope:
         if fn.__closure__:
             self.closure = dict(zip(fn.__code__.co_freevars, fn.__closure__))
 
-    def inline(self, func, args, kwargs, node, namer):
+    def inline(self, func, args, kwargs, node, namer, caller):
         """Lower a call to the user's own function `func` (a GlobalRef) in place: its body,
         with its parameters bound to the call's operands; returns (ops, output operand).
         Names it resolves become dependencies of the caller's compiled code too."""
@@ -638,7 +679,7 @@ class FunctionScope:
                     else v if isinstance(v, (Var, Const, tuple, LocalFunction)) else Const(v)
                     for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
-                              self.inlining)
+                              self.inlining, caller)
         _, ops, output, _ = _lower_body(parsed, scope, namer, operands)
         return ops, output
 
@@ -983,17 +1024,23 @@ class _StatementLowering:
             t = Const(None) if t is None else t
             e = Const(None) if e is None else e
             joined[name] = join(t, e, _HIDDEN_NAMES.get(name, name))
+            # A list or array the branches changed in place, under a caller's name too.
+            _rebind_everywhere(self.scope, t, joined[name], outer_only=True)
+            _rebind_everywhere(self.scope, e, joined[name], outer_only=True)
         self.scope.locals = joined
         lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
                                loc, loc))
         return lowering.ops, None
 
-    def loop(self, stmt, tail):
+    def loop(self, stmt, tail, changed_by_calls=frozenset()):
         """Lower `for`/`while` to a Loop op; returns (ops, returned flag, the statements of its
         `else:` block to lower after it, guarded by the `break` flag).
         The names the body assigns that are bound before the loop, or read after it, are
         carried from iteration to iteration. `break` sets a carried flag; `return` also
-        records its value, and the caller returns it after the loop (the returned flag)."""
+        records its value, and the caller returns it after the loop (the returned flag).
+        A list or array the body changes in place (`xs.append(x)`, `y[i] = v`, or a function
+        it calls doing so: `changed_by_calls`) is carried too, and every name for it denotes
+        the loop's result after the loop."""
         loc = self.loc_of(stmt)
         exits = [n for n in _own_statements(stmt.body) if isinstance(n, (gast.Break, gast.Continue, gast.Return))]
         has_return = any(isinstance(n, gast.Return) for n in exits)
@@ -1017,21 +1064,24 @@ class _StatementLowering:
             # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
             reversible = not (producer is not None and producer.callee.kind == CALL
                               and producer.callee.obj in _ONE_PASS_ITERATORS)
-        assigned = set()
+        assigned, changed_in_place = set(), set(changed_by_calls)
         for s in stmt.body:
             for node in gast.walk(s):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     assigned.add(node.id)
                 elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                         and isinstance(node.value, gast.Name):
-                    assigned.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
+                    changed_in_place.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
                 elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                         and node.func.attr in _MUTATING_METHODS and isinstance(node.func.value, gast.Name):
-                    assigned.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
+                    changed_in_place.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
+        changed_in_place -= assigned  # a name the body also rebinds may denote another object
+        assigned |= changed_in_place
         if iterable is not None:  # the loop variables: after the loop, the last item's
             assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
+        outer_bindings = [(s, s.locals, dict(s.locals)) for s in _scope_chain(self.scope)]
         before = dict(self.scope.locals)
         target_name = None
         if iterable is not None:
@@ -1095,16 +1145,27 @@ class _StatementLowering:
         body, _ = self.block(stmt.body)
         self.enclosing_carried = enclosing
         self.loop_depth -= 1
+        missed = {n for n, v in inner.items()
+                  if n not in assigned and n not in names and self.scope.locals.get(n, v) is not v}
+        if missed:  # a function the body calls changed a list or array it was given: lower again, carrying it
+            for s, bindings, saved in outer_bindings:
+                bindings.clear()
+                bindings.update(saved)
+                s.locals = bindings
+            return self.loop(stmt, tail, changed_by_calls | missed)
         yields = [self._as_yield(self.scope.locals[n], stmt, body, n) for n in names]
         results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
         after = dict(before)
-        after.update((n, r) for n, r in zip(names, results) if n not in _HIDDEN_NAMES)
+        after.update((n, r) for n, r in zip(names, results) if n not in _LOOP_CONTROL)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
         by_result = dict(zip(names, results))
         if has_return:
             after[_RETURN_VALUE] = by_result[_RETURN_VALUE]
         self.scope.locals = after
+        for n in changed_in_place & set(names):
+            if n in before:  # the same list or array, changed: under every name, here and in callers
+                _rebind_everywhere(self.scope, before[n], by_result[n])
         by_name = dict(zip(names, carried))
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
@@ -1226,7 +1287,9 @@ class _StatementLowering:
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
 _BREAK, _TRIPS, _ITEM, _RETURNED, _RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
 _BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
-_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned",
+_SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
+_LOOP_CONTROL = {_BREAK, _TRIPS, _RETURNED, _RETURN_VALUE}  # a loop's own: not the enclosing code's after it
+_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned", _SUM: "total",
                  _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)
@@ -1395,10 +1458,7 @@ def _write_item(target, value, lowering, scope, namer):
         if not (isinstance(index, Const) and index.spelling is None):
             raise UnsupportedSyntaxError(f"writing into {name!r} at a computed index is not supported", loc,
                                          hint="Write at a constant index or key.")
-        changed = containers.with_item(array, index.value, value, loc)
-        for other, bound in list(scope.locals.items()):
-            if bound is array:
-                scope.locals[other] = changed
+        _rebind_everywhere(scope, array, containers.with_item(array, index.value, value, loc))
         return
     if not isinstance(array, Var):
         raise UnsupportedSyntaxError(f"writing into {name!r}, which is not an array computed in the "
@@ -1408,6 +1468,8 @@ def _write_item(target, value, lowering, scope, namer):
     _refuse_shared_write(name, array, loc, scope)
     result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
                            hint=name, node=target)
+    # The caller's names for an array written in a function it calls see the write.
+    _rebind_everywhere(scope, array, result, outer_only=True)
     _bind(name, result, lowering, scope, namer, target)
 
 
@@ -1446,16 +1508,43 @@ class _Stale(_Unreadable):
                       f"through shared memory. Make one of them a copy with .copy() before the write.")
 
 
+def _scope_chain(scope):
+    """`scope`, then the scopes whose names its code can change in place: those of the
+    functions it is inlined into (its callers) and, for a local function, the enclosing
+    function's."""
+    seen, pending = set(), [scope]
+    while pending:
+        s = pending.pop()
+        if s is None or id(s) in seen:
+            continue
+        seen.add(id(s))
+        yield s
+        pending += [getattr(s, "parent", None), s.caller]
+
+
+def _rebind_everywhere(scope, old, new, outer_only=False):
+    """After `old.append(x)` made the list `new` (or a write, an array): every name for
+    `old` denotes `new`, in this function and in the functions it is inlined into or
+    closes over, as every name for one Python object sees its change."""
+    for s in _scope_chain(scope):
+        if outer_only and s is scope:
+            continue
+        for name, bound in list(s.locals.items()):
+            if bound is old:
+                s.locals[name] = new
+
+
 def _refuse_shared_write(name, array, loc, scope):
     """Mark every other name for the memory `name` writes into (aliases, views of it,
     the array it is a view of, and that array's other views) as stale."""
     views = getattr(scope, "views", {})
-    base = views.get(id(array), array)
-    for other, v in list(scope.locals.items()):
-        if other == name or not isinstance(v, Var):
-            continue
-        if v is array or v is base or views.get(id(v)) is base:
-            scope.locals[other] = _Stale(name, loc)
+    base = views.get(array, array) if isinstance(array, Var) else array
+    for s in _scope_chain(scope):
+        for other, v in list(s.locals.items()):
+            if (s is scope and other == name) or not isinstance(v, Var) or (s is not scope and v is array):
+                continue  # the written name, and the caller's names for the same array, see the write
+            if v is array or v is base or views.get(v) is base:
+                s.locals[other] = _Stale(name, loc)
 
 
 def _flat(operands):
@@ -1475,7 +1564,7 @@ def _bind(name, value, lowering, scope, namer, node):
     if made_here and not any(value is x for op in lowering.ops for x in _flat(op.operands())):
         # The temp was made for this statement and is used nowhere else: give it the user's name.
         namer.taken.discard(value.name)
-        value.name = namer.fresh(name)
+        value.name = namer.fresh(_HIDDEN_NAMES.get(name, name))
         value.is_temp = False
         scope.locals[name] = value
         return

@@ -330,8 +330,9 @@ def _eliminate_dead_code(adj, keep_output):
     live = {id(g) for g in flat_vars(adj.gradients)}
     if keep_output:
         live.update(id(v) for v in flat_vars([adj.primal.output]))
-    adj.backward[:] = _live_block(adj.backward, live, mutate=True)
-    adj.forward[:] = _live_block(adj.forward, live, mutate=True)
+    tested = set()  # ids of the conditions that kept Ifs test
+    adj.backward[:] = _live_block(adj.backward, live, mutate=True, tested=tested)
+    adj.forward[:] = _live_block(adj.forward, live, mutate=True, tested=tested, namer=adj.primal.namer)
 
 
 def prune_dead(block, needed):
@@ -347,14 +348,24 @@ def _needed_inside(op, live):
         any(id(r) in live for o in inner for r in o.results)
 
 
-def _live_block(block, live, mutate):
+def _live_block(block, live, mutate, tested=None, namer=None):
     """Backward liveness over `block`, adding what it reads to `live`; with `mutate`,
-    returns the block without its dead ops (and prunes region ops' dead results)."""
+    returns the block without its dead ops (and prunes region ops' dead results). Given
+    a `namer` (the forward sweep's top level), a dead If whose condition no kept If tests
+    leaves its truth test, `bool(cond)`: Python raises there for an array of several
+    values, and so must the gradient. (Not inside regions: a loop's carried values are
+    pruned before its body is visited.) `tested` collects the conditions kept Ifs test."""
     kept = []
     for op in reversed(block):
         if isinstance(op, If):
             needed = [i for i, r in enumerate(op.results) if id(r) in live]
             if not needed and not _needed_inside(op, live):
+                if namer is not None and mutate and isinstance(op.cond, Var) and id(op.cond) not in tested:
+                    live.add(id(op.cond))
+                    tested.add(id(op.cond))
+                    kept.append(Op([Var(namer.fresh("truth"), is_temp=True)], Callee(CALL, "bool", bool, bool),
+                                   [op.cond],
+                                   loc=op.loc, stmt=op.stmt, keep=True))
                 continue
             if mutate:
                 op.results = [op.results[i] for i in needed]
@@ -363,10 +374,12 @@ def _live_block(block, live, mutate):
             for region in op.regions():
                 yields = region.yields if mutate else [region.yields[i] for i in needed]
                 live.update(id(v) for v in flat_vars(yields))
-                body = _live_block(region.body, live, mutate)
+                body = _live_block(region.body, live, mutate, tested)
                 if mutate:
                     region.body[:] = body
             live.update(id(v) for v in flat_vars([op.cond]))
+            if tested is not None:
+                tested.add(id(op.cond))
             kept.append(op)
         elif isinstance(op, Loop):
             needed = _needed_carried(op, live)
@@ -379,10 +392,10 @@ def _live_block(block, live, mutate):
                 needed = list(range(len(op.results)))
             live.update(id(v) for v in flat_vars([op.body.yields[k] for k in needed]))
             live.update(id(v) for v in op.defined())
-            body = _live_block(op.body.body, live, mutate)
+            body = _live_block(op.body.body, live, mutate, tested)
             if op.test is not None:
                 live.update(id(v) for v in flat_vars(op.test.yields))
-                test = _live_block(op.test.body, live, mutate)
+                test = _live_block(op.test.body, live, mutate, tested)
             if mutate:
                 op.body.body[:] = body
                 if op.test is not None:

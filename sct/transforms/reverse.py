@@ -452,7 +452,8 @@ class _Reverse:
                     raise UnsupportedSyntaxError(f"{op.callee} of a list or tuple of computed values cannot be "
                                                  f"differentiated", op.loc,
                                                  hint="Make it one array with np.stack first.")
-                self._add_to_items(target, value, op, fresh)
+                # The item of a run-time list (`xs.append((a, b))`) may have the zero 0.0 as adjoint.
+                self._add_to_items(target, value, op, fresh, exact=not exact_already)
                 continue
             if isinstance(target, Var) and id(target) in self.active:
                 if rule.elementwise:
@@ -611,9 +612,18 @@ def _sequence_values(body):
             elif op.callee.kind == BUILD or op.callee.obj is runtime.appended or \
                     (op.callee.kind == SETITEM and id(op.args[0]) in sequences):
                 pairs = [(r, r) for r in op.results]
+                if op.callee.obj is runtime.appended and id(op.result) not in containers_in and \
+                        (isinstance(op.args[1], tuple) or id(op.args[1]) in sequences
+                         or containers_in.get(id(op.args[0])) is _ALL):
+                    containers_in[id(op.result)] = _ALL  # a list of tuples, appended to in a loop
+                    changed = True
             for value, source in pairs:
                 if id(value) not in sequences and (value is source or id(source) in sequences):
                     sequences.add(id(value))
+                    changed = True
+                if value is not source and id(value) not in containers_in and \
+                        containers_in.get(id(source)) is _ALL:
+                    containers_in[id(value)] = _ALL  # carried through a loop or an If
                     changed = True
     return sequences
 
