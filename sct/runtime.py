@@ -286,6 +286,11 @@ def item_adjoint(g, key):
     return g if type(g) is float else g[key]
 
 
+def default_adjoint(g, mapping, key):
+    """The adjoint of `default` in `mapping.get(key, default)`: `g` when the key is missing."""
+    return 0.0 if key in mapping else g
+
+
 def sum_adjoint(g, items):
     """The items' adjoints of `sum(items)`: `g` for each, summed to its shape."""
     return [unbroadcast(g, x) for x in items]

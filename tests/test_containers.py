@@ -377,3 +377,14 @@ def pairs_appended_then_indexed(x):
 @pytest.mark.parametrize("f", [pairs_appended_then_looped, pairs_appended_then_indexed])
 def test_a_list_of_tuples_appended_in_a_loop(f):
     assert_grad_matches_fd(f, (np.array([0.5, -1.2, 2.0]),), 0)
+
+
+def get_from_a_run_time_dict(x):
+    stats = {}
+    for i in range(2):
+        stats["scaled"] = x * (i + 1.0)
+    return np.sum(stats.get("scaled", 0.0) * stats.get("missing", np.sin(x)))
+
+
+def test_get_on_a_dict_made_at_run_time():
+    assert_grad_matches_fd(get_from_a_run_time_dict, (np.array([0.3, -0.7, 1.2]),), 0)

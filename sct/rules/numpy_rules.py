@@ -4,8 +4,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, diag_adjoint,
-                       diagonal_adjoint, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
+from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, default_adjoint,
+                       diag_adjoint, diagonal_adjoint, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
 from .arithmetic import matmul, power
@@ -567,6 +567,12 @@ def hstack(result, tup, *, dtype=None, casting="same_kind"):
 def append(result, items, item):
     d[items] = all_but_last(d[result])
     d[item] = last_item(d[result])
+
+
+@adjoint(method("get"), exact_cotangent=False)  # `params.get("W", W0)` on a dict made at run time
+def dict_get(result, mapping, key, default=None):
+    d[mapping] = getitem_adjoint(d[result], mapping, key)
+    d[default] = default_adjoint(d[result], mapping, key)
 
 
 @adjoint(builtins.sum, exact_cotangent=False)
