@@ -1286,3 +1286,27 @@ def test_fuzz_with_feature(fuzz_dir, feature):
         check_program(lambda n: rng.randrange(n), fuzz_dir, seed, features=frozenset({feature}))
 
 
+
+
+class _Settings:
+    scale = 2.0
+
+
+def augmented_attribute(x):
+    cfg = _Settings()
+    cfg.scale += 1.0  # ERR
+    return np.sum(x * cfg.scale)
+
+
+def assigned_attribute(x):
+    cfg = _Settings()
+    cfg.scale = 3.0  # ERR
+    return np.sum(x * cfg.scale)
+
+
+@pytest.mark.parametrize("fn", [augmented_attribute, assigned_attribute])
+def test_a_write_to_an_attribute_is_refused_with_what_to_do(fn):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(fn)(np.ones(2))
+    check_located(info.value, marked_line(fn))
+    assert "attribute" in str(info.value) and "local name" in info.value.hint

@@ -1242,7 +1242,7 @@ class _StatementLowering:
         elif isinstance(stmt, gast.AugAssign):
             if not isinstance(stmt.target, gast.Name):
                 raise UnsupportedSyntaxError("augmented assignment to an attribute is not supported",
-                                             loc_of(stmt.target), hint="Assign to a plain name.")
+                                             loc_of(stmt.target), hint=_ATTRIBUTE_WRITE_HINT)
             fn, symbol, hint = BINOPS[type(stmt.op)]
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
@@ -1422,9 +1422,17 @@ def _assign(target, value, value_node, lowering, scope, namer):
             _assign(elt, part, value_node, lowering, scope, namer)
     elif isinstance(target, gast.Subscript):
         _write_item(target, value, lowering, scope, namer)
+    elif isinstance(target, gast.Attribute):
+        raise UnsupportedSyntaxError("assignment to an attribute is not supported", lowering.loc_of(target),
+                                     hint=_ATTRIBUTE_WRITE_HINT)
     else:
         raise UnsupportedSyntaxError(f"cannot assign to {type(target).__name__}", lowering.loc_of(target),
                                      hint="Assign to a plain name.")
+
+
+# sct reads objects' attributes but does not follow changes to them (objects are not containers in the IR).
+_ATTRIBUTE_WRITE_HINT = ("sct reads attributes but does not follow changes to them. Keep the value in a local "
+                         "name (`w = obj.w` then `w += ...`), or keep such values in a dict.")
 
 
 # Ops whose result may share memory with their first argument (a write into either
