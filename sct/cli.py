@@ -19,6 +19,7 @@ def _load_function(target):
     spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    sys.modules[spec.name] = module  # as an import would: dataclasses and inspect look the module up there
     try:
         spec.loader.exec_module(module)
     except SystemExit:

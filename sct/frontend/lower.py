@@ -7,12 +7,15 @@ builtins); the resolutions are recorded so a later rebinding invalidates the cac
 The same `ExprLowering` lowers rule templates, with a different scope.
 """
 import builtins
+import dataclasses
 import functools
 import inspect
 import operator
 import os
 import re
+import sys
 import sysconfig
+import types
 
 import gast
 import numpy as np
@@ -156,6 +159,24 @@ class LocalFunction:
         return lowering.ops + ops, output
 
 
+class LocalObject:
+    """An object made in the function being lowered: an instance of the user's own class,
+    a dataclass or a SimpleNamespace. Not an IR value: its attributes are operands, read
+    and set while lowering (setting one makes a new LocalObject, and every name for the
+    old one is rebound, as every name for one Python object sees the change), a method
+    call is inlined with `self` bound to it, and a loop carries its attributes one by one."""
+
+    def __init__(self, cls, attributes):
+        self.cls, self.attributes = cls, dict(attributes)
+
+    def with_attribute(self, name, value):
+        return LocalObject(self.cls, {**self.attributes, name: value})
+
+    def same_layout(self, other):
+        return isinstance(other, LocalObject) and other.cls is self.cls and \
+            list(other.attributes) == list(self.attributes)
+
+
 class NestedScope:
     """Names inside a local function: its parameters and locals, then (at the call) the
     enclosing function's bindings and everything that scope resolves."""
@@ -198,6 +219,10 @@ class ExprLowering:
         self.stmt_loc = stmt_loc
 
     def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
+        if any(isinstance(a, LocalObject) for a in _flat(list(args) + list((kwargs or {}).values()))):
+            raise UnsupportedSyntaxError(f"an object made in the function cannot be passed to {callee.spelling}",
+                                         self.loc_of(node), hint="Pass its attributes instead (obj.W), or "
+                                         "make it a method of the object's class, which sct inlines.")
         if any(isinstance(a, LocalFunction) for a in list(args) + list((kwargs or {}).values())):
             raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
                                          "called, or passed to your own functions", self.loc_of(node),
@@ -240,6 +265,8 @@ class ExprLowering:
             except AttributeError:
                 raise SctError(f"{base.spelling} has no attribute {node.attr!r}", self.loc_of(node),
                                hint="Check the spelling of the name.") from None
+        if isinstance(base, LocalObject):
+            return self._object_attribute(base, node.attr, node)
         if containers.is_static(base):
             raise SctError(f"a {containers.kind_name(base)} has no attribute {node.attr!r} here",
                            self.loc_of(node), hint="Index the container, or make an array of it "
@@ -274,6 +301,8 @@ class ExprLowering:
             raise UnsupportedSyntaxError("`in` / `not in` tests are not supported", self.loc_of(node),
                                          hint="Compare values with ==, <, > ... instead.")
         left, right = self.value(node.left), self.value(node.comparators[0])
+        if symbol in ("is", "is not") and (isinstance(left, LocalObject) or isinstance(right, LocalObject)):
+            return Const(fn(left, right))  # an object made in the function is no other value
         return self.emit(Callee(COMPARE, symbol, fn), [left, right], hint=hint, node=node)
 
     def expr_Tuple(self, node):
@@ -439,6 +468,11 @@ class ExprLowering:
     def expr_Call(self, node):
         if isinstance(node.func, gast.Attribute):
             base = self.expr(node.func.value)
+            if isinstance(base, LocalObject):
+                if node.func.attr in base.attributes:  # a function kept as an attribute
+                    return self._call(base.attributes[node.func.attr], node)
+                args, kwargs = self.call_arguments(node)
+                return self._call_method(base, node.func.attr, args, kwargs, node)[0]
             if containers.is_static(base):
                 args, kwargs = self.call_arguments(node)
                 if kwargs:
@@ -464,7 +498,13 @@ class ExprLowering:
                         "the same level), or write into an array: `y = np.zeros(n)` then `y[i] = ...`.")
                 args, kwargs = self.call_arguments(node)
                 return self.emit(Callee(METHOD, node.func.attr), [base] + args, kwargs, hint=node.func.attr, node=node)
-        func = self.expr(node.func)
+        return self._call(self.expr(node.func), node)
+
+    def _call(self, func, node):
+        """The call `node` of the lowered callee `func`."""
+        if isinstance(func, LocalObject):  # `model(x)`: its class's __call__
+            args, kwargs = self.call_arguments(node)
+            return self._call_method(func, "__call__", args, kwargs, node)[0]
         if isinstance(func, Const) and callable(func.value):  # a function passed as an argument or default
             if func.spelling is not None:
                 func = GlobalRef(func.spelling, func.value, func.root_obj)
@@ -493,6 +533,10 @@ class ExprLowering:
                 return known
         if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
             return self._container_builtin(func.obj, args, node)
+        if func.obj is types.SimpleNamespace and not args:
+            return LocalObject(types.SimpleNamespace, kwargs)
+        if _user_class(func.obj):
+            return self._construct(func.obj, args, kwargs, node)
         inline = getattr(self.scope, "inline", None)
         if inline is not None and _inlinable(func.obj):
             if self.scope.recurses(_unpartial(func, args, kwargs)[0].obj):
@@ -503,6 +547,76 @@ class ExprLowering:
         hint = func.spelling.split(".")[-1]
         return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
 
+    def _construct(self, cls, args, kwargs, node):
+        """`cls(...)` of the user's own class: a LocalObject, with `__init__` (or a dataclass's
+        fields and `__post_init__`) lowered in place."""
+        loc = self.loc_of(node)
+        if dataclasses.is_dataclass(cls):
+            if any(f.default_factory is not dataclasses.MISSING for f in dataclasses.fields(cls)):
+                raise UnsupportedSyntaxError(f"a dataclass field with default_factory ({cls.__name__}) is "
+                                             f"not supported", loc, hint="Pass that field's value explicitly.")
+            try:
+                bound = inspect.signature(cls).bind(*args, **kwargs)
+            except TypeError as e:
+                raise SctError(f"{cls.__name__}() {e}", loc, hint=f"Call it with its fields: "
+                               f"{cls.__name__}{inspect.signature(cls)}.") from None
+            bound.apply_defaults()
+            made = LocalObject(cls, {k: _operand(v) for k, v in bound.arguments.items()})
+            if hasattr(cls, "__post_init__"):
+                made = self._call_method(made, "__post_init__", [], {}, node)[1]
+            return made
+        made = LocalObject(cls, {})
+        if cls.__init__ is object.__init__:
+            if args or kwargs:
+                raise SctError(f"{cls.__name__}() takes no arguments", loc, hint="Define __init__ to take them.")
+            return made
+        return self._call_method(made, "__init__", args, kwargs, node)[1]
+
+    def _call_method(self, obj, name, args, kwargs, node):
+        """`obj.name(*args, **kwargs)` on a LocalObject: the method inlined with `self`
+        bound to it; (its output, the object as it left it)."""
+        static = inspect.getattr_static(obj.cls, name, None)
+        if isinstance(static, staticmethod):
+            return self._inline_method(obj, name, static.__func__, list(args), kwargs, node)
+        if inspect.isfunction(static):
+            return self._inline_method(obj, name, static, [obj] + list(args), kwargs, node)
+        raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} is not a method sct can follow", self.loc_of(node),
+                                     hint="Call a plain method (def) or a staticmethod of the class.")
+
+    def _inline_method(self, obj, name, function, args, kwargs, node):
+        """The method `function` of obj's class, inlined; changes it makes to obj reach every
+        name for it. Returns (its output, obj as it left it)."""
+        loc = self.loc_of(node)
+        if not _inlinable(function) or getattr(self.scope, "inline", None) is None:
+            raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} has no Python source sct can read",
+                                         loc, hint="Define the method in your own module.")
+        if self.scope.recurses(function):
+            raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} calls itself; sct differentiates "
+                                         f"recursion only in module-level functions", loc,
+                                         hint="Make the recursive part a module-level function.")
+        key = f"<object {id(obj)}>"  # a hidden name for obj, rebound as the method changes it
+        self.scope.locals[key] = obj
+        ops, output = self.scope.inline(GlobalRef(f"{obj.cls.__name__}.{name}", function, function),
+                                        args, kwargs, node, self.namer, self.scope)
+        self.ops.extend(ops)
+        return output, self.scope.locals.pop(key)
+
+    def _object_attribute(self, obj, name, node):
+        """`obj.name` of a LocalObject: an attribute it was given, a property of its class
+        (inlined), or a class attribute (a constant)."""
+        if name in obj.attributes:
+            return obj.attributes[name]
+        static = inspect.getattr_static(obj.cls, name, _MISSING)
+        if isinstance(static, property) and static.fget is not None:
+            return self._inline_method(obj, name, static.fget, [obj], {}, node)[0]
+        if static is _MISSING or inspect.isfunction(static) or isinstance(static, (staticmethod, classmethod,
+                                                                                   property)):
+            known = ", ".join(obj.attributes) or "none"
+            raise SctError(f"this {obj.cls.__name__} object has no attribute {name!r} here", self.loc_of(node),
+                           hint=f"Set it before reading it (attributes set so far: {known}); a method is "
+                                f"called directly, obj.{name}(...).")
+        return GlobalRef(obj.cls.__name__, obj.cls, obj.cls).attr(name)
+
     def _static_isinstance(self, x, classes):
         """`isinstance(x, classes)` as a Const when the lowering knows x's type: a container
         it resolves to items (a tuple, list or dict), or a parameter specialized to a Python
@@ -512,6 +626,8 @@ class ExprLowering:
         if not all(isinstance(c, Const) and isinstance(c.value, type) for c in classes):
             return None
         classes = tuple(c.value for c in classes)
+        if isinstance(x, LocalObject):
+            return Const(issubclass(x.cls, classes))
         if containers.is_static(x):
             kind = dict if isinstance(x, DictOf) else list if isinstance(x, ListOf) else tuple
             return Const(issubclass(kind, classes))
@@ -563,9 +679,21 @@ class ExprLowering:
             return self._choice(first, rest, first, "both", node)
         return self._choice(first, first, rest, "either", node)
 
+    def truth(self, value, node):
+        """`value` as a condition: an object made in the function is true (Python's default
+        for a class without __bool__ or __len__)."""
+        if not isinstance(value, LocalObject):
+            return value
+        if hasattr(value.cls, "__bool__") or hasattr(value.cls, "__len__"):
+            raise UnsupportedSyntaxError(f"the truth value of a {value.cls.__name__} object (its __bool__ or "
+                                         f"__len__) is not supported", self.loc_of(node),
+                                         hint="Test one of its attributes instead.")
+        return Const(True)
+
     def _choice(self, cond, then, orelse, hint, node):
         """An If op choosing between two lazily evaluated expressions (gast nodes, or an
         operand already computed). A constant condition picks its branch here."""
+        cond = self.truth(cond, node)
         known = _constant(self.ops, cond)
         if known is not _NOT_CONSTANT and isinstance(known, (bool, int, float, str, type(None))):
             branch = then if known else orelse
@@ -676,8 +804,7 @@ class FunctionScope:
         # A `*args` parameter binds a tuple of operands, a `**kwargs` one a dict of them.
         kinds = {name: p.kind for name, p in bound.signature.parameters.items()}
         operands = {name: DictOf(v.keys(), v.values()) if kinds[name] is inspect.Parameter.VAR_KEYWORD
-                    else v if isinstance(v, (Var, Const, tuple, LocalFunction)) else Const(v)
-                    for name, v in bound.arguments.items()}
+                    else _operand(v) for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
                               self.inlining, caller)
         _, ops, output, _ = _lower_body(parsed, scope, namer, operands)
@@ -747,6 +874,10 @@ def lower(parsed, structures=None, facts=None):
     leaves = {}
     params, ops, output, output_loc = _lower_body(parsed, scope, namer, structures=structures or {},
                                                   leaves=leaves, facts=facts)
+    if any(isinstance(v, LocalObject) for v in _flat([output])):
+        raise UnsupportedSyntaxError("returning an object made in the function is not supported", output_loc,
+                                     hint="Return the attributes you need (a number, an array, or a tuple "
+                                          "or dict of them).")
     return Function(tree.name, params, ops, output, parsed.filename, parsed.loc(tree), namer,
                     inspect.signature(parsed.fn), output_loc, scope.dependencies, param_leaves=leaves)
 
@@ -816,6 +947,31 @@ def _unpartial(func, args, kwargs):
         args = [Const(a) for a in partial.args] + list(args)
         kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
     return func, args, kwargs
+
+
+def _operand(value):
+    """A bound argument as an operand: operands stay, Python values (defaults) become Consts."""
+    return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject)) else Const(value)
+
+
+def _user_class(obj):
+    """A class of the user's own (not library code, no rule) whose instances are plain
+    attribute holders: built by object.__new__, attributes set by object.__setattr__."""
+    if not inspect.isclass(obj) or rules.lookup(obj) is not None or obj.__new__ is not object.__new__ \
+            or obj.__setattr__ is not object.__setattr__ or obj.__mro__[-1] is not object:
+        return False
+    for klass in obj.__mro__[:-1]:
+        # Its module's file, else where its methods were written (a module loaded from a
+        # path need not be in sys.modules).
+        files = [f.__code__.co_filename for f in vars(klass).values()
+                 if inspect.isfunction(f) and not f.__code__.co_filename.startswith("<")]
+        path = getattr(sys.modules.get(klass.__module__), "__file__", None) or (files[0] if files else None)
+        if not path or any(os.path.realpath(path).startswith(prefix) for prefix in _LIBRARY_PATHS):
+            return False
+    return True
+
+
+_MISSING = object()
 
 
 def _inlinable(obj):
@@ -916,7 +1072,7 @@ class _StatementLowering:
         branch) when a branch returns, or ends its loop iteration (`continue`, `break`)."""
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
-        cond = lowering.value(stmt.test)
+        cond = lowering.truth(lowering.value(stmt.test), stmt.test)
         if isinstance(cond, Const) and type(cond.value) is bool:
             # Decided now (`isinstance` of a container argument): only the branch taken is
             # lowered, as the other may not lower for this argument (`w * t` on a tuple).
@@ -1000,6 +1156,8 @@ class _StatementLowering:
             each branch makes its container a run-time value and the If joins those."""
             if t is e:
                 return t
+            if isinstance(t, LocalObject) and t.same_layout(e):
+                return LocalObject(t.cls, {k: join(v, e.attributes[k], f"{hint}_{k}") for k, v in t.attributes.items()})
             if containers.same_layout(t, e):
                 return rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
             result = Var(self.namer.fresh(hint))
@@ -1069,9 +1227,9 @@ class _StatementLowering:
             for node in gast.walk(s):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     assigned.add(node.id)
-                elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store) \
                         and isinstance(node.value, gast.Name):
-                    changed_in_place.add(node.value.id)  # `y[i] = v` rebinds y to the updated array
+                    changed_in_place.add(node.value.id)  # `y[i] = v`, `obj.w = v` rebind y, obj to the new value
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
                 elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
@@ -1108,26 +1266,44 @@ class _StatementLowering:
         target = None
         if iterable is not None:  # named first, so the loop variable keeps the user's name
             target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
-        carried = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
+        # An object made in the function is carried attribute by attribute (a slot each).
+        objects = {n: before[n] for n in names if isinstance(before.get(n), LocalObject)}
+        slots = [(n, k) for n in names for k in (objects[n].attributes if n in objects else [None])]
+
+        def slot_name(n, k):
+            return _HIDDEN_NAMES.get(n, n) if k is None else f"{n}_{k}"
+
+        def grouped(values):
+            """Slot values back into one per name: objects rebuilt from their attributes."""
+            by_name = {}
+            for (n, k), value in zip(slots, values):
+                if k is None:
+                    by_name[n] = value
+                else:
+                    by_name.setdefault(n, LocalObject(objects[n].cls, {})).attributes[k] = value
+            return by_name
+
+        carried = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
         # The hidden values start afresh: `before` may hold the enclosing loop's own.
         fresh = {_TRIPS: Const(0), _BREAK: Const(False), _RETURNED: Const(False), _RETURN_VALUE: Const(None)}
-        inits = [fresh[n] if n in fresh else before.get(n, Const(None)) for n in names]
-        for n, value in zip(names, inits):
+        inits = [objects[n].attributes[k] if k is not None else fresh[n] if n in fresh
+                 else before.get(n, Const(None)) for n, k in slots]
+        for (n, _), value in zip(slots, inits):
             if isinstance(value, (LocalFunction, _Unreadable)):
                 raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
                                              f"for a local function", loc,
                                              hint=f"Define {n!r} once, outside the loop.")
         # A container the loop changes (`xs.append(x)`) is carried as a run-time value.
-        inits = [self._as_yield(value, stmt, lowering.ops, n) for n, value in zip(names, inits)]
+        inits = [self._as_yield(value, stmt, lowering.ops, slot_name(n, k)) for (n, k), value in zip(slots, inits)]
         inner = dict(before)
-        inner.update(zip(names, carried))
+        inner.update(grouped(carried))
         if iterable is not None:
             inner[target_name] = target
         test = None
         if iterable is None:
             self.scope.locals = dict(inner)
             test_lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
-            test = Region(test_lowering.ops, [test_lowering.value(stmt.test)])
+            test = Region(test_lowering.ops, [test_lowering.truth(test_lowering.value(stmt.test), stmt.test)])
         self.scope.locals = dict(inner)
         counting = []
         if _TRIPS in names:
@@ -1153,20 +1329,26 @@ class _StatementLowering:
                 bindings.update(saved)
                 s.locals = bindings
             return self.loop(stmt, tail, changed_by_calls | missed)
-        yields = [self._as_yield(self.scope.locals[n], stmt, body, n) for n in names]
-        results = [Var(self.namer.fresh(_HIDDEN_NAMES.get(n, n))) for n in names]
+        for n, layout in objects.items():
+            if not layout.same_layout(self.scope.locals[n]):
+                raise UnsupportedSyntaxError(f"the loop changes which attributes {n!r} has", loc,
+                                             hint=f"Set every attribute of {n!r} before the loop; the loop "
+                                                  f"may then change their values.")
+        yields = [self._as_yield(self.scope.locals[n] if k is None else self.scope.locals[n].attributes[k],
+                                 stmt, body, slot_name(n, k)) for n, k in slots]
+        results = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
+        by_result = grouped(results)
         after = dict(before)
-        after.update((n, r) for n, r in zip(names, results) if n not in _LOOP_CONTROL)
+        after.update((n, r) for n, r in by_result.items() if n not in _LOOP_CONTROL)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
-        by_result = dict(zip(names, results))
         if has_return:
             after[_RETURN_VALUE] = by_result[_RETURN_VALUE]
         self.scope.locals = after
         for n in changed_in_place & set(names):
             if n in before:  # the same list or array, changed: under every name, here and in callers
                 _rebind_everywhere(self.scope, before[n], by_result[n])
-        by_name = dict(zip(names, carried))
+        by_name = grouped(carried)
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
                                  reversible=reversible))
@@ -1218,6 +1400,13 @@ class _StatementLowering:
                                          hint="Define it before the loop.")
         if isinstance(value, _Unreadable):
             raise value.error("a value this loop carries", self.loc_of(node))
+        if any(isinstance(v, LocalObject) for v in _flat([value])):
+            raise UnsupportedSyntaxError(f"{_HIDDEN_NAMES.get(name, name)!r} holds an object made in the "
+                                         f"function, which would have to become one run-time value here",
+                                         self.loc_of(node),
+                                         hint="Set all of its attributes before the loop or branch (sct "
+                                              "carries them one by one), and keep objects out of lists "
+                                              "that a loop changes.")
         if containers.is_static(value):
             built = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
             ops.append(Op([built], Callee(BUILD, "build"), [value], loc=self.loc_of(node), stmt=self.loc_of(node)))
@@ -1240,23 +1429,29 @@ class _StatementLowering:
                                   hint=hint, node=stmt)
             _write_item(stmt.target, value, lowering, scope, namer)
         elif isinstance(stmt, gast.AugAssign):
-            if not isinstance(stmt.target, gast.Name):
-                raise UnsupportedSyntaxError("augmented assignment to an attribute is not supported",
-                                             loc_of(stmt.target), hint=_ATTRIBUTE_WRITE_HINT)
             fn, symbol, hint = BINOPS[type(stmt.op)]
-            current = scope.lookup(stmt.target.id, stmt.target)
-            current = current.as_const() if isinstance(current, GlobalRef) else current
-            aliases = sorted(k for k, v in scope.locals.items() if v is current and k != stmt.target.id)
+            if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
+                spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
+                current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
+                aliases = sorted(k for k, v in scope.locals.items() if v is current)
+            else:
+                spelled = stmt.target.id
+                current = scope.lookup(stmt.target.id, stmt.target)
+                current = current.as_const() if isinstance(current, GlobalRef) else current
+                aliases = sorted(k for k, v in scope.locals.items() if v is current and k != stmt.target.id)
             if aliases and isinstance(current, Var):
                 # For a number this is a new binding, and `aliases` keep the old value. For an
                 # array NumPy writes in place, so they would change too: checked when it runs.
                 lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
-                              [current, Const(f"{stmt.target.id} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))],
+                              [current, Const(f"{spelled} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))],
                               hint="checked", node=stmt)
                 lowering.ops[-1].keep = True
             value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                                   hint=hint, node=stmt)
-            _bind(stmt.target.id, value, lowering, scope, namer, stmt)
+            if isinstance(stmt.target, gast.Attribute):
+                _write_attribute(stmt.target, value, lowering, scope)
+            else:
+                _bind(stmt.target.id, value, lowering, scope, namer, stmt)
         elif isinstance(stmt, gast.AnnAssign):
             if stmt.value is not None:
                 value = lowering.value(stmt.value)
@@ -1423,16 +1618,27 @@ def _assign(target, value, value_node, lowering, scope, namer):
     elif isinstance(target, gast.Subscript):
         _write_item(target, value, lowering, scope, namer)
     elif isinstance(target, gast.Attribute):
-        raise UnsupportedSyntaxError("assignment to an attribute is not supported", lowering.loc_of(target),
-                                     hint=_ATTRIBUTE_WRITE_HINT)
+        _write_attribute(target, value, lowering, scope)
     else:
         raise UnsupportedSyntaxError(f"cannot assign to {type(target).__name__}", lowering.loc_of(target),
                                      hint="Assign to a plain name.")
 
 
-# sct reads objects' attributes but does not follow changes to them (objects are not containers in the IR).
-_ATTRIBUTE_WRITE_HINT = ("sct reads attributes but does not follow changes to them. Keep the value in a local "
-                         "name (`w = obj.w` then `w += ...`), or keep such values in a dict.")
+def _write_attribute(target, value, lowering, scope):
+    """`name.attr = value` on an object made in the function: a LocalObject with that
+    attribute, for every name of the old one (in callers too, as Python would show)."""
+    loc = lowering.loc_of(target)
+    if not isinstance(target.value, gast.Name):
+        raise UnsupportedSyntaxError("setting an attribute of an attribute or an item (`a.b.c = ...`) is not "
+                                     "supported", loc, hint="Give the inner object a name first: `b = a.b` "
+                                                            "then `b.c = ...`.")
+    obj = scope.lookup(target.value.id, target.value)
+    if not isinstance(obj, LocalObject):
+        raise UnsupportedSyntaxError(f"setting an attribute of {target.value.id!r}, which was not made in the "
+                                     f"differentiated function, is not supported", loc,
+                                     hint="sct never changes objects passed in. Keep the value in a local name, "
+                                          "or make the object inside the function.")
+    _rebind_everywhere(scope, obj, obj.with_attribute(target.attr, value))
 
 
 # Ops whose result may share memory with their first argument (a write into either
@@ -1531,15 +1737,34 @@ def _scope_chain(scope):
 
 
 def _rebind_everywhere(scope, old, new, outer_only=False):
-    """After `old.append(x)` made the list `new` (or a write, an array): every name for
-    `old` denotes `new`, in this function and in the functions it is inlined into or
-    closes over, as every name for one Python object sees its change."""
+    """After `old.append(x)` made the list `new` (or a write, an array; a set attribute,
+    an object): every name for `old` denotes `new`, in this function and in the functions
+    it is inlined into or closes over, and so do the containers and objects holding it,
+    as every name for one Python object sees its change."""
+    replaced = {id(old): new}  # id -> replacement, so one container held twice stays one
+
+    def replace(value):
+        if id(value) in replaced:
+            return replaced[id(value)]
+        if isinstance(value, tuple) and value:
+            items = [replace(v) for v in value]
+            made = value if all(a is b for a, b in zip(items, value)) else rebuild(value, items)
+        elif isinstance(value, LocalObject):
+            attributes = {k: replace(v) for k, v in value.attributes.items()}
+            made = value if all(attributes[k] is v for k, v in value.attributes.items()) \
+                else LocalObject(value.cls, attributes)
+        else:
+            return value
+        replaced[id(value)] = made
+        return made
+
     for s in _scope_chain(scope):
         if outer_only and s is scope:
             continue
         for name, bound in list(s.locals.items()):
-            if bound is old:
-                s.locals[name] = new
+            made = replace(bound)
+            if made is not bound:
+                s.locals[name] = made
 
 
 def _refuse_shared_write(name, array, loc, scope):

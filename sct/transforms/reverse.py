@@ -662,12 +662,16 @@ def _makes_new_array(op):
 def _missing_rule(op):
     c = op.callee
     if c.kind == METHOD:
-        what = f"the array method .{c.spelling}()"
-        hint = (f"Use the NumPy function instead (e.g. np.{c.spelling}(x, ...)) if it has a rule, "
-                f"or register one: @sct.adjoint(sct.method({c.spelling!r})).")
+        what = f"the method .{c.spelling}()"
+        hint = ((f"Use the NumPy function instead (np.{c.spelling}(x, ...)), or register a rule: "
+                 if hasattr(np, c.spelling) else "Register a rule: ") +
+                f"@sct.adjoint(sct.method({c.spelling!r})). If it is a method of your own class, make the "
+                f"object inside the differentiated function: sct then inlines its methods.")
     elif c.kind == ATTR:
         what = f"the attribute .{c.spelling}"
-        hint = f"Register a rule with @sct.adjoint(sct.attribute({c.spelling!r}))."
+        hint = (f"If it is an array kept in an object passed in, pass the arrays as arguments (or in a "
+                f"dict) to differentiate with respect to them. Otherwise register a rule with "
+                f"@sct.adjoint(sct.attribute({c.spelling!r})).")
     else:
         what = f"{c.spelling}"
         name = getattr(c.obj, "__module__", None)

@@ -1,0 +1,204 @@
+"""Objects made in the differentiated function: instances of the user's own classes
+(with __init__, methods, properties, __call__), dataclasses and SimpleNamespace. Their
+attributes are read, set and updated (`acc.total += v`), also inside methods, loops and
+branches; gradients are checked against central finite differences, the generated code
+for its structure, and what sct cannot follow for a located error."""
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import sct
+from conftest import assert_grad_matches_fd
+
+
+class Dense:
+    def __init__(self, W, b, act=np.tanh):
+        self.W = W
+        self.b = b
+        self.act = act
+
+    def __call__(self, x):
+        return self.act(x @ self.W + self.b)
+
+    @property
+    def n_out(self):
+        return self.W.shape[1]
+
+
+class MLP:
+    def __init__(self, W1, b1, W2, b2):
+        self.layers = [Dense(W1, b1), Dense(W2, b2, act=np.sin)]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def mlp_loss(W1, b1, W2, b2, x):
+    net = MLP(W1, b1, W2, b2)
+    return np.sum(net.forward(x) ** 2)
+
+
+def dense_with_property(W, b, x):
+    layer = Dense(W, b)
+    return np.sum(layer(x)) * layer.n_out
+
+
+class RunningMean:
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value):
+        self.total += value
+        self.count += 1
+
+    def mean(self):
+        return self.total / self.count
+
+
+def running_mean_in_a_loop(x):
+    stats = RunningMean()
+    for v in x:
+        stats.add(np.sin(v))
+    stats.total *= 2.0
+    return stats.mean()
+
+
+def running_mean_in_a_branch(x):
+    stats = RunningMean()
+    stats.add(x[0])
+    if x[1] > 0.0:
+        stats.add(x[1] ** 2)
+    else:
+        stats.total -= x[2]
+    return stats.mean()
+
+
+@dataclasses.dataclass
+class Scaled:
+    W: np.ndarray
+    scale: float = 2.0
+
+    def __post_init__(self):
+        self.W = self.W * self.scale
+
+
+def dataclass_fields(W, x):
+    p = Scaled(W)
+    p.scale += 1.0
+    return np.sum(np.tanh(x @ p.W)) * p.scale
+
+
+def namespace_state(x):
+    state = SimpleNamespace(h=x, steps=0)
+    for _ in range(3):
+        state.h = np.tanh(state.h * 1.5)
+        state.steps += 1
+    if np.sum(state.h) > 0:
+        state.h = state.h * 2.0
+    return np.sum(state.h) + state.steps
+
+
+class Counter:
+    pass
+
+
+def set_through_another_name(x):
+    c = Counter()
+    alias = c
+    alias.value = x * 3.0  # `c` is the same object
+    box = [c]
+    box[0].value = box[0].value + 1.0
+    return np.sum(c.value * x)
+
+
+rng = np.random.default_rng(11)
+W1, b1, W2, b2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=2)
+X = rng.normal(size=(5, 3))
+V = np.array([0.3, -0.5, 1.2])
+
+CASES = [
+    (mlp_loss, (W1, b1, W2, b2, X), (0, 1, 2, 3, 4)),
+    (dense_with_property, (W1, b1, X), (0, 1, 2)),
+    (running_mean_in_a_loop, (V,), 0),
+    (running_mean_in_a_branch, (V,), 0),
+    (running_mean_in_a_branch, (-V,), 0),
+    (dataclass_fields, (W1, X), (0, 1)),
+    (namespace_state, (V,), 0),
+    (namespace_state, (-V,), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_objects_made_in_the_function_match_finite_differences(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+def test_a_write_through_another_name_is_seen_by_every_name_unless_it_is_in_a_list():
+    with pytest.raises(sct.UnsupportedSyntaxError, match="attribute of an attribute or an item"):
+        sct.grad(set_through_another_name)(V)
+
+
+def aliased_object(x):
+    c = Counter()
+    alias = c
+    alias.value = x * 3.0
+    return np.sum(c.value * x)
+
+
+def test_an_attribute_set_through_an_alias_is_seen_by_the_original():
+    assert_grad_matches_fd(aliased_object, (V,), 0)
+
+
+def test_a_loop_carries_an_objects_attributes_one_by_one():
+    generic = sct.grad(running_mean_in_a_loop).source
+    assert "stats_total, stats_count = (0.0, 0)" in generic
+    specialized = sct.grad(running_mean_in_a_loop).source_for(V)
+    assert "stats_count = stats_count + 1" in specialized  # the total is not needed once shapes are known
+    for src in (generic, specialized):
+        assert src.count("for v_") == 2  # the forward loop and the reversed loop
+        assert "RunningMean" not in src  # no object at run time
+
+
+class Holder:
+    def __init__(self):
+        self.value = 0.0
+
+
+def returns_the_object(x):
+    h = Holder()
+    h.value = x
+    return h  # ERR
+
+
+def passes_the_object_to_numpy(x):
+    h = Holder()
+    return np.sum(np.asarray(h))  # ERR
+
+
+def adds_an_attribute_in_a_loop(x):
+    h = Holder()
+    for v in x:  # ERR
+        h.extra = v
+    return h.value
+
+
+def reads_a_missing_attribute(x):
+    h = Holder()
+    return np.sum(h.missing * x)  # ERR
+
+
+@pytest.mark.parametrize("fn, words", [(returns_the_object, "returning an object"),
+                                       (passes_the_object_to_numpy, "cannot be passed to np.asarray"),
+                                       (adds_an_attribute_in_a_loop, "changes which attributes"),
+                                       (reads_a_missing_attribute, "no attribute 'missing'")])
+def test_what_sct_cannot_follow_is_refused_at_the_line(fn, words):
+    with pytest.raises(sct.SctError) as info:
+        sct.grad(fn)(V)
+    assert words in str(info.value) and info.value.hint
+    lines = open(__file__).read().splitlines()
+    assert "# ERR" in lines[info.value.loc.line - 1]
