@@ -17,12 +17,17 @@ import numpy as np
 
 from . import codegen, frontend
 from .analysis import Structure, shape_of_value
+from .analysis.shapes import FUNCTION_KINDS, is_object_class
 from .errors import SctError, SctUsageError
 from .pipeline import compile_function
 
 MAX_SPECIALIZATIONS = 8
 _CACHE = weakref.WeakKeyDictionary()  # user function -> {(wrt, mode, tuple?, shapes): Compiled}
 _ndarray = np.ndarray
+# Argument types whose key is their structure: containers, and the classes of the objects sct
+# takes apart, learned as they are first seen (`_learn_object_kinds`), so that the key of an
+# argument never changes once computed.
+_KEYED_KINDS = {tuple, list, dict}
 _CONTAINERS = (tuple, list, dict)
 
 
@@ -38,25 +43,46 @@ def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
 
 
 def _shape_key(args, kwargs):
-    """What specialized code depends on: each array argument's shape, a container's
-    structure and its items' shapes, else the argument's type."""
-    key = tuple([a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _CONTAINERS else type(a)
+    """What specialized code depends on: each array argument's shape, a container's or
+    object's structure and its items' shapes, else the argument's type."""
+    for a in list(args) + list(kwargs.values()):
+        _learn_object_kinds(a)
+    key = tuple([a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
                  for a in args])
     if kwargs:
-        key += tuple(sorted((k, v.shape if type(v) is _ndarray else _container_key(v) if type(v) in _CONTAINERS
+        key += tuple(sorted((k, v.shape if type(v) is _ndarray else _container_key(v) if type(v) in _KEYED_KINDS
                              else type(v)) for k, v in kwargs.items()))
     return key
 
 
+def _learn_object_kinds(value):
+    """Add the classes of the objects in `value` that sct takes apart to _KEYED_KINDS."""
+    kind = type(value)
+    if kind in (tuple, list):
+        for v in value:
+            _learn_object_kinds(v)
+    elif kind is dict:
+        for v in value.values():
+            _learn_object_kinds(v)
+    elif kind is not _ndarray and is_object_class(kind):
+        _KEYED_KINDS.add(kind)
+        for v in vars(value).values():
+            _learn_object_kinds(v)
+
+
 def _container_key(value):
-    """A tuple, list or dict argument's part of the key: its kind, keys and items' keys
-    (plain tuples: this runs on every call)."""
+    """A container's or object's part of the key: its kind, keys (attribute names) and
+    items' keys, a function kept in it by identity (plain tuples: this runs on every call)."""
     kind = type(value)
     if kind is dict:
         return (dict,) + tuple([(k, _container_key(v)) for k, v in value.items()])
     if kind is list or kind is tuple:
         return (kind,) + tuple([_container_key(v) for v in value])
-    return value.shape if kind is _ndarray else kind
+    if kind is _ndarray:
+        return value.shape
+    if kind in _KEYED_KINDS:
+        return (kind,) + tuple([(k, _container_key(v)) for k, v in value.__dict__.items()])
+    return value if isinstance(value, FUNCTION_KINDS) else kind
 
 
 class _Specializations:
@@ -200,7 +226,7 @@ class GradientFunction:
             return self._call(args, kwargs)
         # The common path, inlined: it runs on every call of a gradient.
         entry = self._specializations.by_key.get(tuple([
-            a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _CONTAINERS else type(a)
+            a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
             for a in args]))
         if entry is None or not entry.is_current():
             return self._call(args, kwargs)

@@ -281,6 +281,14 @@ def _add_items(x, y):
     return x + y
 
 
+def object_like(template, attributes):
+    """A new object of `template`'s class holding `attributes`: the gradient of an
+    object argument (its attributes' gradients under their names)."""
+    made = type(template).__new__(type(template))
+    made.__dict__.update(attributes)
+    return made
+
+
 def item_adjoint(g, key):
     """Item `key`'s adjoint in the adjoint `g` of a list, tuple or dict (which may be the zero 0.0)."""
     return g if type(g) is float else g[key]

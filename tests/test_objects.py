@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sct
-from conftest import assert_grad_matches_fd
+from conftest import assert_grad_matches_fd, numerical_grad
 
 
 class Dense:
@@ -202,3 +202,102 @@ def test_what_sct_cannot_follow_is_refused_at_the_line(fn, words):
     assert words in str(info.value) and info.value.hint
     lines = open(__file__).read().splitlines()
     assert "# ERR" in lines[info.value.loc.line - 1]
+
+
+# ---- objects passed in: taken apart like dicts; the gradient is an object of the same class
+
+
+class Model:
+    def __init__(self, W, b, act=np.tanh):
+        self.W, self.b, self.act = W, b, act
+        self.name = "model"
+
+    def predict(self, x):
+        return self.act(x @ self.W + self.b)
+
+
+def model_loss(model, x, y):
+    return np.mean((model.predict(x) - y) ** 2)
+
+
+def model_loss_with_a_local_change(model, x):
+    model.b = model.b * 2.0  # sct never changes the caller's object: this is the function's own view
+    model.W += 1.0
+    return np.sum(model.predict(x))
+
+
+def namespace_of_params(p, x):
+    return np.sum(np.sin(x @ p.W) * p.scale)
+
+
+def list_of_models(models, x):
+    for m in models:
+        x = m.predict(x)
+    return np.sum(x ** 2)
+
+
+def _model(rng, n_in, n_out, act=np.tanh):
+    return Model(rng.normal(size=(n_in, n_out)), rng.normal(size=n_out), act)
+
+
+def _replaced(obj, name, value):
+    """A copy of `obj` (same class, arrays copied: a function may change them in place)
+    with attribute `name` set to `value`."""
+    changed = type(obj).__new__(type(obj))
+    changed.__dict__.update({k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in vars(obj).items()})
+    setattr(changed, name, np.copy(value))
+    return changed
+
+
+def _check_object_gradient(f, obj, rest, attributes):
+    """The gradient for `obj` is an object of its class whose attributes match central
+    finite differences of f along that attribute; the caller's object is unchanged."""
+    saved = {k: np.copy(getattr(obj, k)) for k in attributes}
+    grad = sct.grad(f, wrt=0)(obj, *rest)
+    assert type(grad) is type(obj)
+    for k in attributes:
+        assert np.array_equal(getattr(obj, k), saved[k])
+        expected = numerical_grad(lambda value: f(_replaced(obj, k, value), *rest), (saved[k],), 0)
+        np.testing.assert_allclose(getattr(grad, k), expected, rtol=1e-6, atol=1e-8)
+    return grad
+
+
+def test_an_object_argument_gets_a_gradient_of_its_own_class():
+    rng = np.random.default_rng(5)
+    model, x, y = _model(rng, 3, 2), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    grad = _check_object_gradient(model_loss, model, (x, y), ["W", "b"])
+    assert grad.act is None and grad.name == 0.0  # a function and a string carry no gradient
+    expected = numerical_grad(lambda x: model_loss(model, x, y), (x,), 0)
+    np.testing.assert_allclose(sct.grad(model_loss, wrt=1)(model, x, y), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_changing_an_argument_objects_attributes_does_not_change_the_callers_object():
+    rng = np.random.default_rng(6)
+    model, x = _model(rng, 3, 2, act=np.sin), rng.normal(size=(4, 3))
+    _check_object_gradient(model_loss_with_a_local_change, model, (x,), ["W", "b"])
+
+
+def test_a_namespace_and_a_list_of_objects_as_arguments():
+    rng = np.random.default_rng(7)
+    p = SimpleNamespace(W=rng.normal(size=(3, 2)), scale=1.5)
+    grad = _check_object_gradient(namespace_of_params, p, (rng.normal(size=(4, 3)),), ["W", "scale"])
+    assert type(grad) is SimpleNamespace
+    models = [_model(rng, 3, 4), _model(rng, 4, 2, act=np.sin)]
+    x = rng.normal(size=(2, 3))
+    grads = sct.grad(list_of_models)(models, x)
+    assert [type(g) for g in grads] == [Model, Model]
+    for i, k in [(0, "W"), (0, "b"), (1, "W"), (1, "b")]:
+        def along(value, i=i, k=k):
+            return list_of_models([_replaced(m, k, value) if j == i else m for j, m in enumerate(models)], x)
+        expected = numerical_grad(along, (getattr(models[i], k),), 0)
+        np.testing.assert_allclose(getattr(grads[i], k), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_new_function_in_an_object_argument_recompiles():
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    tanh_model, sin_model = _model(rng, 3, 2), _model(rng, 3, 2, act=np.sin)
+    gradient = sct.grad(model_loss)
+    for model in (tanh_model, sin_model, tanh_model):
+        expected = numerical_grad(lambda W: model_loss(_replaced(model, "W", W), x, y), (model.W,), 0)
+        np.testing.assert_allclose(gradient(model, x, y).W, expected, rtol=1e-6, atol=1e-8)

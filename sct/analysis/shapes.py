@@ -12,7 +12,13 @@ Two layers of facts:
 
 The reverse transform uses both to skip or resolve `unbroadcast` statically.
 """
+import functools
+import inspect
 import operator
+import os
+import sys
+import sysconfig
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,10 +41,12 @@ _ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
 
 @dataclass(frozen=True)
 class Structure:
-    """The fact for a tuple, list or dict argument: its `kind` (the type), `keys` (a
-    dict's keys in order; None for a tuple or list) and each item's fact (a shape fact,
-    a nested Structure, or None), in order. Code is always specialized to it: the
-    lowering resolves indexing and iteration of such an argument to its items."""
+    """The fact for a tuple, list or dict argument, or an object of the user's own class
+    or a SimpleNamespace (see `is_object_class`): its `kind` (the type), `keys` (a dict's
+    keys or an object's attribute names, in order; None for a tuple or list) and each
+    item's fact (a shape fact, a nested Structure, a FunctionFact, or None), in order.
+    Code is always specialized to it: the lowering resolves indexing, iteration and
+    attributes of such an argument to its items."""
 
     kind: type
     keys: tuple
@@ -52,25 +60,71 @@ class Structure:
             return None
 
     def without_shapes(self):
-        """The same structure with no concrete facts about its leaves."""
+        """The same structure with no concrete facts about its leaves (functions kept)."""
         return Structure(self.kind, self.keys, tuple(
-            item.without_shapes() if isinstance(item, Structure) else None for item in self.items))
+            item.without_shapes() if isinstance(item, Structure) else item if isinstance(item, FunctionFact)
+            else None for item in self.items))
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    """The fact for a function kept in a container or object argument (`layer.act`): the
+    function itself, so that a call of it is lowered as a call of that function."""
+
+    fn: object
+
+
+FUNCTION_KINDS = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, functools.partial)
+
+LIBRARY_PATHS = tuple(os.path.realpath(p) + os.sep for p in {
+    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+
+@functools.lru_cache(maxsize=None)
+def is_object_class(cls):
+    """A SimpleNamespace, or a class of the user's own (not library code) whose instances
+    are plain attribute holders: built by object.__new__, attributes set by
+    object.__setattr__ and kept in __dict__. sct takes such objects apart."""
+    if cls is types.SimpleNamespace:
+        return True
+    if not inspect.isclass(cls) or cls.__new__ is not object.__new__ or cls.__setattr__ is not object.__setattr__ \
+            or cls.__mro__[-1] is not object or "__dict__" not in dir(cls):
+        return False
+    for klass in cls.__mro__[:-1]:
+        # Its module's file, else where its methods were written (a module loaded from a
+        # path need not be in sys.modules).
+        files = [f.__code__.co_filename for f in vars(klass).values()
+                 if inspect.isfunction(f) and not f.__code__.co_filename.startswith("<")]
+        path = getattr(sys.modules.get(klass.__module__), "__file__", None) or (files[0] if files else None)
+        if not path or any(os.path.realpath(path).startswith(prefix) for prefix in LIBRARY_PATHS):
+            return False
+    return True
 
 
 def shape_of_value(value):
     """The concrete shape fact for a run-time value: a tuple for an exact ndarray,
     PYTHON_NUMBER for an int or float, a `Structure` for a tuple, list or dict (with
-    str or int keys), None for anything else."""
+    str or int keys) or an object sct takes apart (`is_object_class`), None for
+    anything else."""
     kind = type(value)
     if kind is np.ndarray:
         return value.shape
     if kind in (float, int):
         return PYTHON_NUMBER
     if kind in (tuple, list):
-        return Structure(kind, None, tuple([shape_of_value(v) for v in value]))
+        return Structure(kind, None, tuple([_item_fact(v) for v in value]))
     if kind is dict and all(type(k) in (str, int) for k in value):
-        return Structure(dict, tuple(value), tuple([shape_of_value(v) for v in value.values()]))
+        return Structure(dict, tuple(value), tuple([_item_fact(v) for v in value.values()]))
+    if is_object_class(kind):
+        attributes = vars(value)
+        return Structure(kind, tuple(attributes), tuple([_item_fact(v) for v in attributes.values()]))
     return None
+
+
+def _item_fact(value):
+    """The fact of an item of a container or object argument: a function kept there is
+    known by identity (the specialization key holds it too)."""
+    return FunctionFact(value) if isinstance(value, FUNCTION_KINDS) else shape_of_value(value)
 
 
 class ShapeClasses:
@@ -207,6 +261,10 @@ class ShapeClasses:
             return
         result = op.result
         c = op.callee
+        if c.kind == ATTR and isinstance(self.shape(op.args[0]), Structure):  # an object argument's attribute
+            fact = self.shape(op.args[0]).item(c.spelling)
+            self._replace(result, SCALAR if fact in ((), PYTHON_NUMBER) else result, fact)
+            return
         if (c.kind == ATTR and c.spelling == "shape") or (c.kind == CALL and c.obj is np.shape):
             self.shape_tuples.add(result)
         if c.kind == CALL and c.obj is range:

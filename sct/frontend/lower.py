@@ -13,18 +13,16 @@ import inspect
 import operator
 import os
 import re
-import sys
-import sysconfig
 import types
 
 import gast
 import numpy as np
 
 from .. import rules, runtime
-from ..analysis.shapes import PYTHON_NUMBER
+from ..analysis.shapes import LIBRARY_PATHS, PYTHON_NUMBER, FunctionFact, is_object_class
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
-from ..ir import (Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
+from ..ir import (AttributesOf, Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD)
 from . import containers
 
@@ -166,8 +164,9 @@ class LocalObject:
     old one is rebound, as every name for one Python object sees the change), a method
     call is inlined with `self` bound to it, and a loop carries its attributes one by one."""
 
-    def __init__(self, cls, attributes):
+    def __init__(self, cls, attributes, source=None):
         self.cls, self.attributes = cls, dict(attributes)
+        self.source = source  # for an object argument taken apart: the argument (a Var)
 
     def with_attribute(self, name, value):
         return LocalObject(self.cls, {**self.attributes, name: value})
@@ -535,7 +534,7 @@ class ExprLowering:
             return self._container_builtin(func.obj, args, node)
         if func.obj is types.SimpleNamespace and not args:
             return LocalObject(types.SimpleNamespace, kwargs)
-        if _user_class(func.obj):
+        if is_object_class(func.obj):
             return self._construct(func.obj, args, kwargs, node)
         inline = getattr(self.scope, "inline", None)
         if inline is not None and _inlinable(func.obj):
@@ -883,20 +882,37 @@ def lower(parsed, structures=None, facts=None):
 
 
 def _take_apart(container, structure, name, lowering, node):
-    """The items of the container argument `container` (a Var) as a structured operand of
-    Vars, read by ops appended to `lowering` (`layers_0 = layers[0]` ...)."""
+    """The items of the container or object argument `container` (a Var) as a structured
+    operand of Vars (a LocalObject for an object), read by ops appended to `lowering`
+    (`layers_0 = layers[0]`, `model_W = model.W` ...). A function kept in it is known by
+    identity (a FunctionFact) and becomes a constant."""
     keys = structure.keys if structure.keys is not None else range(len(structure.items))
+    is_object = structure.kind not in (tuple, list, dict)
     items = []
     for key, fact in zip(keys, structure.items):
+        if isinstance(fact, FunctionFact):
+            items.append(Const(fact.fn))
+            continue
         item_name = f"{name}_{re.sub(r'[^0-9a-zA-Z_]', '_', str(key))}"
-        item = lowering.emit(Callee(GETITEM, "[]", operator.getitem), [container, Const(key)],
-                             hint=item_name, node=node)
+        read = Callee(ATTR, key) if is_object else Callee(GETITEM, "[]", operator.getitem)
+        item = lowering.emit(read, [container] if is_object else [container, Const(key)], hint=item_name, node=node)
         item.is_temp = False  # printed as its own line: the parameter's items, named after their keys
         items.append(_take_apart(item, fact, item_name, lowering, node) if type(fact) is type(structure)
                      else item)
+    if is_object:
+        return LocalObject(structure.kind, zip(keys, items), source=container)
     if structure.kind is dict:
         return DictOf(structure.keys, items)
     return ListOf(items) if structure.kind is list else tuple(items)
+
+
+def _as_leaves(value):
+    """A taken-apart argument as IR operands: its objects as AttributesOf."""
+    if isinstance(value, LocalObject):
+        return AttributesOf(value.attributes, [_as_leaves(v) for v in value.attributes.values()], value.source)
+    if isinstance(value, tuple):
+        return rebuild(value, [_as_leaves(v) for v in value])
+    return value
 
 
 def _parameters(tree):
@@ -923,7 +939,8 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
             if (facts or {}).get(a.id) is not None:  # what `isinstance` of it can decide now
                 scope.facts[id(params[-1])] = facts[a.id]
             if a.id in (structures or {}):
-                leaves[i] = scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
+                scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
+                leaves[i] = _as_leaves(scope.locals[a.id])
         else:
             scope.locals[a.id] = operands[a.id]
     for a in (args.vararg, args.kwarg) if operands is not None else ():
@@ -954,23 +971,6 @@ def _operand(value):
     return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject)) else Const(value)
 
 
-def _user_class(obj):
-    """A class of the user's own (not library code, no rule) whose instances are plain
-    attribute holders: built by object.__new__, attributes set by object.__setattr__."""
-    if not inspect.isclass(obj) or rules.lookup(obj) is not None or obj.__new__ is not object.__new__ \
-            or obj.__setattr__ is not object.__setattr__ or obj.__mro__[-1] is not object:
-        return False
-    for klass in obj.__mro__[:-1]:
-        # Its module's file, else where its methods were written (a module loaded from a
-        # path need not be in sys.modules).
-        files = [f.__code__.co_filename for f in vars(klass).values()
-                 if inspect.isfunction(f) and not f.__code__.co_filename.startswith("<")]
-        path = getattr(sys.modules.get(klass.__module__), "__file__", None) or (files[0] if files else None)
-        if not path or any(os.path.realpath(path).startswith(prefix) for prefix in _LIBRARY_PATHS):
-            return False
-    return True
-
-
 _MISSING = object()
 
 
@@ -985,11 +985,8 @@ def _inlinable(obj):
         path = os.path.realpath(inspect.getsourcefile(obj) or "")
     except TypeError:
         return False
-    return bool(path) and not any(path.startswith(prefix) for prefix in _LIBRARY_PATHS)
+    return bool(path) and not any(path.startswith(prefix) for prefix in LIBRARY_PATHS)
 
-
-_LIBRARY_PATHS = tuple(os.path.realpath(p) + os.sep for p in {
-    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
 
 
 class _StatementLowering:
@@ -1634,10 +1631,10 @@ def _write_attribute(target, value, lowering, scope):
                                                             "then `b.c = ...`.")
     obj = scope.lookup(target.value.id, target.value)
     if not isinstance(obj, LocalObject):
-        raise UnsupportedSyntaxError(f"setting an attribute of {target.value.id!r}, which was not made in the "
-                                     f"differentiated function, is not supported", loc,
-                                     hint="sct never changes objects passed in. Keep the value in a local name, "
-                                          "or make the object inside the function.")
+        raise UnsupportedSyntaxError(f"setting an attribute of {target.value.id!r} is not supported: sct follows "
+                                     f"the attributes of objects of your own classes, made in the function or "
+                                     f"passed in, not of globals or library objects", loc,
+                                     hint="Keep the value in a local name, or pass the object in as an argument.")
     _rebind_everywhere(scope, obj, obj.with_attribute(target.attr, value))
 
 

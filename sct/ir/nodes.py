@@ -59,6 +59,17 @@ class DictOf(tuple):
         return DictOf(self.keys, items)
 
 
+class AttributesOf(DictOf):
+    """The attributes of an object argument, taken apart: a DictOf of them (attribute
+    names as keys) that remembers the object, `source`, so that the object's gradient
+    can be an object of its class."""
+
+    def __new__(cls, keys, values, source):
+        made = super().__new__(cls, keys, values)
+        made.source = source
+        return made
+
+
 def rebuild(x, items):
     """The structured operand `x` (tuple, ListOf or DictOf) with new `items`, same kind."""
     return x.rebuild(items) if isinstance(x, (ListOf, DictOf)) else tuple(items)

@@ -16,7 +16,7 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
-from ..ir import (AdjointFunction, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
+from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
 from .optimize import prune_dead
@@ -117,8 +117,13 @@ class _Reverse:
     def _gradient_of(self, inputs):
         """The gradient for a parameter's inputs (a Var, or a container argument's items):
         of the same structure as the argument."""
+        if isinstance(inputs, AttributesOf):  # an object argument: an object of its class
+            gradients = DictOf(inputs.keys, [self._gradient_of(x) for x in inputs])
+            return self._emit_runtime(runtime.object_like, [inputs.source, gradients], "b" + inputs.source.name, None)
         if isinstance(inputs, tuple):
             return rebuild(inputs, [self._gradient_of(x) for x in inputs])
+        if isinstance(inputs, Const):  # a function kept in a container or object argument
+            return Const(None)
         return self._gradient(inputs)
 
     def _gradient(self, param):
@@ -186,8 +191,9 @@ class _Reverse:
                     self._adjoint_of_loop(op, ops)
                 elif isinstance(op, If):
                     self._adjoint_of_if(op)
-                else:
+                elif any(id(v) in self.active for v in flat_vars(op.operands())):
                     self._adjoint_of(op)
+                # else nothing it reads needs an adjoint: it reads an argument's item or attribute
 
     def _adjoint_of_loop(self, op, block):
         """A reversed loop. Its body is the adjoint of the forward body; it carries the
