@@ -138,3 +138,66 @@ def alias_written_in_a_loop(x):
 
 def test_another_name_for_an_array_written_in_a_loop_sees_the_writes():
     assert_grad_matches_fd(alias_written_in_a_loop, (np.array([0.5, -1.2, 2.0]),), 0)
+
+
+# ---- writes into an array nothing else reads happen in place (no copy per write)
+
+
+def fill_rows_in_a_loop(x, W):
+    out = np.zeros((x.shape[0], W.shape[1]))
+    for i in range(x.shape[0]):
+        out[i] = np.tanh(x[i] @ W)
+    return np.sum(out ** 2)
+
+
+def fill_a_grid_in_nested_loops(x):
+    grid = np.zeros((3, 4))
+    for i in range(3):
+        for j in range(4):
+            grid[i, j] = x[i] * j + np.sin(x[i])
+    return np.sum(grid * grid)
+
+
+def each_row_from_the_previous(x):
+    y = np.zeros((4, 3))
+    y[0] = x
+    for i in range(1, 4):
+        previous = y[i - 1]  # a view of y: the write below must not change it under our feet
+        y[i] = np.tanh(previous) * 2.0 + x
+    return np.sum(y * y)
+
+
+def written_then_base_read(x):
+    base = np.zeros(3)
+    y = base
+    for i in range(3):
+        y[i] = x[i] * 2.0
+    return np.sum(y * base) + np.sum(base)
+
+
+def argument_written_in_a_loop(x):
+    for i in range(x.shape[0]):
+        x[i] = x[i] ** 2
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (fill_rows_in_a_loop, (np.random.default_rng(1).normal(size=(5, 3)), np.random.default_rng(2).normal(size=(3, 2)))),
+    (fill_a_grid_in_nested_loops, (np.array([0.3, -0.8, 1.1]),)),
+    (each_row_from_the_previous, (np.array([0.3, -0.8, 1.1]),)),
+    (written_then_base_read, (np.array([0.3, -0.8, 1.1]),)),
+    (argument_written_in_a_loop, (np.array([0.3, -0.8, 1.1]),)),
+])
+def test_writes_in_loops_match_finite_differences(f, args):
+    assert_grad_matches_fd(f, args, tuple(range(len(args))))
+
+
+def test_an_array_nothing_else_reads_is_written_in_place():
+    x, W = np.ones((5, 3)), np.ones((3, 2))
+    src = sct.grad(fill_rows_in_a_loop).source_for(x, W)
+    assert ".copy()" not in src and "out_1[i] = " in src
+    assert "out" not in src.split("tape.append(")[1].split("\n")[0]  # the array is not taped either
+    # A view of the array is read before the write: the write copies.
+    assert ".copy()" in sct.grad(each_row_from_the_previous).source_for(np.ones(3))
+    # An argument is never written into.
+    assert ".copy()" in sct.grad(argument_written_in_a_loop).source_for(np.ones(3))

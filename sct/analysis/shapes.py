@@ -37,6 +37,12 @@ _SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed, runtime
 # Runtime helpers whose result has exactly the shape of their second argument.
 _SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient, runtime.without_items}
 _ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
+# Calls that read only the *shape* (and whether it is a list or dict) of the given argument
+# positions: any value of the same shape class can stand in, which lets the value itself
+# die, or stay untaped in a loop.
+SHAPE_ONLY_ARGS = {runtime.unbroadcast: (1, 2), runtime.unreduce: (1,), runtime.expand: (1,),
+                   runtime.zero_gradient: (0,), runtime.without_items: (1,), runtime.items_of: (1,),
+                   np.size: (0,), np.shape: (0,), np.ndim: (0,)}
 
 
 @dataclass(frozen=True)

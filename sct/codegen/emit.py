@@ -255,8 +255,11 @@ class _Emitter:
             if op.callee.kind == SETITEM:  # the IR's functional update, as a copy and a write
                 array, index, value = op.args
                 target = ast.Name(self.name(op.result), ast.Store())
-                copy = ast.Call(ast.Attribute(self.operand(array), "copy", ast.Load()), [], [])
-                self.emit_line(_render(ast.Assign([target], copy)), indent, op.loc)
+                if not op.in_place:
+                    copy = ast.Call(ast.Attribute(self.operand(array), "copy", ast.Load()), [], [])
+                    self.emit_line(_render(ast.Assign([target], copy)), indent, op.loc)
+                elif self.name(op.result) != self.name(array):  # the array nothing else reads, written into
+                    self.emit_line(_render(ast.Assign([target], self.operand(array))), indent, op.loc)
                 write = ast.Subscript(ast.Name(self.name(op.result), ast.Load()),
                                       self.operand(index, subscript=True), ast.Store())
                 self.emit_line(_render(ast.Assign([write], self.operand(value))), indent, op.loc)

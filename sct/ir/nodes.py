@@ -131,6 +131,7 @@ class Op:
     loc: Any = None  # where in the user's source (the sub-expression), for errors
     stmt: Any = None  # the user's whole statement, for `# grad of:` comments
     keep: bool = False  # an expression statement run for its effect: never removed
+    in_place: bool = False  # a SETITEM that may write into its array (see optimize._write_in_place)
 
     @property
     def result(self):

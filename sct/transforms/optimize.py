@@ -9,14 +9,12 @@ import operator
 import numpy as np
 
 from ..analysis import ShapeClasses, flat_vars
+from ..analysis.shapes import SHAPE_ONLY_ARGS
 from ..errors import SctError
-from ..ir import Callee, Const, If, Loop, Op, Var, rebuild, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, UNARYOP
+from ..ir import (Callee, Const, If, Loop, Op, Var, rebuild, walk, ATTR, BINOP, CALL, COMPARE, GETITEM, METHOD,
+                  SETITEM, UNARYOP)
 from .. import runtime
 
-# Ops that read only the *shape* of the given argument positions: any value of the
-# same shape class can stand in, which lets the forward value itself die.
-_SHAPE_ONLY_ARGS = {runtime.unbroadcast: (1, 2), runtime.unreduce: (1,), runtime.expand: (1,),
-                    runtime.zero_gradient: (0,), np.size: (0,), np.shape: (0,), np.ndim: (0,)}
 _FOLDABLE = (BINOP, UNARYOP, COMPARE, GETITEM)
 _LITERAL_TYPES = (int, float, bool, complex, str, type(None), slice, tuple)
 
@@ -33,6 +31,7 @@ def optimize(adj, keep_output):
     # After DCE, so that uses by dead ops do not keep a value alive.
     _substitute_shape_operands(adj)
     _eliminate_dead_code(adj, keep_output)
+    _write_in_place(adj)
     adj.output_computed = keep_output or adj.seed_check
     return adj
 
@@ -250,7 +249,7 @@ def _substitute_shape_operands(adj):
                 other_uses.update(id(v) for v in flat_vars(op.operands()))
     shape_uses = []
     for op in _all_ops(adj):
-        positions = _SHAPE_ONLY_ARGS.get(op.callee.obj, ()) if op.callee.kind == CALL else ()
+        positions = SHAPE_ONLY_ARGS.get(op.callee.obj, ()) if op.callee.kind == CALL else ()
         for i, x in enumerate(op.args):
             if i in positions:
                 shape_uses.append((op, i))
@@ -262,6 +261,69 @@ def _substitute_shape_operands(adj):
         root = shapes.of(x)
         if isinstance(x, Var) and id(x) not in other_uses and isinstance(root, Var):
             op.args[i] = root
+
+
+# Calls whose result is a new array nothing else refers to.
+_ALLOCATING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+
+
+def _write_in_place(adj):
+    """Mark the array writes (`y1 = setitem(y0, i, v)`, a copy then a write) that may
+    write into y0 itself (`op.in_place`): y0 owns its memory (made by np.zeros and the
+    like, `.copy()`, an earlier write, or carried by a loop from such an array with
+    such a yield) and nothing else reads it except for its shape (`without_items(g, y0,
+    i)` reads the same shape after the write). A loop filling an array row by row then
+    costs O(1) per row, not O(n). An argument never qualifies: it is not owned."""
+    producers, uses = {}, {}
+    for op in _all_blocks_walk(adj):
+        if isinstance(op, Loop):
+            for k, (c, r) in enumerate(zip(op.carried, op.results)):
+                producers[id(c)] = producers[id(r)] = (op, k)  # a result is the last carried value
+        elif isinstance(op, Op):
+            for r in op.results:
+                producers[id(r)] = op
+        shape_only = SHAPE_ONLY_ARGS.get(op.callee.obj, ()) if isinstance(op, Op) and op.callee.kind == CALL else ()
+        for i, x in enumerate(op.operands()):
+            for v in flat_vars([x]):
+                uses.setdefault(id(v), []).append((op, i in shape_only))
+    for v in flat_vars(adj.gradients + [adj.primal.output]):
+        uses.setdefault(id(v), []).append((None, False))
+
+    def only_shape_read(value, besides):
+        return all(read_shape or user is besides for user, read_shape in uses.get(id(value), ()))
+
+    known = {}
+
+    def owned(value):
+        if id(value) not in known:
+            known[id(value)] = True  # assumed while deciding: a loop's carried value reaches itself
+            producer = producers.get(id(value))
+            if isinstance(producer, tuple):  # carried: an owned init no one else reads, and an owned yield
+                loop, k = producer
+                init, step = loop.inits[k], loop.body.yields[k]
+                known[id(value)] = isinstance(init, Var) and isinstance(step, Var) and owned(init) \
+                    and only_shape_read(init, loop) and owned(step)
+            else:
+                known[id(value)] = _is_write_or_new(producer)
+        return known[id(value)]
+
+    for op in _all_blocks_walk(adj):
+        if isinstance(op, Op) and op.callee.kind == SETITEM and isinstance(op.args[0], Var):
+            array = op.args[0]
+            op.in_place = owned(array) and only_shape_read(array, op) and \
+                sum(1 for user, _ in uses.get(id(array), ()) if user is op) == 1
+
+
+def _is_write_or_new(producer):
+    """An op whose result is an array of its own: a write, an allocation, a copy."""
+    return isinstance(producer, Op) and (
+        producer.callee.kind == SETITEM or (producer.callee.kind == CALL and producer.callee.obj in _ALLOCATING)
+        or (producer.callee.kind == METHOD and producer.callee.spelling == "copy" and not producer.args[1:]))
+
+
+def _all_blocks_walk(adj):
+    yield from walk(adj.forward)
+    yield from walk(adj.backward)
 
 
 def _key(x):

@@ -16,6 +16,7 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
+from ..analysis.shapes import SHAPE_ONLY_ARGS
 from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
@@ -246,6 +247,7 @@ class _Reverse:
         self.adjoints, self.backward = outer_adjoints, outer_backward
         # Drop what the adjoint body computes for nothing before deciding what to tape.
         prune_dead(backward_body, outgoing + totals)
+        self._read_shapes_from_outside(backward_body, inside, op)
 
         iterable, target = self._taped(op, block, backward_body)
         results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
@@ -271,6 +273,26 @@ class _Reverse:
             init = op.inits[k]
             if isinstance(init, Var) and id(init) in self.active:
                 self._add_to_adjoint(init, result, op, fresh=set())
+
+    def _read_shapes_from_outside(self, backward_body, inside, op):
+        """Where the adjoint body reads a forward-body value only for its shape
+        (`without_items(g, out_1, i)` after `out[i] = ...`), read a value of the same shape
+        from before the loop instead, so that the value is not taped (a tape of the whole
+        array each iteration would cost O(n) memory per write). A carried value whose
+        yield keeps its shape class has its init's shape in every iteration."""
+        same_shape_init = {id(c): init for c, init, y in zip(op.carried, op.inits, op.body.yields)
+                           if isinstance(init, Var) and self.shapes.of(y) is c}
+        for o in walk(backward_body):
+            if not isinstance(o, Op) or o.callee.kind != CALL:
+                continue
+            for i in SHAPE_ONLY_ARGS.get(o.callee.obj, ()):
+                x = o.args[i] if i < len(o.args) else None
+                if not isinstance(x, Var) or id(x) not in inside or id(x) in self.sequences:
+                    continue
+                root = self.shapes.of(x)
+                root = same_shape_init.get(id(root), root)
+                if isinstance(root, Var) and id(root) not in inside:
+                    o.args[i] = root
 
     def _rows_in(self, iterable, path, op):
         """[(array, path of its rows in each item)] for the differentiated arrays that the
