@@ -197,6 +197,8 @@ def test_an_array_nothing_else_reads_is_written_in_place():
     src = sct.grad(fill_rows_in_a_loop).source_for(x, W)
     assert ".copy()" not in src and "out_1[i] = " in src
     assert "out" not in src.split("tape.append(")[1].split("\n")[0]  # the array is not taped either
+    grid = sct.grad(fill_a_grid_in_nested_loops).source_for(np.ones(3))
+    assert ".copy()" not in grid and "grid_2[i, j] = " in grid and "tape_1.append((range_2, tape))" in grid
     # A view of the array is read before the write: the write copies.
     assert ".copy()" in sct.grad(each_row_from_the_previous).source_for(np.ones(3))
     # An argument is never written into.

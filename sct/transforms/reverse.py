@@ -51,6 +51,7 @@ class _Reverse:
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
         self.producers = {id(r): o for o in walk(fn.body) if isinstance(o, Op) for r in o.results}
+        self.loop_of_result = {id(r): o for o in walk(fn.body) if isinstance(o, Loop) for r in o.results}
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
         self.primal_of = {}  # id(primal Var) -> the Var, for the keys of `adjoints`
         self.returned = set()  # ids of values whose memory a returned gradient may be
@@ -279,9 +280,9 @@ class _Reverse:
         (`without_items(g, out_1, i)` after `out[i] = ...`), read a value of the same shape
         from before the loop instead, so that the value is not taped (a tape of the whole
         array each iteration would cost O(n) memory per write). A carried value whose
-        yield keeps its shape class has its init's shape in every iteration."""
+        yield keeps its shape (`_keeps_shape`) has its init's shape in every iteration."""
         same_shape_init = {id(c): init for c, init, y in zip(op.carried, op.inits, op.body.yields)
-                           if isinstance(init, Var) and self.shapes.of(y) is c}
+                           if isinstance(init, Var) and self._keeps_shape(y, c)}
         for o in walk(backward_body):
             if not isinstance(o, Op) or o.callee.kind != CALL:
                 continue
@@ -293,6 +294,18 @@ class _Reverse:
                 root = same_shape_init.get(id(root), root)
                 if isinstance(root, Var) and id(root) not in inside:
                     o.args[i] = root
+
+    def _keeps_shape(self, value, start):
+        """Whether `value` provably has the shape of `start`: same shape class, or the
+        result of an inner loop that starts from `start` and keeps its shape (a nested
+        loop filling an array)."""
+        if value is start or self.shapes.of(value) is start:
+            return True
+        loop = self.loop_of_result.get(id(value))
+        if loop is None:
+            return False
+        k = next(k for k, r in enumerate(loop.results) if r is value)
+        return loop.inits[k] is start and self._keeps_shape(loop.body.yields[k], loop.carried[k])
 
     def _rows_in(self, iterable, path, op):
         """[(array, path of its rows in each item)] for the differentiated arrays that the
