@@ -39,23 +39,37 @@ def without_items(g, result, index):
 
 
 def items_of(g, result, index):
-    """Adjoint of the value written by `y[index] = v`: the cotangent at those entries."""
+    """Adjoint of the value written by `y[index] = v`: the cotangent at those entries. An
+    integer-array index may name an entry twice; NumPy keeps the last value written
+    there, so only that one gets the cotangent."""
     if type(result) in (list, dict):
         return item_adjoint(g, index)
-    return np.broadcast_to(g, np.shape(result))[index]
+    items = np.broadcast_to(g, np.shape(result))[index]
+    if not _has_index_array(index):
+        return items
+    positions = np.arange(np.size(result)).reshape(np.shape(result))[index].ravel()
+    last = np.zeros(positions.size, dtype=bool)
+    last[positions.size - 1 - np.unique(positions[::-1], return_index=True)[1]] = True
+    return items * last.reshape(np.shape(items)) if not last.all() else items
+
+
+def _has_index_array(index):
+    """Whether `index` holds an integer array or list (advanced indexing, which may repeat)."""
+    parts = index if type(index) is tuple else (index,)
+    return any(isinstance(p, (np.ndarray, list)) and np.asarray(p).dtype.kind in "iu" for p in parts)
 
 
 def check_rebinding(value, statement, alias, loc):
-    """Before `x += ...` where `alias` names the same value as x: fine for a number (x
-    is rebound, alias keeps the old value), refused for an array, which NumPy would
-    change in place, alias included."""
+    """Before `x += ...` where `alias` (a name, or words for a list holding it) refers to
+    x's value or shares its memory: fine for a number (x is rebound, alias keeps the old
+    value), refused for an array, which NumPy would change in place, alias included."""
     if isinstance(value, np.ndarray):
         name = statement.split()[0]
+        who = f"`{alias}`" if alias.isidentifier() else alias
         raise UnsupportedSyntaxError(
-            f"`{statement} ...` would change an array that `{alias}` also names", loc,
-            hint=f"NumPy updates arrays in place, so `{alias}` would change too. Write "
-                 f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array, or make `{alias}` "
-                 f"a copy with .copy().")
+            f"`{statement} ...` would change an array that {who} also refers to", loc,
+            hint=f"NumPy updates arrays in place, so {who} would change too. Write "
+                 f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array.")
 
 
 def first_items(iterable, count):

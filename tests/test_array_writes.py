@@ -123,7 +123,7 @@ def test_augmented_assignment_of_a_number_another_name_holds():
 
 
 def test_augmented_assignment_of_an_array_another_name_holds_is_refused_at_its_line():
-    with pytest.raises(sct.UnsupportedSyntaxError, match="would change an array that `z` also names") as info:
+    with pytest.raises(sct.UnsupportedSyntaxError, match="would change an array that `z` also refers to") as info:
         sct.grad(shared_array)(np.ones(3))
     assert info.value.loc.line == shared_array.__code__.co_firstlineno + 3
 
@@ -203,3 +203,74 @@ def test_an_array_nothing_else_reads_is_written_in_place():
     assert ".copy()" in sct.grad(each_row_from_the_previous).source_for(np.ones(3))
     # An argument is never written into.
     assert ".copy()" in sct.grad(argument_written_in_a_loop).source_for(np.ones(3))
+
+
+# ---- NumPy's semantics that a functional reading would get wrong
+
+
+def repeated_index_write(x, v):
+    y = x.copy()
+    y[np.array([0, 2, 0])] = v  # NumPy keeps the last value written at 0
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
+def repeated_index_update(x, v):
+    y = x.copy()
+    y[np.array([0, 0])] += v  # y[0] = x[0] + v[1]: the first update is overwritten
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
+def test_a_repeated_integer_index_keeps_the_last_write():
+    x = np.array([1.0, 2.0, 3.0])
+    dx, dv = sct.grad(repeated_index_write, wrt=(0, 1))(x, np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_allclose(dx, [0.0, 2.0, 0.0])
+    np.testing.assert_allclose(dv, [0.0, 3.0, 1.0])
+    dx, dv = sct.grad(repeated_index_update, wrt=(0, 1))(x, np.array([10.0, 20.0]))
+    np.testing.assert_allclose(dx, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(dv, [0.0, 1.0])
+    assert_grad_matches_fd(repeated_index_write, (x, np.array([10.0, 20.0, 30.0])), (0, 1))
+
+
+def update_through_a_view(x):
+    y = x * 1.0
+    head = y[0:2]
+    head *= 3.0  # changes y too
+    return np.sum(y)
+
+
+def update_after_putting_in_a_list(x):
+    acc = x * 1.0
+    kept = [acc]
+    acc += x  # kept[0] is acc
+    return np.sum(kept[0])
+
+
+def update_of_an_appended_array(X):
+    acc = np.zeros(X.shape[1])
+    history = []
+    for row in X:
+        acc += row ** 2  # every item of history is this one array
+        history.append(acc)
+    return np.sum(np.stack(history))
+
+
+def running_sums_of_numbers(x):
+    s = 0.0
+    sums = []
+    for v in x:
+        s += v * v  # a float: rebound, the list keeps the old one
+        sums.append(s)
+    return sum(sums)
+
+
+@pytest.mark.parametrize("f, other", [(update_through_a_view, "`y`"), (update_after_putting_in_a_list, "`kept`"),
+                                      (update_of_an_appended_array, "a list or dict it was put in")])
+def test_an_in_place_update_another_name_would_see_is_refused_at_its_line(f, other):
+    with pytest.raises(sct.UnsupportedSyntaxError, match="also refers to") as info:
+        sct.grad(f)(np.ones((3, 2)) if f is update_of_an_appended_array else np.ones(3))
+    assert other in str(info.value) and " = " in info.value.hint
+    assert "*=" in info.value.loc.text or "+=" in info.value.loc.text
+
+
+def test_the_same_update_of_a_number_is_a_new_binding():
+    assert_grad_matches_fd(running_sums_of_numbers, (np.array([1.0, 2.0, 3.0]),), 0)

@@ -1000,6 +1000,13 @@ class _StatementLowering:
         self.reads = [(_position(n), n.id) for n in gast.walk(tree)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         self.enclosing_carried = set()  # names the loops around the current one carry
+        # Names whose value is put into a list or dict by reference (`hs.append(h)`,
+        # `d[k] = h`), which an in-place `h += ...` would change too.
+        self.stored_names = {a.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+                             and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "insert")
+                             for a in n.args if isinstance(a, gast.Name)} | \
+            {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
+             and any(isinstance(t, gast.Subscript) for t in n.targets)}
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
         self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
 
@@ -1430,12 +1437,15 @@ class _StatementLowering:
             if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
                 spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
                 current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
-                aliases = sorted(k for k, v in scope.locals.items() if v is current)
+                owner = lowering.value(stmt.target.value) if isinstance(stmt.target.value, gast.Name) else None
+                aliases = _sharing_names(scope, current, None, owner)
             else:
                 spelled = stmt.target.id
                 current = scope.lookup(stmt.target.id, stmt.target)
                 current = current.as_const() if isinstance(current, GlobalRef) else current
-                aliases = sorted(k for k, v in scope.locals.items() if v is current and k != stmt.target.id)
+                aliases = _sharing_names(scope, current, stmt.target.id)
+                if stmt.target.id in self.stored_names:
+                    aliases.append("a list or dict it was put in")
             if aliases and isinstance(current, Var):
                 # For a number this is a new binding, and `aliases` keep the old value. For an
                 # array NumPy writes in place, so they would change too: checked when it runs.
@@ -1762,6 +1772,38 @@ def _rebind_everywhere(scope, old, new, outer_only=False):
             made = replace(bound)
             if made is not bound:
                 s.locals[name] = made
+
+
+def _sharing_names(scope, value, name, owner=None):
+    """The other names that `name op= ...` (or `owner.attr op= ...`) would change too,
+    were `value` an array (NumPy updates arrays in place): names for the same value or
+    for memory it shares (views), here and in the functions this one is inlined into,
+    and the containers and objects holding it (other than `owner`). Empty for a value
+    that is not a Var."""
+    if not isinstance(value, Var):
+        return []
+    views = getattr(scope, "views", {})
+    base = views.get(value, value)
+    found = []
+    for s in _scope_chain(scope):
+        for other, bound in s.locals.items():
+            if (s is scope and other == name) or bound is owner:
+                continue
+            if isinstance(bound, Var):
+                if bound is value or bound is base or views.get(bound) is base:
+                    found.append(other)
+            elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
+                found.append(other)
+    return found
+
+
+def _held(container):
+    """The values a container or object holds, nested ones included."""
+    for item in (container.attributes.values() if isinstance(container, LocalObject) else container):
+        if isinstance(item, (tuple, LocalObject)):
+            yield from _held(item)
+        else:
+            yield item
 
 
 def _refuse_shared_write(name, array, loc, scope):
