@@ -655,3 +655,16 @@ def test_an_unused_conditional_still_tests_its_condition():
     assert sct.grad(unused_truth_test_of_an_array)(np.ones(1)) == pytest.approx([2.0])
     src = sct.grad(unused_truth_test_of_an_array).source
     assert "    bool(x)\n" in src and "if " not in src
+
+
+def matrix_or_vector(W, x):
+    if x.ndim == 1:
+        y = W @ x  # never runs for a matrix x, whose shapes do not fit here
+    else:
+        y = x @ W
+    return np.sum(np.tanh(y))
+
+
+def test_a_branch_that_does_not_run_is_not_shape_checked():
+    assert_grad_matches_fd(matrix_or_vector, (np.ones((3, 2)) * 0.3, np.ones((4, 3)) * 0.2), (0, 1))
+    assert_grad_matches_fd(matrix_or_vector, (np.ones((3, 2)) * 0.3, np.ones(2) * 0.2), (0, 1))

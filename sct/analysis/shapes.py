@@ -148,7 +148,7 @@ class ShapeClasses:
         self.concrete = {}
         self.shape_tuples = set()  # values that are an array's .shape
         self.ranges = set()  # values that are range objects
-        self.strict = True  # False while a loop body is analysed under a tentative assumption
+        self.strict = True  # False in a branch, and while a loop body is analysed under a tentative assumption
         for p in params:
             fact = (param_shapes or {}).get(p.name)
             if fact is not None:
@@ -212,8 +212,12 @@ class ShapeClasses:
                 self.add_loop(op)
                 continue
             if isinstance(op, If):
+                # A branch may never run (`if x.ndim == 1: y = W @ x`): shapes NumPy would
+                # refuse there are not an error here, and NumPy raises if it does run.
+                strict, self.strict = self.strict, False
                 for region in op.regions():
                     self.add_all(region.body)
+                self.strict = strict
             self.add(op)
 
     def add_loop(self, op):
