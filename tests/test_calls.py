@@ -241,3 +241,48 @@ def renamed(items, x):
 @pytest.mark.parametrize("x", [np.array([0.5, -1.2, 2.0]), np.array([-0.5, 1.2, 2.0])])
 def test_a_change_made_by_a_called_function_is_seen_by_the_caller(f, x):
     assert_grad_matches_fd(f, (x,), 0)
+
+
+# ---- partials made in the function, lambdas made in a comprehension
+
+
+def affine(x, W, b=0.0):
+    return x @ W + b
+
+
+def partial_made_here(W, b, x):
+    layer = functools.partial(affine, W=W, b=b)  # holds computed values
+    relu = functools.partial(np.maximum, 0.0)
+    return np.sum(relu(layer(x)) ** 2)
+
+
+def lambdas_from_a_comprehension(x):
+    scaled = [lambda u, k=k: u * k for k in range(1, 4)]  # each keeps its own k
+    late = [lambda u: u * k for k in range(1, 4)]  # each reads k when called: its last value, 3
+    return np.sum(scaled[0](x) + scaled[2](x) * late[0](x))
+
+
+def test_a_partial_made_in_the_function():
+    rng = np.random.default_rng(4)
+    assert_grad_matches_fd(partial_made_here, (rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))),
+                           (0, 1, 2))
+
+
+def test_lambdas_made_in_a_comprehension_bind_as_python_does():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(sct.grad(lambdas_from_a_comprehension)(x), 1.0 + 18.0 * x)
+    assert_grad_matches_fd(lambdas_from_a_comprehension, (x,), 0)
+
+
+# ---- Python's max, min, float and .item() on numbers
+
+
+def python_number_builtins(x, y):
+    a = float(np.sum(x * y))
+    b = np.sum(x ** 2).item()
+    return max(a, b) + min(a * 2.0, b) + max(x[0], 0.1) + max([a, b, x[1]]) + min(x[0], x[1], x[2])
+
+
+@pytest.mark.parametrize("x", [np.array([0.5, -1.0, 2.0]), np.array([-0.3, 0.8, 0.1])])
+def test_max_min_float_and_item_on_numbers(x):
+    assert_grad_matches_fd(python_number_builtins, (x, np.array([1.5, 0.3, -0.2])), (0, 1))

@@ -668,3 +668,69 @@ def matrix_or_vector(W, x):
 def test_a_branch_that_does_not_run_is_not_shape_checked():
     assert_grad_matches_fd(matrix_or_vector, (np.ones((3, 2)) * 0.3, np.ones((4, 3)) * 0.2), (0, 1))
     assert_grad_matches_fd(matrix_or_vector, (np.ones((3, 2)) * 0.3, np.ones(2) * 0.2), (0, 1))
+
+
+# ---- both branches binding a name to the same value
+
+
+def same_value_on_both_paths(a):
+    y = a * 2.0
+    if a > 0:
+        x = y
+    else:
+        x = y
+    return x * 3.0
+
+
+def converged_then_break(a):
+    x = 0.5
+    for _ in range(5):
+        y = a * x
+        if y > 100.0:
+            x = y
+            break
+        x = y
+    return x
+
+
+def heron_sqrt(a):
+    x = a
+    while True:
+        better = 0.5 * (x + a / x)
+        if abs(better - x) < 1e-12:
+            x = better
+            break
+        x = better
+    return x
+
+
+@pytest.mark.parametrize("f, a", [(same_value_on_both_paths, 0.9), (same_value_on_both_paths, -0.9),
+                                  (converged_then_break, 0.9), (heron_sqrt, 0.9), (heron_sqrt, 2.5)])
+def test_a_name_bound_to_the_same_value_on_both_paths(f, a):
+    assert_grad_matches_fd(f, (a,), 0)
+    value, _ = sct.value_and_grad(f)(a)
+    assert value == pytest.approx(f(a))
+
+
+# ---- reversed() of arrays
+
+
+def horner(c, x):
+    acc = 0.0
+    for ci in reversed(c):
+        acc = acc * x + ci
+    return acc
+
+
+def weighted_from_the_end(c):
+    s = 0.0
+    for i, ci in enumerate(reversed(c)):
+        s = s + ci * (i + 1.0) ** 2
+    return s
+
+
+def test_reversed_of_a_differentiated_array():
+    c = np.array([1.0, 2.0, 3.0])
+    assert_grad_matches_fd(horner, (c, 0.7), (0, 1))
+    np.testing.assert_allclose(sct.grad(weighted_from_the_end)(c), [9.0, 4.0, 1.0])
+    assert "for ci in reversed(c)" in sct.grad(horner).source_for(c, 0.7)  # the comment: a loop, not unrolled

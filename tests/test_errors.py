@@ -364,9 +364,9 @@ def bad_no_rule_attribute(x):
     return x.real.sum()  # ERR
 
 
-@case(R, V3, match="float")
+@case(R, V3, match="divmod")
 def bad_no_rule_builtin(x):
-    return float(np.sum(x))  # ERR
+    return divmod(np.sum(x), 2.0)[1]  # ERR
 
 
 @case(R, V3, match="W_GLOBAL.dot")

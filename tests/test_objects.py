@@ -301,3 +301,34 @@ def test_a_new_function_in_an_object_argument_recompiles():
     for model in (tanh_model, sin_model, tanh_model):
         expected = numerical_grad(lambda W: model_loss(_replaced(model, "W", W), x, y), (model.W,), 0)
         np.testing.assert_allclose(gradient(model, x, y).W, expected, rtol=1e-6, atol=1e-8)
+
+
+# ---- inheritance: super() in methods
+
+
+class Affine:
+    def __init__(self, W):
+        self.W = W
+
+    def out(self, x):
+        return x @ self.W
+
+
+class AffineTanh(Affine):
+    def __init__(self, W, b):
+        super().__init__(W)
+        self.b = b
+
+    def out(self, x):
+        return np.tanh(super().out(x) + self.b)
+
+
+def inherited_layer(W, b, x):
+    layer = AffineTanh(W, b)
+    return np.sum(layer.out(x) ** 2)
+
+
+def test_super_calls_the_base_class_methods():
+    rng = np.random.default_rng(12)
+    assert_grad_matches_fd(inherited_layer, (rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))),
+                           (0, 1, 2))

@@ -103,8 +103,8 @@ class LocalFunction:
     is inlined, reading the enclosing scope's bindings at the call (as a Python closure
     reads its variables when it runs)."""
 
-    def __init__(self, tree, scope):
-        self.tree, self.scope = tree, scope
+    def __init__(self, tree, scope, defaults):
+        self.tree, self.scope, self.defaults = tree, scope, defaults
 
     inlining = False  # set while its body is being lowered: a call then would recurse
 
@@ -129,17 +129,14 @@ class LocalFunction:
             raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
                                          loc_of(tree.args.vararg or tree.args.kwarg),
                                          hint="Name each parameter explicitly.")
-        defaults = dict(zip([p.id for p in tree.args.args][len(tree.args.args) - len(tree.args.defaults):],
-                            tree.args.defaults))
-        lowering = ExprLowering(self.scope, namer, loc_of, loc_of(node))
         bound = {}
         for i, p in enumerate(params):
             if i < len(args):
                 bound[p.id] = args[i]
             elif p.id in kwargs:
                 bound[p.id] = kwargs[p.id]
-            elif p.id in defaults:
-                bound[p.id] = lowering.value(defaults[p.id])
+            elif p.id in self.defaults:
+                bound[p.id] = self.defaults[p.id]
             else:
                 raise SctError(f"{name}() missing argument {p.id!r}", loc_of(node),
                                hint="Pass every argument the local function takes.")
@@ -151,10 +148,10 @@ class LocalFunction:
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body._materialize(body.value(tree.body), tree)
-            return lowering.ops + body.ops, value
+            return body.ops, value
         statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
         ops, (output, _) = statements.tail(list(tree.body))
-        return lowering.ops + ops, output
+        return ops, output
 
 
 class LocalObject:
@@ -174,6 +171,22 @@ class LocalObject:
     def same_layout(self, other):
         return isinstance(other, LocalObject) and other.cls is self.cls and \
             list(other.attributes) == list(self.attributes)
+
+
+class LocalPartial:
+    """`functools.partial(f, *args, **kwargs)` made in the function being lowered: not an
+    IR value (its arguments may be computed values); a call of it calls `f` with them."""
+
+    def __init__(self, func, args, kwargs):
+        self.func, self.args, self.kwargs = func, args, dict(kwargs)
+
+
+class LocalSuper:
+    """`super()` in a method of a LocalObject: its methods are those after `cls` in the
+    object's class's MRO."""
+
+    def __init__(self, obj, cls):
+        self.obj, self.cls = obj, cls
 
 
 class NestedScope:
@@ -222,7 +235,7 @@ class ExprLowering:
             raise UnsupportedSyntaxError(f"an object made in the function cannot be passed to {callee.spelling}",
                                          self.loc_of(node), hint="Pass its attributes instead (obj.W), or "
                                          "make it a method of the object's class, which sct inlines.")
-        if any(isinstance(a, LocalFunction) for a in list(args) + list((kwargs or {}).values())):
+        if any(isinstance(a, (LocalFunction, LocalPartial)) for a in list(args) + list((kwargs or {}).values())):
             raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
                                          "called, or passed to your own functions", self.loc_of(node),
                                          hint="Call it here, or define it at module level.")
@@ -235,7 +248,14 @@ class ExprLowering:
         return result
 
     def expr_Lambda(self, node):
-        return LocalFunction(node, self.scope)
+        return LocalFunction(node, self.scope, self._defaults(node))
+
+    def _defaults(self, tree):
+        """A local function's default values, computed where it is defined, as Python does
+        (`lambda u, k=k: ...` in a comprehension keeps each k)."""
+        names = [p.id for p in tree.args.args][len(tree.args.args) - len(tree.args.defaults):]
+        named = [(p.id, d) for p, d in zip(tree.args.kwonlyargs, tree.args.kw_defaults) if d is not None]
+        return {name: self.value(d) for name, d in list(zip(names, tree.args.defaults)) + named}
 
     def value(self, node):
         """Lower `node` to an operand (Var, Const, or a tuple of operands)."""
@@ -343,7 +363,8 @@ class ExprLowering:
 
     def _comprehension(self, node, *parts):
         """A comprehension over a container known when lowering (or a constant range):
-        [(part values...)] per item that its `if`s keep. Its variables stay inside it."""
+        [(part values...)] per item that its `if`s keep. Its variables live in a scope of
+        its own, as in Python: a lambda made in it reads their last values."""
         loc = self.loc_of(node)
         if len(node.generators) != 1 or node.generators[0].is_async:
             raise UnsupportedSyntaxError("only a comprehension with one `for` is supported", loc,
@@ -356,20 +377,20 @@ class ExprLowering:
         if items is None:
             raise UnsupportedSyntaxError("a comprehension over a computed array is not supported", loc,
                                          hint="Use vectorized NumPy operations, or a `for` loop.")
-        outer = dict(self.scope.locals)
+        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)]
+        inner = NestedScope(self.scope, {}, names, None)
+        body = ExprLowering(inner, self.namer, self.loc_of, self.stmt_loc)
         entries = []
-        try:
-            for item in containers.iteration_items(items):
-                _assign(generator.target, item, generator.target, self, self.scope, self.namer)
-                tests = [_constant(self.ops, self.value(test)) for test in generator.ifs]
-                if any(t is _NOT_CONSTANT for t in tests):
-                    raise UnsupportedSyntaxError("a comprehension's `if` must be decided by constants", loc,
-                                                 hint="Compute every item and select with np.where.")
-                if all(tests):
-                    values = [self.value(part) for part in parts]
-                    entries.append(values[0] if len(parts) == 1 else tuple(values))
-        finally:
-            self.scope.locals = outer
+        for item in containers.iteration_items(items):
+            _assign(generator.target, item, generator.target, body, inner, self.namer)
+            tests = [_constant(body.ops, body.value(test)) for test in generator.ifs]
+            if any(t is _NOT_CONSTANT for t in tests):
+                raise UnsupportedSyntaxError("a comprehension's `if` must be decided by constants", loc,
+                                             hint="Compute every item and select with np.where.")
+            if all(tests):
+                values = [body.value(part) for part in parts]
+                entries.append(values[0] if len(parts) == 1 else tuple(values))
+        self.ops.extend(body.ops)
         return [(None, e) for e in entries] if len(parts) == 1 else entries
 
     def _over_known_items(self, generator):
@@ -472,6 +493,9 @@ class ExprLowering:
                     return self._call(base.attributes[node.func.attr], node)
                 args, kwargs = self.call_arguments(node)
                 return self._call_method(base, node.func.attr, args, kwargs, node)[0]
+            if isinstance(base, LocalSuper):  # `super().__init__(W)`: the next class's method
+                args, kwargs = self.call_arguments(node)
+                return self._call_method(base.obj, node.func.attr, args, kwargs, node, after=base.cls)[0]
             if containers.is_static(base):
                 args, kwargs = self.call_arguments(node)
                 if kwargs:
@@ -501,31 +525,60 @@ class ExprLowering:
 
     def _call(self, func, node):
         """The call `node` of the lowered callee `func`."""
+        if isinstance(func, GlobalRef) and func.obj is sum and 1 <= len(node.args) <= 2 and not node.keywords \
+                and isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp)) and \
+                len(node.args[0].generators) == 1 and not self._over_known_items(node.args[0].generators[0]):
+            start = self.value(node.args[1]) if len(node.args) == 2 else Const(0)
+            return self._summed_loop(node.args[0], start)
+        args, kwargs = self.call_arguments(node)
+        return self._call_with(func, args, kwargs, node)
+
+    def _call_with(self, func, args, kwargs, node):
+        """A call of the lowered callee `func` with operands `args` and `kwargs`."""
         if isinstance(func, LocalObject):  # `model(x)`: its class's __call__
-            args, kwargs = self.call_arguments(node)
             return self._call_method(func, "__call__", args, kwargs, node)[0]
+        if isinstance(func, LocalPartial):
+            return self._call_with(func.func, func.args + list(args), {**func.kwargs, **kwargs}, node)
+        if isinstance(func, LocalSuper):
+            raise UnsupportedSyntaxError("calling super() itself is not supported", self.loc_of(node),
+                                         hint="Call one of its methods: super().__init__(...).")
         if isinstance(func, Const) and callable(func.value):  # a function passed as an argument or default
             if func.spelling is not None:
                 func = GlobalRef(func.spelling, func.value, func.root_obj)
             else:  # bound in the generated code under its own name
                 func = GlobalRef(getattr(func.value, "__name__", "function"), func.value, func.value)
         if isinstance(func, LocalFunction):
-            args, kwargs = self.call_arguments(node)
             ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of, self.scope)
             self.ops.extend(ops)
             return output
         if not isinstance(func, GlobalRef):
             raise UnsupportedSyntaxError("calling a computed value is not supported yet", self.loc_of(node),
-                                         hint="Call functions by their module-level name (e.g. np.tanh(x)).")
+                                         hint="Call functions by their module-level name (e.g. np.tanh(x)), "
+                                              "a local def or lambda, or a method.")
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
-        if func.obj is sum and 1 <= len(node.args) <= 2 and not node.keywords and \
-                isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp)) and \
-                len(node.args[0].generators) == 1 and not self._over_known_items(node.args[0].generators[0]):
-            start = self.value(node.args[1]) if len(node.args) == 2 else Const(0)
-            return self._summed_loop(node.args[0], start)
-        args, kwargs = self.call_arguments(node)
+        if func.obj is functools.partial and args and _is_callee(args[0]):
+            return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
+        if func.obj is super:
+            return self._super(args, node)
+        if func.obj is reversed and len(args) == 1 and not kwargs and isinstance(args[0], Var) and not any(
+                args[0] in op.results and op.callee.obj is range for op in self.ops if isinstance(op, Op)):
+            # reversed(c) of an array or a run-time list visits what c[::-1] does, and c[::-1]
+            # can be differentiated (and looped over, and back) like any slice
+            return self.emit(Callee(GETITEM, "[]", operator.getitem), [args[0], Const(slice(None, None, -1))],
+                             hint="reversed", node=node)
+        if func.obj in (max, min) and not kwargs and (len(args) > 2 or (
+                len(args) == 1 and containers.as_static(args[0]) is not None)):
+            # max(a, b, c) and max of a list known here: pairwise, keeping the first of equal ones
+            items = args if len(args) > 1 else containers.iteration_items(containers.as_static(args[0]))
+            if not items:
+                raise SctError(f"{func.spelling}() of an empty list", self.loc_of(node), hint="Pass at least one item.")
+            total = items[0]
+            for x in items[1:]:
+                total = self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), [total, x],
+                                  hint=func.spelling, node=node)
+            return total
         if func.obj is isinstance and len(args) == 2 and not kwargs:
             known = self._static_isinstance(*args)
             if known is not None:
@@ -571,10 +624,17 @@ class ExprLowering:
             return made
         return self._call_method(made, "__init__", args, kwargs, node)[1]
 
-    def _call_method(self, obj, name, args, kwargs, node):
+    def _call_method(self, obj, name, args, kwargs, node, after=None):
         """`obj.name(*args, **kwargs)` on a LocalObject: the method inlined with `self`
-        bound to it; (its output, the object as it left it)."""
-        static = inspect.getattr_static(obj.cls, name, None)
+        bound to it; (its output, the object as it left it). With `after` (a class), the
+        method found after it in the object's class's MRO, as super() finds it."""
+        if after is None:
+            static = inspect.getattr_static(obj.cls, name, None)
+        else:
+            mro = obj.cls.__mro__
+            static = next((vars(k)[name] for k in mro[mro.index(after) + 1:] if name in vars(k)), None)
+            if static is object.__init__ and not args and not kwargs:
+                return Const(None), obj
         if isinstance(static, staticmethod):
             return self._inline_method(obj, name, static.__func__, list(args), kwargs, node)
         if inspect.isfunction(static):
@@ -599,6 +659,23 @@ class ExprLowering:
                                         args, kwargs, node, self.namer, self.scope)
         self.ops.extend(ops)
         return output, self.scope.locals.pop(key)
+
+    def _super(self, args, node):
+        """`super()` in a method sct inlines (or `super(Class, self)`): a LocalSuper."""
+        loc = self.loc_of(node)
+        if len(args) == 2 and isinstance(args[0], (GlobalRef, Const)):
+            cls, obj = _callee_obj(args[0]), args[1]
+        elif not args and "__class__" in getattr(self.scope, "closure", {}):
+            cls = self.scope.closure["__class__"].cell_contents
+            first = next(iter(inspect.signature(self.scope.fn).parameters), None)
+            obj = self.scope.lookup(first, node) if first is not None else None
+        else:
+            cls = obj = None
+        if not isinstance(obj, LocalObject) or not isinstance(cls, type) or cls not in obj.cls.__mro__:
+            raise UnsupportedSyntaxError("super() is supported in the methods of an object sct follows (made "
+                                         "in the function or passed in)", loc,
+                                         hint="Call the base class's method directly: Base.method(self, ...).")
+        return LocalSuper(obj, cls)
 
     def _object_attribute(self, obj, name, node):
         """`obj.name` of a LocalObject: an attribute it was given, a property of its class
@@ -966,9 +1043,19 @@ def _unpartial(func, args, kwargs):
     return func, args, kwargs
 
 
+def _callee_obj(callee):
+    """The Python object a GlobalRef or Const stands for."""
+    return callee.obj if isinstance(callee, GlobalRef) else callee.value if isinstance(callee, Const) else None
+
+
+def _is_callee(x):
+    """Whether the lowered value `x` can be called."""
+    return isinstance(x, (LocalFunction, LocalPartial, LocalObject)) or callable(_callee_obj(x))
+
+
 def _operand(value):
     """A bound argument as an operand: operands stay, Python values (defaults) become Consts."""
-    return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject)) else Const(value)
+    return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject, LocalPartial)) else Const(value)
 
 
 _MISSING = object()
@@ -1173,7 +1260,8 @@ class _StatementLowering:
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
             t, e = then_locals.get(name), else_locals.get(name)
-            if t is e:
+            if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
+                joined[name] = t
                 continue
             if isinstance(t, _Unreadable) or isinstance(e, _Unreadable):
                 joined[name] = t if isinstance(t, _Unreadable) else e
@@ -1471,7 +1559,7 @@ class _StatementLowering:
                 if isinstance(node, (gast.Nonlocal, gast.Global)):
                     raise UnsupportedSyntaxError("a local function that rebinds outer names is not supported",
                                                  loc_of(node), hint="Return the new value instead.")
-            scope.locals[stmt.name] = LocalFunction(stmt, scope)
+            scope.locals[stmt.name] = LocalFunction(stmt, scope, lowering._defaults(stmt))
         elif isinstance(stmt, gast.Assert):  # kept as it is, never differentiated
             args = [lowering.value(stmt.test)] + ([lowering.value(stmt.msg)] if stmt.msg is not None else [])
             lowering.emit(Callee(ASSERT, "assert"), args, hint="checked", node=stmt)

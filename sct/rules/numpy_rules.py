@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, default_adjoint,
-                       diag_adjoint, diagonal_adjoint, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
+                       diag_adjoint, diagonal_adjoint, expand, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
 from .arithmetic import matmul, power
@@ -68,6 +68,29 @@ def maximum(result, x, y):
 def minimum(result, x, y):
     d[x] = d[result] * ((x < y) + 0.5 * (x == y))
     d[y] = d[result] * ((y < x) + 0.5 * (x == y))
+
+
+@adjoint(builtins.max, elementwise=True)
+def builtin_max(result, x, y):
+    # Python's max(x, y) is y only where y > x: the one it returns gets the cotangent.
+    d[x] = d[result] * (not (y > x))
+    d[y] = d[result] * (y > x)
+
+
+@adjoint(builtins.min, elementwise=True)
+def builtin_min(result, x, y):
+    d[x] = d[result] * (not (y < x))
+    d[y] = d[result] * (y < x)
+
+
+@adjoint(builtins.float)
+def to_float(result, x):  # a Python number, or an array of one element (np.sum(...), a 0-d array)
+    d[x] = expand(d[result], x)
+
+
+@adjoint(method("item"))
+def item(result, x):
+    d[x] = expand(d[result], x)
 
 
 # ---- reductions: the cotangent of the result may still be a broadcast scalar
