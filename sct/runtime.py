@@ -318,6 +318,26 @@ def sum_adjoint(g, items):
     return [unbroadcast(g, x) for x in items]
 
 
+def add_at(g, x, index, acc):
+    """`acc + getitem_adjoint(g, x, index)` written into `acc`, the accumulator a reversed
+    loop owns (its first value is 0.0 or a private copy): O(size of g), not O(size of x).
+    A scalar or broadcast `acc` becomes an array of x's shape first."""
+    if type(x) is not np.ndarray:
+        return acc + getitem_adjoint(g, x, index)
+    if type(acc) is not np.ndarray or acc.shape != x.shape or not acc.flags.writeable:
+        acc = np.array(np.broadcast_to(acc, x.shape), dtype=np.result_type(acc, g, np.float64))
+    if _has_index_array(index):
+        np.add.at(acc, index, g)  # repeated indices accumulate
+    else:
+        acc[index] += g
+    return acc
+
+
+def private_copy(value):
+    """An array the caller may write into: a copy of an array, any other value itself."""
+    return np.array(value) if isinstance(value, np.ndarray) else value
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`
     (np.add.at, so repeated integer indices accumulate); for a list, tuple or dict,

@@ -734,3 +734,30 @@ def test_reversed_of_a_differentiated_array():
     assert_grad_matches_fd(horner, (c, 0.7), (0, 1))
     np.testing.assert_allclose(sct.grad(weighted_from_the_end)(c), [9.0, 4.0, 1.0])
     assert "for ci in reversed(c)" in sct.grad(horner).source_for(c, 0.7)  # the comment: a loop, not unrolled
+
+
+# ---- reading one item per iteration: the adjoint accumulates in place
+
+
+def item_per_iteration(x, A, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + np.tanh(w * x[i]) * A[i, i]
+    return s
+
+
+def item_per_iteration_and_after(x):
+    s = np.sum(x ** 2)  # x already has an adjoint when the reversed loop starts: it writes into a copy
+    for i in range(x.shape[0]):
+        s = s + np.sin(x[i]) * i
+    return s + np.sum(x ** 3)
+
+
+def test_an_item_read_per_iteration_is_accumulated_in_place():
+    rng = np.random.default_rng(9)
+    x, A = rng.normal(size=6), rng.normal(size=(6, 6))
+    assert_grad_matches_fd(item_per_iteration, (x, A, 0.7), (0, 1, 2))
+    assert_grad_matches_fd(item_per_iteration_and_after, (x,), 0)
+    assert "private_copy(" in sct.grad(item_per_iteration_and_after).source_for(x)
+    src = sct.grad(item_per_iteration, wrt=(0, 1)).source_for(x, A, 0.7)
+    assert "add_at(" in src and "getitem_adjoint(" not in src  # no array of x's size per iteration

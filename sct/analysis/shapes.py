@@ -35,7 +35,8 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.st
 _REDUCTION_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var"}
 _SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed, runtime.broadcast_copies}
 # Runtime helpers whose result has exactly the shape of their second argument.
-_SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient, runtime.without_items}
+_SHAPE_OF_SECOND_ARGUMENT = {runtime.unbroadcast, runtime.expand, runtime.as_gradient, runtime.without_items,
+                             runtime.add_at}
 _ELEMENTWISE_OPERATORS = {"+", "-", "*", "/", "**", "//", "%", "&", "|", "^"}
 # Calls that read only the *shape* (and whether it is a list or dict) of the given argument
 # positions: any value of the same shape class can stand in, which lets the value itself

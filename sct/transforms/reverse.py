@@ -239,9 +239,15 @@ class _Reverse:
             self._append(Op([Var(self.namer.fresh("collected"), is_temp=True)], Callee(METHOD, "append"),
                             [row_adjoints, row], keep=True))
         accumulators = [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        totals = []
+        totals, written_into = [], set()
         for key, acc in zip(outer, accumulators):
             self.shapes.set(acc, acc)
+            item = self._lone_item_adjoint(body_adjoints[key], key)
+            if item is not None:  # `acc[index] += g` in place, not acc + (zeros with g at index)
+                item.callee, item.args = runtime_callee(runtime.add_at), item.args + [acc]
+                totals.append(item.result)
+                written_into.add(key)
+                continue
             totals.append(self._emit_op(self._adder(key), [acc, body_adjoints[key]],
                                         "b" + self.primal_of[key].name, op))
         backward_body = self.backward
@@ -254,7 +260,8 @@ class _Reverse:
         results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
             [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
         inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
-                 for k in carried] + [outer_adjoints.get(key, Const(0.0)) for key in outer]
+                 for k in carried] + [self._private(outer_adjoints.get(key, Const(0.0)), key in written_into,
+                                                    "b" + self.primal_of[key].name, op) for key in outer]
         loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
                     iterable, target, None, op.loc, op.stmt)
         if row_adjoints is not None:
@@ -294,6 +301,24 @@ class _Reverse:
                 root = same_shape_init.get(id(root), root)
                 if isinstance(root, Var) and id(root) not in inside:
                     o.args[i] = root
+
+    def _lone_item_adjoint(self, value, key):
+        """The op of the current (loop body) block that makes `value` as the adjoint of an
+        array item read (`getitem_adjoint(g, x, i)`), when nothing else in the block reads
+        it: the loop can add it into its accumulator in place. None otherwise."""
+        if key in self.sequences or not isinstance(value, Var):
+            return None
+        maker = next((o for o in self.backward if isinstance(o, Op) and value in o.results), None)
+        if maker is None or maker.callee.obj is not runtime.getitem_adjoint:
+            return None
+        readers = [o for o in walk(self.backward) for v in flat_vars(o.operands()) if v is value]
+        return maker if not readers else None
+
+    def _private(self, init, written_into, hint, op):
+        """A loop accumulator's first value: a private copy when the loop writes into it."""
+        if not written_into or isinstance(init, Const):
+            return init
+        return self._emit_runtime(runtime.private_copy, [init], hint, op)
 
     def _keeps_shape(self, value, start):
         """Whether `value` provably has the shape of `start`: same shape class, or the
