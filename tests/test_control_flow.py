@@ -4,6 +4,8 @@ Every function is checked against central finite differences, both the code
 specialized to the arguments' shapes and the shape-generic code, on each path.
 Away from the branch boundaries the gradient is the gradient of the branch taken.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -761,3 +763,22 @@ def test_an_item_read_per_iteration_is_accumulated_in_place():
     assert "private_copy(" in sct.grad(item_per_iteration_and_after).source_for(x)
     src = sct.grad(item_per_iteration, wrt=(0, 1)).source_for(x, A, 0.7)
     assert "add_at(" in src and "getitem_adjoint(" not in src  # no array of x's size per iteration
+
+
+def rk4_steps(A, y0):
+    h = 0.1
+    y = y0
+    for _ in range(10):
+        k1 = np.tanh(A @ y)
+        k2 = np.tanh(A @ (y + 0.5 * h * k1))
+        y = y + (h / 6) * (k1 + 2 * k2)
+    return np.sum(y ** 2)
+
+
+def test_arithmetic_of_literals_is_folded_and_never_taped():
+    A, y0 = np.eye(3) * 0.5 + 0.1, np.array([0.3, -0.2, 0.9])
+    assert_grad_matches_fd(rk4_steps, (A, y0), (0, 1))
+    src = sct.grad(rk4_steps).source_for(A, y0)
+    tape_line = next(line for line in src.splitlines() if "tape.append(" in line)
+    assert not re.search(r"\d\.\d", tape_line), tape_line  # no literal on the tape
+    assert "0.05 * k1" in src and "0.016666666666666666 *" in src

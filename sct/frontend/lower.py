@@ -239,6 +239,12 @@ class ExprLowering:
             raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
                                          "called, or passed to your own functions", self.loc_of(node),
                                          hint="Call it here, or define it at module level.")
+        if callee.kind in (BINOP, UNARYOP, COMPARE) and not kwargs and all(
+                isinstance(a, Const) and a.spelling is None and isinstance(a.value, _FOLDABLE_TYPES) for a in args):
+            try:  # `h / 6` of literals is a literal: no value to carry, tape or name in a loop
+                return Const(callee.obj(*[a.value for a in args]))
+            except Exception:  # (1 / 0): raised when it runs, as in Python
+                pass
         result = Var(self.namer.fresh(hint), is_temp=True)
         self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
@@ -820,6 +826,7 @@ class ExprLowering:
 
 
 _NOT_CONSTANT = object()
+_FOLDABLE_TYPES = (bool, int, float, complex, str)
 
 
 def _constant(ops, value):
