@@ -78,10 +78,13 @@ def test_a_write_into_an_argument_does_not_change_the_callers_array():
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
 
 
-def test_the_generated_code_copies_then_writes():
+def test_the_generated_code_copies_an_argument_then_writes():
+    code = [line.strip() for line in sct.grad(write_into_the_argument).source_for(np.ones(3)).splitlines()]
+    copy = code.index("x_1 = x.copy()")
+    assert code[copy + 1] == "x_1[0] = 3.0"
+    # An array the function made, read before the write only to compute y < 0, is written into.
     code = [line.strip() for line in sct.grad(zero_the_negatives).source_for(np.ones(3)).splitlines()]
-    copy = code.index("y_1 = y.copy()")
-    assert code[copy + 1] == "y_1[lt] = 0.0"
+    assert ".copy()" not in code[1:] and code[code.index("y_1 = y") + 1] == "y_1[lt] = 0.0"
 
 
 def stale_alias(x):
@@ -274,3 +277,56 @@ def test_an_in_place_update_another_name_would_see_is_refused_at_its_line(f, oth
 
 def test_the_same_update_of_a_number_is_a_new_binding():
     assert_grad_matches_fd(running_sums_of_numbers, (np.array([1.0, 2.0, 3.0]),), 0)
+
+
+# ---- writes in place must never change a value that is read later
+
+
+def two_arrays_from_the_same_call(x):
+    y = np.zeros(2)
+    z = np.zeros(2)  # another array, not the same one
+    for i in range(2):
+        y[i] = x[i]
+        z[i] = x[i] * 2
+    return np.sum(y * z)
+
+
+def array_read_after_each_write(x):
+    y = np.zeros(2)
+    s = 0.0
+    for i in range(2):
+        y[i] = x[i]
+        s = s + np.sum(y * x) + np.sum(y[:] * x)  # the adjoint needs y as it was in each iteration
+    return s
+
+
+def view_taken_before_the_loop(x):
+    y = np.zeros(2)
+    v = y[:]
+    for i in range(2):
+        y[i] = x[i]
+    return np.sum(v)  # ERR
+
+
+def two_names_written_in_a_loop(x):
+    y = np.zeros(2)
+    z = y
+    for i in range(2):  # ERR
+        y[i] = x[i]
+        z[i] = z[i] * 2
+    return np.sum(y)
+
+
+def test_in_place_writes_keep_every_value_that_is_read_later():
+    x = np.array([0.3, -0.7])
+    for f in (two_arrays_from_the_same_call, array_read_after_each_write):
+        value, _ = sct.value_and_grad(f)(x)
+        assert value == pytest.approx(f(x))
+        assert_grad_matches_fd(f, (x,), 0)
+
+
+@pytest.mark.parametrize("f", [view_taken_before_the_loop, two_names_written_in_a_loop])
+def test_sharing_an_array_a_loop_writes_into_is_refused_at_the_line(f):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(np.array([0.3, -0.7]))
+    assert "# ERR" in info.value.loc.text and info.value.hint

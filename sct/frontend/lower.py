@@ -1362,6 +1362,12 @@ class _StatementLowering:
             names.append(_BREAK)
         if has_return:
             names += [_RETURNED, _RETURN_VALUE]
+        written = sorted(n for n in changed_in_place if n in names and isinstance(before.get(n), Var))
+        for a, b in zip(written, written[1:]):
+            if before[a] is before[b]:  # carried apart, they would stop being one array
+                raise UnsupportedSyntaxError(f"{a!r} and {b!r} name the same array, which this loop writes into",
+                                             loc, hint=f"Write through one of the names, or make {b!r} a copy "
+                                                       f"with .copy() before the loop.")
         target = None
         if iterable is not None:  # named first, so the loop variable keeps the user's name
             target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
@@ -1447,6 +1453,8 @@ class _StatementLowering:
         for n in changed_in_place & set(names):
             if n in before:  # the same list or array, changed: under every name, here and in callers
                 _rebind_everywhere(self.scope, before[n], by_result[n])
+                # and what shared its memory (a view of it, the array it is a view of) is stale
+                _refuse_shared_write(n, before[n], loc, self.scope)
         by_name = grouped(carried)
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),

@@ -269,12 +269,25 @@ _ALLOCATING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like
 
 def _write_in_place(adj):
     """Mark the array writes (`y1 = setitem(y0, i, v)`, a copy then a write) that may
-    write into y0 itself (`op.in_place`): y0 owns its memory (made by np.zeros and the
-    like, `.copy()`, an earlier write, or carried by a loop from such an array with
-    such a yield) and nothing else reads it except for its shape (`without_items(g, y0,
-    i)` reads the same shape after the write). A loop filling an array row by row then
-    costs O(1) per row, not O(n). An argument never qualifies: it is not owned."""
-    producers, uses = {}, {}
+    write into y0 itself (`op.in_place`). y0 must own its memory (made by np.zeros and
+    the like, `.copy()`, an earlier write, or carried by a loop from such an array with
+    such a yield), and no value that shares it may be read after the write: every
+    other use of y0 (and, for a carried value, of its init and of the yield that becomes
+    it) reads only its shape (`without_items(g, y0, i)`), or is a forward op computing a
+    new value from it before the write (`np.sum(y * x)`). A view, a tape entry, a
+    container, an output or a read in the adjoint sweep keeps the copy. A loop filling an
+    array row by row then costs O(1) per row, not O(n). An argument is never owned."""
+    producers, uses, position = {}, {}, {}
+    backward = {id(op) for op in walk(adj.backward)}
+
+    def index(block):
+        for i, op in enumerate(block):
+            position[id(op)] = (id(block), i)
+            if isinstance(op, (If, Loop)):
+                for region in op.regions():
+                    index(region.body)
+    index(adj.forward)
+    index(adj.backward)
     for op in _all_blocks_walk(adj):
         if isinstance(op, Loop):
             for k, (c, r) in enumerate(zip(op.carried, op.results)):
@@ -289,8 +302,18 @@ def _write_in_place(adj):
     for v in flat_vars(adj.gradients + [adj.primal.output]):
         uses.setdefault(id(v), []).append((None, False))
 
-    def only_shape_read(value, besides):
-        return all(read_shape or user is besides for user, read_shape in uses.get(id(value), ()))
+    def read_safely(value, besides, before=None):
+        """Every use of `value` but `besides` reads its shape, or is a forward op making a
+        new value from it (with `before`: in the same block, earlier than that op)."""
+        for user, shape_only in uses.get(id(value), ()):
+            if shape_only or user is besides:
+                continue
+            if user is None or id(user) in backward or not _makes_new_value(user):
+                return False
+            if before is not None and (position[id(user)][0] != position[id(before)][0]
+                                       or position[id(user)][1] > position[id(before)][1]):
+                return False
+        return True
 
     known = {}
 
@@ -298,11 +321,11 @@ def _write_in_place(adj):
         if id(value) not in known:
             known[id(value)] = True  # assumed while deciding: a loop's carried value reaches itself
             producer = producers.get(id(value))
-            if isinstance(producer, tuple):  # carried: an owned init no one else reads, and an owned yield
+            if isinstance(producer, tuple):  # carried: an owned init and yield, read safely
                 loop, k = producer
                 init, step = loop.inits[k], loop.body.yields[k]
                 known[id(value)] = isinstance(init, Var) and isinstance(step, Var) and owned(init) \
-                    and only_shape_read(init, loop) and owned(step)
+                    and read_safely(init, loop, before=loop) and owned(step) and read_safely(step, loop)
             else:
                 known[id(value)] = _is_write_or_new(producer)
         return known[id(value)]
@@ -310,8 +333,23 @@ def _write_in_place(adj):
     for op in _all_blocks_walk(adj):
         if isinstance(op, Op) and op.callee.kind == SETITEM and isinstance(op.args[0], Var):
             array = op.args[0]
-            op.in_place = owned(array) and only_shape_read(array, op) and \
+            op.in_place = owned(array) and read_safely(array, op, before=op) and \
                 sum(1 for user, _ in uses.get(id(array), ()) if user is op) == 1
+
+
+# Calls and methods whose result is a new value, sharing no memory with their arguments.
+_NEW_VALUE_CALLS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.dot,
+                    np.matmul, np.outer, np.inner, np.linalg.norm, np.where, np.clip}
+_NEW_VALUE_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var", "dot", "copy", "clip"}
+
+
+def _makes_new_value(op):
+    c = op.callee
+    return isinstance(op, Op) and (
+        c.kind in (BINOP, UNARYOP, COMPARE)
+        or (c.kind == CALL and (isinstance(c.obj, np.ufunc) or isinstance(getattr(c.obj, "__self__", None), np.ufunc)
+                                or c.obj in _NEW_VALUE_CALLS))
+        or (c.kind == METHOD and c.spelling in _NEW_VALUE_METHODS))
 
 
 def _is_write_or_new(producer):
@@ -353,8 +391,8 @@ def _eliminate_common_subexpressions(adj):
                 continue
             op.args = [mapping.get(id(a), a) if isinstance(a, Var) else a for a in op.args]
             op.kwargs = {k: (mapping.get(id(v), v) if isinstance(v, Var) else v) for k, v in op.kwargs.items()}
-            if op.keep or len(op.results) != 1 or not _is_pure(op):
-                kept.append(op)
+            if op.keep or len(op.results) != 1 or not _is_pure(op) or _is_write_or_new(op):
+                kept.append(op)  # (two np.zeros(2) are two arrays: either may be written into)
                 continue
             key = (op.callee.kind, op.callee.spelling, id(op.callee.obj),
                    tuple(_key(a) for a in op.args), tuple((k, _key(v)) for k, v in op.kwargs.items()))
