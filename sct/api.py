@@ -289,6 +289,8 @@ def vjp(f, *args, wrt=None, **kwargs):
     (nested) tuple, list or dict; the cotangent then has its structure: the same
     container types, keys and lengths, and at each leaf a value of the output
     leaf's shape (a Python float for a scalar leaf is fine), or None for a zero.
+    The pullback may be called more than once; each call after the first runs the
+    forward sweep again, with the arguments as they are then.
     """
     fn = _original(f)
     if wrt is None:
@@ -305,12 +307,16 @@ def vjp(f, *args, wrt=None, **kwargs):
         _annotate(e, entry, fn)
         raise
 
+    pullbacks = [pullback]  # unused ones: a generated pullback pops its loops' tapes, so it runs once
+
     def checked_pullback(cotangent):
         # The generated pullback takes the cotangent's leaves for exact (the output's
         # structure and leaf shapes), so anything else is refused here, by name.
         cotangent = _checked_cotangent(cotangent, output, fn.__qualname__, "cotangent")
         try:
-            return pullback(cotangent)
+            # Called again (a Jacobian row by row): the forward sweep runs again for a fresh one.
+            fresh = pullbacks.pop() if pullbacks else entry.function(*args, **kwargs)[1]
+            return fresh(cotangent)
         except Exception as e:
             _annotate(e, entry, fn)
             raise

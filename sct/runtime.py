@@ -41,10 +41,13 @@ def without_items(g, result, index):
 def items_of(g, result, index):
     """Adjoint of the value written by `y[index] = v`: the cotangent at those entries. An
     integer-array index may name an entry twice; NumPy keeps the last value written
-    there, so only that one gets the cotangent."""
+    there, so only that one gets the cotangent. Into an integer array, v is truncated:
+    no derivative."""
     if type(result) in (list, dict):
         return item_adjoint(g, index)
     items = np.broadcast_to(g, np.shape(result))[index]
+    if result.dtype.kind in "biu":  # written into an integer array: truncated, no derivative
+        return np.zeros(np.shape(items))
     if not _has_index_array(index):
         return items
     positions = np.arange(np.size(result)).reshape(np.shape(result))[index].ravel()

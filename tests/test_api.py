@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sct
+from conftest import numerical_grad
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -359,3 +360,19 @@ def test_redefining_an_inlined_helper_recompiles(tmp_path, monkeypatch):
 
     inlined_helpers.helper = helper
     np.testing.assert_allclose(g(x), np.exp(x))
+
+
+def loop_times_x(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sin(x[i]) * x
+    return s
+
+
+def test_a_pullback_called_again_gives_the_same_rows():
+    x = np.array([0.3, -0.7, 0.2])
+    _, pullback = sct.vjp(loop_times_x, x)
+    rows = [pullback(np.eye(3)[k])[0] for k in range(3)] + [pullback(np.eye(3)[0])[0]]
+    jacobian = np.array([numerical_grad(lambda x, k=k: loop_times_x(x)[k], (x,), 0) for k in range(3)])
+    np.testing.assert_allclose(np.array(rows[:3]), jacobian, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(rows[3], rows[0])

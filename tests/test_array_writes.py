@@ -330,3 +330,14 @@ def test_sharing_an_array_a_loop_writes_into_is_refused_at_the_line(f):
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(f)(np.array([0.3, -0.7]))
     assert "# ERR" in info.value.loc.text and info.value.hint
+
+
+def float_written_into_an_int_array(x):
+    y = np.zeros(2, dtype=int)
+    y[0] = x[0] * 10  # truncated: no derivative through it
+    return np.sum(y * x)
+
+
+def test_a_value_written_into_an_integer_array_has_no_derivative():
+    x = np.array([0.3, -0.7])
+    np.testing.assert_allclose(sct.grad(float_written_into_an_int_array)(x), [3.0, 0.0])

@@ -388,3 +388,11 @@ def get_from_a_run_time_dict(x):
 
 def test_get_on_a_dict_made_at_run_time():
     assert_grad_matches_fd(get_from_a_run_time_dict, (np.array([0.3, -0.7, 1.2]),), 0)
+
+
+def reductions_of_lists(x):
+    return np.sum([x[0], x[1]]) + np.mean([x, x * 2]) + np.max((x[0] * 2, x[2])) + np.std([x[0], x[2], 1.0])
+
+
+def test_numpy_reductions_of_a_list_of_computed_values():
+    assert_grad_matches_fd(reductions_of_lists, (np.array([0.3, -0.7, 0.2]),), 0)

@@ -332,3 +332,15 @@ def test_super_calls_the_base_class_methods():
     rng = np.random.default_rng(12)
     assert_grad_matches_fd(inherited_layer, (rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))),
                            (0, 1, 2))
+
+
+def attribute_read_in_a_loop_that_updates_another(x):
+    n = SimpleNamespace(s=x, t=0.0)
+    for _ in range(2):
+        n.t = n.t + np.sum(n.s) * n.s[0]  # n.s is carried unchanged: its adjoint is an array, not a list's
+    return n.t
+
+
+def test_an_attribute_a_loop_only_reads():
+    x = np.array([0.3, -0.7, 0.2])
+    assert_grad_matches_fd(attribute_read_in_a_loop_that_updates_another, (x,), 0)

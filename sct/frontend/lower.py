@@ -568,6 +568,11 @@ class ExprLowering:
             return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
         if func.obj is super:
             return self._super(args, node)
+        if func.obj in _REDUCTIONS_OF_ARRAYS and args and type(args[0]) in (tuple, ListOf) and \
+                any(isinstance(v, Var) for v in _flat([args[0]])):
+            # np.sum([a, b]) reduces the array NumPy makes of the list: make it so, with np.array's rule
+            array = self.emit(Callee(CALL, "np.array", np.array, np), [args[0]], hint="array", node=node)
+            args = [array] + list(args[1:])
         if func.obj is reversed and len(args) == 1 and not kwargs and isinstance(args[0], Var) and not any(
                 args[0] in op.results and op.callee.obj is range for op in self.ops if isinstance(op, Op)):
             # reversed(c) of an array or a run-time list visits what c[::-1] does, and c[::-1]
@@ -827,6 +832,7 @@ class ExprLowering:
 
 _NOT_CONSTANT = object()
 _FOLDABLE_TYPES = (bool, int, float, complex, str)
+_REDUCTIONS_OF_ARRAYS = {np.sum, np.mean, np.prod, np.std, np.var, np.max, np.min, np.amax, np.amin, np.median}
 
 
 def _constant(ops, value):

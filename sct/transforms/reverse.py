@@ -657,8 +657,8 @@ def _sequence_values(body):
         for op in walk(body):
             pairs = []
             if isinstance(op, Loop):
-                pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + \
-                    [(c, y) for c, y in zip(op.carried, op.body.yields)] + list(zip(op.results, op.carried))
+                pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + list(zip(op.results, op.carried)) + \
+                    [(c, y) for c, y in zip(op.carried, op.body.yields) if y is not c]  # (c, c): not made here
                 if op.target is not None and id(op.iterable) in containers_in:
                     pairs.append((op.target, op.target))
                     if id(op.iterable) in one_pass:
