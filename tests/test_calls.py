@@ -286,3 +286,13 @@ def python_number_builtins(x, y):
 @pytest.mark.parametrize("x", [np.array([0.5, -1.0, 2.0]), np.array([-0.3, 0.8, 0.1])])
 def test_max_min_float_and_item_on_numbers(x):
     assert_grad_matches_fd(python_number_builtins, (x, np.array([1.5, 0.3, -0.2])), (0, 1))
+
+
+def python_max_of_an_array(x):
+    return max(x)
+
+
+def test_python_max_of_an_array_is_refused_with_numpys():
+    with pytest.raises(sct.UnsupportedSyntaxError, match=r"max\(\) of an array") as info:
+        sct.grad(python_max_of_an_array)(np.array([0.3, -0.7]))
+    assert "np.max(x)" in info.value.hint

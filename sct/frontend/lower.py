@@ -579,6 +579,10 @@ class ExprLowering:
             # can be differentiated (and looped over, and back) like any slice
             return self.emit(Callee(GETITEM, "[]", operator.getitem), [args[0], Const(slice(None, None, -1))],
                              hint="reversed", node=node)
+        if func.obj in (max, min) and (kwargs or (len(args) == 1 and containers.as_static(args[0]) is None)):
+            raise UnsupportedSyntaxError(f"Python's {func.spelling}() of an array, or with keywords, is not supported",
+                                         self.loc_of(node), hint=f"Use np.{'max' if func.obj is max else 'min'}(x) "
+                                         f"for an array; {func.spelling}(a, b, ...) of numbers works.")
         if func.obj in (max, min) and not kwargs and (len(args) > 2 or (
                 len(args) == 1 and containers.as_static(args[0]) is not None)):
             # max(a, b, c) and max of a list known here: pairwise, keeping the first of equal ones
@@ -1512,7 +1516,7 @@ class _StatementLowering:
                                          "after the loop", self.loc_of(node),
                                          hint="Define it before the loop.")
         if isinstance(value, _Unreadable):
-            raise value.error("a value this loop carries", self.loc_of(node))
+            raise value.error(_HIDDEN_NAMES.get(name, name), self.loc_of(node))
         if any(isinstance(v, LocalObject) for v in _flat([value])):
             raise UnsupportedSyntaxError(f"{_HIDDEN_NAMES.get(name, name)!r} holds an object made in the "
                                          f"function, which would have to become one run-time value here",
