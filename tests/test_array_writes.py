@@ -341,3 +341,51 @@ def float_written_into_an_int_array(x):
 def test_a_value_written_into_an_integer_array_has_no_derivative():
     x = np.array([0.3, -0.7])
     np.testing.assert_allclose(sct.grad(float_written_into_an_int_array)(x), [3.0, 0.0])
+
+
+def written_in_a_branch(x):
+    y = np.zeros(3)
+    if x[0] > 0:
+        y[0] = x[1]
+    return np.sum(y * x)
+
+
+def test_a_write_in_a_branch_with_value_and_grad():
+    x = np.array([0.3, -0.7, 0.2])
+    value, grad = sct.value_and_grad(written_in_a_branch)(x)
+    assert value == pytest.approx(written_in_a_branch(x))
+    assert_grad_matches_fd(written_in_a_branch, (x,), 0)
+
+
+def view_kept_in_a_list(x):
+    y = np.zeros(2)
+    kept = [y[:]]
+    y[0] = x[0]
+    return np.sum(kept[0])  # ERR
+
+
+def array_appended_then_written(x):
+    y = np.zeros(2)
+    history = []
+    for i in range(2):
+        y[i] = x[i]  # ERR
+        history.append(y)
+    return np.sum(history[0])
+
+
+def previous_iterations_array(x):
+    y = np.zeros(2)
+    previous = np.zeros(2)
+    s = 0.0
+    for i in range(2):  # ERR
+        y[i] = x[i]
+        s = s + np.sum(previous)
+        previous = y
+    return s
+
+
+@pytest.mark.parametrize("f", [view_kept_in_a_list, array_appended_then_written, previous_iterations_array])
+def test_an_array_a_container_or_the_next_iteration_holds_is_not_written_silently(f):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(np.array([0.3, -0.7]))
+    assert "# ERR" in info.value.loc.text and ".copy()" in info.value.hint

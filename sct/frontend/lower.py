@@ -1111,6 +1111,11 @@ class _StatementLowering:
                              for a in n.args if isinstance(a, gast.Name)} | \
             {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
              and any(isinstance(t, gast.Subscript) for t in n.targets)}
+        # Names put in a list whole or as a view (`hs.append(y)`, `hs.append(y[:])`): a later
+        # write into the array would change the list's item too, which sct cannot follow.
+        self.appended_arrays = {_viewed_name(a) for n in gast.walk(tree) if isinstance(n, gast.Call)
+                                and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "insert")
+                                for a in n.args} - {None}
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
         self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
 
@@ -1436,6 +1441,16 @@ class _StatementLowering:
         body, _ = self.block(stmt.body)
         self.enclosing_carried = enclosing
         self.loop_depth -= 1
+        views = getattr(self.scope, "views", {})
+        for q in sorted(changed_in_place & set(names)):
+            written = self.scope.locals.get(q)
+            for p in names:
+                kept = self.scope.locals.get(p)
+                if p != q and isinstance(kept, Var) and isinstance(written, Var) and \
+                        views.get(kept, kept) is views.get(written, written):
+                    raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
+                                                 f"which writes into {q!r}", loc,
+                                                 hint=f"Keep a copy: `{p} = {q}.copy()`.")
         missed = {n for n, v in inner.items()
                   if n not in assigned and n not in names and self.scope.locals.get(n, v) is not v}
         if missed:  # a function the body calls changed a list or array it was given: lower again, carrying it
@@ -1535,6 +1550,14 @@ class _StatementLowering:
         scope, namer, loc_of = self.scope, self.namer, self.loc_of
         stmt_loc = loc_of(stmt)
         lowering = ExprLowering(scope, namer, loc_of, stmt_loc)
+        for target in (stmt.targets if isinstance(stmt, gast.Assign) else [getattr(stmt, "target", None)]):
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                    and target.value.id in self.appended_arrays:
+                name = target.value.id
+                raise UnsupportedSyntaxError(f"{name!r}, or a view of it, is put in a list, and this write would "
+                                             f"change that item too", loc_of(target),
+                                             hint=f"Append a copy: `.append({name}.copy())`, or build a new array "
+                                                  f"instead of writing into {name!r}.")
         if isinstance(stmt, gast.Assign):
             value = lowering.value(stmt.value)
             for target in stmt.targets:
@@ -1802,8 +1825,9 @@ def _write_item(target, value, lowering, scope, namer):
     _refuse_shared_write(name, array, loc, scope)
     result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
                            hint=name, node=target)
-    # The caller's names for an array written in a function it calls see the write.
-    _rebind_everywhere(scope, array, result, outer_only=True)
+    # The caller's names for an array written in a function it calls see the write, and so
+    # do the lists, dicts and objects holding it.
+    _rebind_everywhere(scope, array, result, names_here=False)
     _bind(name, result, lowering, scope, namer, target)
 
 
@@ -1856,7 +1880,7 @@ def _scope_chain(scope):
         pending += [getattr(s, "parent", None), s.caller]
 
 
-def _rebind_everywhere(scope, old, new, outer_only=False):
+def _rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
     """After `old.append(x)` made the list `new` (or a write, an array; a set attribute,
     an object): every name for `old` denotes `new`, in this function and in the functions
     it is inlined into or closes over, and so do the containers and objects holding it,
@@ -1882,9 +1906,28 @@ def _rebind_everywhere(scope, old, new, outer_only=False):
         if outer_only and s is scope:
             continue
         for name, bound in list(s.locals.items()):
+            if s is scope and not names_here and not isinstance(bound, (tuple, LocalObject)):
+                continue  # (a name here for the written array is stale: see _refuse_shared_write)
             made = replace(bound)
             if made is not bound:
                 s.locals[name] = made
+
+
+def _viewed_name(node):
+    """The name `node` is, or is a view of (`y`, `y[:]`, `y[1:3]`, `y.T`, `y.reshape(...)`);
+    None otherwise (`y[i]` of a vector is a number, not a view)."""
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and any(
+            isinstance(part, gast.Slice) or (isinstance(part, gast.Constant) and part.value in (None, Ellipsis))
+            for part in (node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice])):
+        return node.value.id
+    if isinstance(node, gast.Attribute) and node.attr == "T" and isinstance(node.value, gast.Name):
+        return node.value.id
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr in _VIEW_METHODS and isinstance(node.func.value, gast.Name):
+        return node.func.value.id
+    return None
 
 
 def _sharing_names(scope, value, name, owner=None):
@@ -1924,11 +1967,19 @@ def _refuse_shared_write(name, array, loc, scope):
     the array it is a view of, and that array's other views) as stale."""
     views = getattr(scope, "views", {})
     base = views.get(array, array) if isinstance(array, Var) else array
+
+    def shares(v):
+        return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
+
     for s in _scope_chain(scope):
         for other, v in list(s.locals.items()):
+            if isinstance(v, (tuple, LocalObject)):  # holding the array itself: rebound; a view of it: stale
+                if any(shares(x) and x is not array for x in _held(v)):
+                    s.locals[other] = _Stale(name, loc)
+                continue
             if (s is scope and other == name) or not isinstance(v, Var) or (s is not scope and v is array):
                 continue  # the written name, and the caller's names for the same array, see the write
-            if v is array or v is base or views.get(v) is base:
+            if shares(v):
                 s.locals[other] = _Stale(name, loc)
 
 

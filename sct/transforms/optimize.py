@@ -344,8 +344,10 @@ _NEW_VALUE_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var", "dot", 
 
 
 def _makes_new_value(op):
+    if not isinstance(op, Op):
+        return False
     c = op.callee
-    return isinstance(op, Op) and (
+    return (
         c.kind in (BINOP, UNARYOP, COMPARE)
         or (c.kind == CALL and (isinstance(c.obj, np.ufunc) or isinstance(getattr(c.obj, "__self__", None), np.ufunc)
                                 or c.obj in _NEW_VALUE_CALLS))
