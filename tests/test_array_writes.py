@@ -367,10 +367,31 @@ def view_kept_in_a_list(x):
 def array_appended_then_written(x):
     y = np.zeros(2)
     history = []
-    for i in range(2):
-        y[i] = x[i]  # ERR
+    for i in range(2):  # ERR
+        y[i] = x[i]
         history.append(y)
     return np.sum(history[0])
+
+
+def appended_then_written(x):
+    y = np.zeros(2)
+    history = []
+    history.append(y[:])
+    y[0] = x[0]
+    return np.sum(history[0])  # ERR: the list holds a view of y
+
+
+def fresh_array_each_iteration(x):
+    history = []
+    for j in range(2):
+        u = np.zeros(2)  # a new array each time: writing into it changes no list item
+        u[j] = x[j]
+        history.append(u)
+    return np.sum(np.stack(history) * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_a_new_array_each_iteration_may_be_written_then_appended():
+    assert_grad_matches_fd(fresh_array_each_iteration, (np.array([0.3, -0.7]),), 0)
 
 
 def previous_iterations_array(x):
@@ -384,7 +405,8 @@ def previous_iterations_array(x):
     return s
 
 
-@pytest.mark.parametrize("f", [view_kept_in_a_list, array_appended_then_written, previous_iterations_array])
+@pytest.mark.parametrize("f", [view_kept_in_a_list, array_appended_then_written, appended_then_written,
+                               previous_iterations_array])
 def test_an_array_a_container_or_the_next_iteration_holds_is_not_written_silently(f):
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(f)(np.array([0.3, -0.7]))

@@ -198,6 +198,7 @@ class NestedScope:
         self.caller = caller  # the scope of the code calling it
         self.dependencies = parent.dependencies
         self.views = parent.views
+        self.appended = parent.appended
         self.facts = parent.facts
 
     def lookup(self, name, node):
@@ -514,9 +515,12 @@ class ExprLowering:
             if isinstance(base, Var) and node.func.attr == "append" and len(node.args) == 1 and not node.keywords:
                 # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
                 # list; every name for the old one now denotes the new one, as in Python.
+                item = self.value(node.args[0])
                 longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
-                                   [base, self.value(node.args[0])], hint=base.name,
-                                   node=node)
+                                   [base, item], hint=base.name, node=node)
+                appended = getattr(self.scope, "appended", None)
+                if appended is not None:  # a later write into it would change the list's item
+                    appended.update(v for v in _flat([item]) if isinstance(v, Var))
                 _rebind_everywhere(self.scope, base, longer)
                 return Const(None)
             if not isinstance(base, GlobalRef):
@@ -874,6 +878,7 @@ class FunctionScope:
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
         self.views = {}  # Var -> the Var whose memory it may share (a slice, a reshape...)
+        self.appended = set()  # Vars put in a list made at run time (`hs.append(h)`)
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
@@ -1111,11 +1116,6 @@ class _StatementLowering:
                              for a in n.args if isinstance(a, gast.Name)} | \
             {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
              and any(isinstance(t, gast.Subscript) for t in n.targets)}
-        # Names put in a list whole or as a view (`hs.append(y)`, `hs.append(y[:])`): a later
-        # write into the array would change the list's item too, which sct cannot follow.
-        self.appended_arrays = {_viewed_name(a) for n in gast.walk(tree) if isinstance(n, gast.Call)
-                                and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "insert")
-                                for a in n.args} - {None}
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
         self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
 
@@ -1444,9 +1444,13 @@ class _StatementLowering:
         views = getattr(self.scope, "views", {})
         for q in sorted(changed_in_place & set(names)):
             written = self.scope.locals.get(q)
-            for p in names:
+            if isinstance(written, Var) and _was_appended(written, self.scope):
+                raise UnsupportedSyntaxError(f"{q!r}, or a view of it, is put in a list, and the next iteration "
+                                             f"writes into it", loc,
+                                             hint=f"Append a copy: `.append({q}.copy())`.")
+            for p in read_early:  # read in the next iteration before the body binds it again
                 kept = self.scope.locals.get(p)
-                if p != q and isinstance(kept, Var) and isinstance(written, Var) and \
+                if p != q and p in names and isinstance(kept, Var) and isinstance(written, Var) and \
                         views.get(kept, kept) is views.get(written, written):
                     raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
                                                  f"which writes into {q!r}", loc,
@@ -1550,14 +1554,6 @@ class _StatementLowering:
         scope, namer, loc_of = self.scope, self.namer, self.loc_of
         stmt_loc = loc_of(stmt)
         lowering = ExprLowering(scope, namer, loc_of, stmt_loc)
-        for target in (stmt.targets if isinstance(stmt, gast.Assign) else [getattr(stmt, "target", None)]):
-            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
-                    and target.value.id in self.appended_arrays:
-                name = target.value.id
-                raise UnsupportedSyntaxError(f"{name!r}, or a view of it, is put in a list, and this write would "
-                                             f"change that item too", loc_of(target),
-                                             hint=f"Append a copy: `.append({name}.copy())`, or build a new array "
-                                                  f"instead of writing into {name!r}.")
         if isinstance(stmt, gast.Assign):
             value = lowering.value(stmt.value)
             for target in stmt.targets:
@@ -1822,6 +1818,10 @@ def _write_item(target, value, lowering, scope, namer):
                                      f"function, is not supported", loc,
                                      hint=f"Write into a copy: `{name} = np.array({name})` first.")
     index = lowering.value(target.slice)
+    if _was_appended(array, scope):
+        raise UnsupportedSyntaxError(f"{name!r}, or the array it is a view of, was put in a list, and this write "
+                                     f"would change that item too", loc,
+                                     hint=f"Append a copy: `.append({name}.copy())`, or make a new array here.")
     _refuse_shared_write(name, array, loc, scope)
     result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
                            hint=name, node=target)
@@ -1913,21 +1913,12 @@ def _rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
                 s.locals[name] = made
 
 
-def _viewed_name(node):
-    """The name `node` is, or is a view of (`y`, `y[:]`, `y[1:3]`, `y.T`, `y.reshape(...)`);
-    None otherwise (`y[i]` of a vector is a number, not a view)."""
-    if isinstance(node, gast.Name):
-        return node.id
-    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and any(
-            isinstance(part, gast.Slice) or (isinstance(part, gast.Constant) and part.value in (None, Ellipsis))
-            for part in (node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice])):
-        return node.value.id
-    if isinstance(node, gast.Attribute) and node.attr == "T" and isinstance(node.value, gast.Name):
-        return node.value.id
-    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
-            node.func.attr in _VIEW_METHODS and isinstance(node.func.value, gast.Name):
-        return node.func.value.id
-    return None
+def _was_appended(array, scope):
+    """Whether `array`, or memory it shares (a view of it, the array it is a view of),
+    was put in a list made at run time."""
+    views, appended = getattr(scope, "views", {}), getattr(scope, "appended", set())
+    base = views.get(array, array)
+    return any(v is array or v is base or views.get(v) is base for v in appended)
 
 
 def _sharing_names(scope, value, name, owner=None):
