@@ -396,3 +396,35 @@ def reductions_of_lists(x):
 
 def test_numpy_reductions_of_a_list_of_computed_values():
     assert_grad_matches_fd(reductions_of_lists, (np.array([0.3, -0.7, 0.2]),), 0)
+
+
+# ---- [f(x) for x in <run-time iterable>]: a loop building a run-time list
+
+
+def rows_through_a_comprehension(X, w):
+    return np.sum(np.array([np.tanh(row @ w) for row in X if True]) ** 2)
+
+
+def every_other_row(X):
+    return np.sum(np.stack([row * i for i, row in enumerate(X) if i != 1]))
+
+
+def reductions_of_a_run_time_list(x):
+    doubled = []
+    for t in x:
+        doubled.append(t * 2.0)
+    return np.sum(doubled) + np.mean(doubled) + np.sum([t * 3.0 for t in x])
+
+
+def test_a_list_comprehension_over_an_array_is_a_loop():
+    rng = np.random.default_rng(3)
+    X, w = rng.normal(size=(4, 3)), rng.normal(size=3)
+    assert_grad_matches_fd(rows_through_a_comprehension, (X, w), (0, 1))
+    assert_grad_matches_fd(every_other_row, (X,), 0)
+    src = sct.grad(rows_through_a_comprehension).source_for(X, w)
+    assert re.search(r"\n +for row in X:", src) and "items.append(" not in src.split("for row in X:")[0]
+
+
+def test_numpy_reductions_of_a_run_time_list():
+    x = np.array([0.3, -0.7, 0.2])
+    np.testing.assert_allclose(sct.grad(reductions_of_a_run_time_list)(x), [2.0 + 2.0 / 3.0 + 3.0] * 3)

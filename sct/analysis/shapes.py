@@ -31,7 +31,8 @@ SCALAR = "scalar"
 PYTHON_NUMBER = "number"  # the concrete "shape" of a Python int or float
 
 _UFUNC_REDUCTIONS = {np.add.reduce, np.maximum.reduce, np.minimum.reduce, np.multiply.reduce}
-_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var} | _UFUNC_REDUCTIONS
+REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var, np.median}
+_REDUCTIONS = REDUCTIONS | _UFUNC_REDUCTIONS
 _REDUCTION_METHODS = {"sum", "mean", "max", "min", "prod", "std", "var"}
 _SCALAR_CALLS = {float, int, len, np.size, np.ndim, runtime.scalar_seed, runtime.broadcast_copies}
 # Runtime helpers whose result has exactly the shape of their second argument.

@@ -19,7 +19,7 @@ import gast
 import numpy as np
 
 from .. import rules, runtime
-from ..analysis.shapes import LIBRARY_PATHS, PYTHON_NUMBER, FunctionFact, is_object_class
+from ..analysis.shapes import LIBRARY_PATHS, PYTHON_NUMBER, REDUCTIONS, FunctionFact, is_object_class
 from ..errors import SctError, UnsupportedSyntaxError
 from .source import parse_function
 from ..ir import (AttributesOf, Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
@@ -355,6 +355,9 @@ class ExprLowering:
         return DictOf(keys, [self.value(v) for v in node.values])
 
     def expr_ListComp(self, node):
+        if len(node.generators) == 1 and not node.generators[0].is_async and \
+                not self._over_known_items(node.generators[0]):
+            return self._listed_loop(node)
         return ListOf(value for _, value in self._comprehension(node, node.elt))
 
     def expr_GeneratorExp(self, node):  # consumed by sum(), np.stack() ...: a list of its values
@@ -409,26 +412,41 @@ class ExprLowering:
 
     def _summed_loop(self, comprehension, start):
         """`sum(elt for target in xs if c)` over a run-time iterable: the loop
-        `total = start; for target in xs: total = total + (elt if c else 0)`. The
+        `total = start; for target in xs: total = total + (elt if c else 0)`."""
+        value = comprehension.elt
+        for test in reversed(comprehension.generators[0].ifs):
+            value = gast.IfExp(test, value, gast.Constant(0, None))
+        add = gast.BinOp(gast.Name(_SUM, gast.Load(), None, None), gast.Add(), value)
+        return self._comprehension_loop(comprehension, _SUM, start,
+                                        [gast.Assign([gast.Name(_SUM, gast.Store(), None, None)], add, None)])
+
+    def _listed_loop(self, comprehension):
+        """`[elt for target in xs if c]` over a run-time iterable (an array's rows): the loop
+        `items = []; for target in xs: if c: items.append(elt)`, a list made at run time."""
+        append = gast.Expr(gast.Call(gast.Attribute(gast.Name(_LIST, gast.Load(), None, None), "append",
+                                                    gast.Load()), [comprehension.elt], []))
+        body = [append]
+        for test in reversed(comprehension.generators[0].ifs):
+            body = [gast.If(test, body, [])]
+        return self._comprehension_loop(comprehension, _LIST, ListOf(()), body)
+
+    def _comprehension_loop(self, comprehension, hidden, start, body):
+        """A one-`for` comprehension over a run-time iterable as a loop whose `body`
+        updates the hidden name `hidden`, starting from `start`; its final value. The
         comprehension's names stay inside it, as in Python."""
         generator = comprehension.generators[0]
-        value = comprehension.elt
-        for test in reversed(generator.ifs):
-            value = gast.IfExp(test, value, gast.Constant(0, None))
-        total = gast.Name(_SUM, gast.Store(), None, None)
-        add = gast.BinOp(gast.Name(_SUM, gast.Load(), None, None), gast.Add(), value)
-        loop = gast.For(generator.target, generator.iter, [gast.Assign([total], add, None)], [], None)
+        loop = gast.For(generator.target, generator.iter, body, [], None)
         for node in gast.walk(loop):  # one position for the nodes made here: the comprehension's
             if not hasattr(node, "lineno") and isinstance(node, (gast.stmt, gast.expr)):
                 gast.copy_location(node, comprehension)
                 node.end_lineno, node.end_col_offset = comprehension.end_lineno, comprehension.end_col_offset
-        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [_SUM]
+        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
         outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
-        self.scope.locals[_SUM] = start
+        self.scope.locals[hidden] = start
         statements = _StatementLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
         ops, _, _ = statements.loop(loop, tail=False)
         self.ops.extend(ops)
-        result = self.scope.locals[_SUM]
+        result = self.scope.locals[hidden]
         for name in names:
             self.scope.locals.pop(name, None)
         self.scope.locals.update(outer)
@@ -572,7 +590,7 @@ class ExprLowering:
             return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
         if func.obj is super:
             return self._super(args, node)
-        if func.obj in _REDUCTIONS_OF_ARRAYS and args and type(args[0]) in (tuple, ListOf) and \
+        if func.obj in REDUCTIONS and args and type(args[0]) in (tuple, ListOf) and \
                 any(isinstance(v, Var) for v in _flat([args[0]])):
             # np.sum([a, b]) reduces the array NumPy makes of the list: make it so, with np.array's rule
             array = self.emit(Callee(CALL, "np.array", np.array, np), [args[0]], hint="array", node=node)
@@ -584,7 +602,8 @@ class ExprLowering:
             return self.emit(Callee(GETITEM, "[]", operator.getitem), [args[0], Const(slice(None, None, -1))],
                              hint="reversed", node=node)
         if func.obj in (max, min) and (kwargs or (len(args) == 1 and containers.as_static(args[0]) is None)):
-            raise UnsupportedSyntaxError(f"Python's {func.spelling}() of an array, or with keywords, is not supported",
+            raise UnsupportedSyntaxError(f"Python's {func.spelling}() of an array or of a list made at run time, or with "
+                                         f"keywords, is not supported",
                                          self.loc_of(node), hint=f"Use np.{'max' if func.obj is max else 'min'}(x) "
                                          f"for an array; {func.spelling}(a, b, ...) of numbers works.")
         if func.obj in (max, min) and not kwargs and (len(args) > 2 or (
@@ -840,7 +859,6 @@ class ExprLowering:
 
 _NOT_CONSTANT = object()
 _FOLDABLE_TYPES = (bool, int, float, complex, str)
-_REDUCTIONS_OF_ARRAYS = {np.sum, np.mean, np.prod, np.std, np.var, np.max, np.min, np.amax, np.amin, np.median}
 
 
 def _constant(ops, value):
@@ -1622,8 +1640,9 @@ class _StatementLowering:
 _BREAK, _TRIPS, _ITEM, _RETURNED, _RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
 _BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
 _SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
+_LIST = "<list>"  # the list [... for ...] over a run-time iterable builds
 _LOOP_CONTROL = {_BREAK, _TRIPS, _RETURNED, _RETURN_VALUE}  # a loop's own: not the enclosing code's after it
-_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned", _SUM: "total",
+_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned", _SUM: "total", _LIST: "items",
                  _RETURN_VALUE: "returning"}
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)

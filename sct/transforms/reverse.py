@@ -16,7 +16,7 @@ from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
 from ..frontend import ExprLowering, GlobalRef
 from ..analysis import flat_vars
-from ..analysis.shapes import SHAPE_ONLY_ARGS
+from ..analysis.shapes import REDUCTIONS, SHAPE_ONLY_ARGS
 from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
@@ -522,7 +522,11 @@ class _Reverse:
                 self._add_to_items(target, value, op, fresh, exact=not exact_already)
                 continue
             if isinstance(target, Var) and id(target) in self.active:
-                if rule.elementwise:
+                if id(target) in self.sequences and op.callee.obj in REDUCTIONS:
+                    # np.sum(hs) of a run-time list reduces the array NumPy makes of it: the
+                    # adjoint, exact, is that array's (a scalar would mean zero for a list)
+                    value = self._emit_runtime(runtime.expand, [value, target], "b" + target.name, op)
+                elif rule.elementwise:
                     value = self._reduce_to(value, target, op, cotangent)
                 elif rule.exact_cotangent and isinstance(value, Var) and id(value) in fresh:
                     # A non-elementwise rule given an exact cotangent returns an exact adjoint.
