@@ -336,6 +336,19 @@ def add_at(g, x, index, acc):
     return acc
 
 
+def solve_adjoint_b(g, a):
+    """The adjoint of b in x = np.linalg.solve(a, b): solve(a^T, g)."""
+    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+
+
+def solve_adjoint_a(g, a, x):
+    """The adjoint of a in x = np.linalg.solve(a, b): -(a^-T g) x^T (an outer product for a vector b)."""
+    gb = solve_adjoint_b(g, a)
+    if np.ndim(x) == 1:
+        return -np.outer(gb, x)
+    return -(gb @ np.swapaxes(x, -1, -2))
+
+
 def private_copy(value):
     """An array the caller may write into: a copy of an array, any other value itself."""
     return np.array(value) if isinstance(value, np.ndarray) else value

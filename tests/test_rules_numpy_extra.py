@@ -1010,3 +1010,23 @@ def n_argmax_method(x):
 def test_nondifferentiable_helpers():
     x = np.array([0.5, 3.0, -1.0])
     np.testing.assert_array_equal(sct.grad(n_argmax_method)(x), [1.0, 3.0, 1.0])
+
+
+def t_solve_vector(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 2)
+
+
+def t_solve_matrix(A, B):
+    return np.sum(np.sin(np.linalg.solve(A, B)))
+
+
+def t_inverse(A):
+    return np.sum(np.linalg.inv(A) * np.arange(9.0).reshape(3, 3))
+
+
+def test_linear_solve_and_inverse():
+    rng = np.random.default_rng(21)
+    A = rng.normal(size=(3, 3)) + 3.0 * np.eye(3)
+    assert_grad_matches_fd(t_solve_vector, (A, rng.normal(size=3)), (0, 1))
+    assert_grad_matches_fd(t_solve_matrix, (A, rng.normal(size=(3, 2))), (0, 1))
+    assert_grad_matches_fd(t_inverse, (A,), 0)

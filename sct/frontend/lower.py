@@ -233,6 +233,12 @@ class ExprLowering:
 
     def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
         if any(isinstance(a, LocalObject) for a in _flat(list(args) + list((kwargs or {}).values()))):
+            if callee.obj is runtime.appended:
+                raise UnsupportedSyntaxError("an object made in the function cannot be appended to a list "
+                                             "built at run time", self.loc_of(node),
+                                             hint="Make the list of objects once, before any loop "
+                                                  "([Particle(...), Particle(...)]), or keep their values in "
+                                                  "arrays.")
             raise UnsupportedSyntaxError(f"an object made in the function cannot be passed to {callee.spelling}",
                                          self.loc_of(node), hint="Pass its attributes instead (obj.W), or "
                                          "make it a method of the object's class, which sct inlines.")

@@ -7,7 +7,8 @@ import numpy as np
 from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, default_adjoint,
                        diag_adjoint, diagonal_adjoint, expand, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
-                       prod_adjoint, ravel_adjoint, trace_adjoint, unbroadcast, unreduce, without_items)
+                       prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
+                       unreduce, without_items)
 from .arithmetic import matmul, power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -430,6 +431,17 @@ def std(result, a, axis=None, *, ddof=0, keepdims=False):
     else:
         d[a] = unreduce(d[result] / result, a, axis, keepdims) / (np.size(a) / np.size(result) - ddof) \
             * (a - np.mean(a, axis=axis, keepdims=True))
+
+
+@adjoint(np.linalg.solve)
+def linalg_solve(result, a, b):
+    d[b] = solve_adjoint_b(d[result], a)
+    d[a] = solve_adjoint_a(d[result], a, result)
+
+
+@adjoint(np.linalg.inv)
+def linalg_inv(result, a):
+    d[a] = -(np.swapaxes(result, -1, -2) @ d[result] @ np.swapaxes(result, -1, -2))
 
 
 @adjoint(np.linalg.norm, exact_cotangent=False)
