@@ -782,3 +782,13 @@ def test_arithmetic_of_literals_is_folded_and_never_taped():
     tape_line = next(line for line in src.splitlines() if "tape.append(" in line)
     assert not re.search(r"\d\.\d", tape_line), tape_line  # no literal on the tape
     assert "0.05 * k1" in src and "0.016666666666666666 *" in src
+
+
+def name_bound_in_a_branch_that_never_runs(x):
+    if -0.9 >= 0.1:  # a comparison of literals: never true
+        unused = np.tanh(x)
+    return x * 2.0 if x > -10.0 else unused  # Python never reads `unused` here
+
+
+def test_a_name_bound_only_in_a_branch_on_literals_is_read_only_if_it_runs():
+    assert_grad_matches_fd(name_bound_in_a_branch_that_never_runs, (0.7,), 0)

@@ -246,9 +246,12 @@ class ExprLowering:
             raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
                                          "called, or passed to your own functions", self.loc_of(node),
                                          hint="Call it here, or define it at module level.")
-        if callee.kind in (BINOP, UNARYOP, COMPARE) and not kwargs and all(
+        if callee.kind in (BINOP, UNARYOP) and callee.obj is not operator.not_ and not kwargs and all(
                 isinstance(a, Const) and a.spelling is None and isinstance(a.value, _FOLDABLE_TYPES) for a in args):
-            try:  # `h / 6` of literals is a literal: no value to carry, tape or name in a loop
+            # `h / 6` of literals is a literal: no value to carry, tape or name in a loop. (Not a
+            # comparison: an `if` on one still lowers both branches, so a name only the branch
+            # not taken binds fails only where Python's would, when it runs.)
+            try:
                 return Const(callee.obj(*[a.value for a in args]))
             except Exception:  # (1 / 0): raised when it runs, as in Python
                 pass
