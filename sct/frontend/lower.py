@@ -1477,8 +1477,7 @@ class _StatementLowering:
                                              hint=f"Append a copy: `.append({q}.copy())`.")
             for p in read_early:  # read in the next iteration before the body binds it again
                 kept = self.scope.locals.get(p)
-                if p != q and p in names and isinstance(kept, Var) and isinstance(written, Var) and \
-                        views.get(kept, kept) is views.get(written, written):
+                if p != q and p in names and isinstance(written, Var) and _shares_memory(kept, written, views):
                     raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
                                                  f"which writes into {q!r}", loc,
                                                  hint=f"Keep a copy: `{p} = {q}.copy()`.")
@@ -1941,12 +1940,17 @@ def _rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
                 s.locals[name] = made
 
 
+def _shares_memory(v, array, views):
+    """Whether `v` is the array `array`, the array it is a view of, or a view of that
+    array (`views`: Var -> the Var whose memory it may share)."""
+    base = views.get(array, array) if isinstance(array, Var) else array
+    return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
+
+
 def _was_appended(array, scope):
-    """Whether `array`, or memory it shares (a view of it, the array it is a view of),
-    was put in a list made at run time."""
-    views, appended = getattr(scope, "views", {}), getattr(scope, "appended", set())
-    base = views.get(array, array)
-    return any(v is array or v is base or views.get(v) is base for v in appended)
+    """Whether `array`, or memory it shares, was put in a list made at run time."""
+    views = getattr(scope, "views", {})
+    return any(_shares_memory(v, array, views) for v in getattr(scope, "appended", ()))
 
 
 def _sharing_names(scope, value, name, owner=None):
@@ -1958,14 +1962,13 @@ def _sharing_names(scope, value, name, owner=None):
     if not isinstance(value, Var):
         return []
     views = getattr(scope, "views", {})
-    base = views.get(value, value)
     found = []
     for s in _scope_chain(scope):
         for other, bound in s.locals.items():
             if (s is scope and other == name) or bound is owner:
                 continue
             if isinstance(bound, Var):
-                if bound is value or bound is base or views.get(bound) is base:
+                if _shares_memory(bound, value, views):
                     found.append(other)
             elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
                 found.append(other)
@@ -1985,20 +1988,15 @@ def _refuse_shared_write(name, array, loc, scope):
     """Mark every other name for the memory `name` writes into (aliases, views of it,
     the array it is a view of, and that array's other views) as stale."""
     views = getattr(scope, "views", {})
-    base = views.get(array, array) if isinstance(array, Var) else array
-
-    def shares(v):
-        return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
-
     for s in _scope_chain(scope):
         for other, v in list(s.locals.items()):
             if isinstance(v, (tuple, LocalObject)):  # holding the array itself: rebound; a view of it: stale
-                if any(shares(x) and x is not array for x in _held(v)):
+                if any(_shares_memory(x, array, views) and x is not array for x in _held(v)):
                     s.locals[other] = _Stale(name, loc)
                 continue
             if (s is scope and other == name) or not isinstance(v, Var) or (s is not scope and v is array):
                 continue  # the written name, and the caller's names for the same array, see the write
-            if shares(v):
+            if _shares_memory(v, array, views):
                 s.locals[other] = _Stale(name, loc)
 
 

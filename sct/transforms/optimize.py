@@ -288,7 +288,7 @@ def _write_in_place(adj):
                     index(region.body)
     index(adj.forward)
     index(adj.backward)
-    for op in _all_blocks_walk(adj):
+    for op in walk(adj.forward + adj.backward):
         if isinstance(op, Loop):
             for k, (c, r) in enumerate(zip(op.carried, op.results)):
                 producers[id(c)] = producers[id(r)] = (op, k)  # a result is the last carried value
@@ -330,8 +330,8 @@ def _write_in_place(adj):
                 known[id(value)] = _is_write_or_new(producer)
         return known[id(value)]
 
-    for op in _all_blocks_walk(adj):
-        if isinstance(op, Op) and op.callee.kind == SETITEM and isinstance(op.args[0], Var):
+    for op in _all_ops(adj):
+        if op.callee.kind == SETITEM and isinstance(op.args[0], Var):
             array = op.args[0]
             op.in_place = owned(array) and read_safely(array, op, before=op) and \
                 sum(1 for user, _ in uses.get(id(array), ()) if user is op) == 1
@@ -359,11 +359,6 @@ def _is_write_or_new(producer):
     return isinstance(producer, Op) and (
         producer.callee.kind == SETITEM or (producer.callee.kind == CALL and producer.callee.obj in _ALLOCATING)
         or (producer.callee.kind == METHOD and producer.callee.spelling == "copy" and not producer.args[1:]))
-
-
-def _all_blocks_walk(adj):
-    yield from walk(adj.forward)
-    yield from walk(adj.backward)
 
 
 def _key(x):
