@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from . import codegen, frontend
+from . import codegen, frontend, runtime
 from .analysis import Structure, shape_of_value
 from .analysis.shapes import FUNCTION_KINDS, is_object_class
 from .errors import SctError, SctUsageError
@@ -385,6 +385,11 @@ def _vjp_specializations(fn, wrt, return_tuple):
     if (wrt, return_tuple) not in per_function:
         per_function[(wrt, return_tuple)] = _Specializations(fn, wrt, codegen.VJP, return_tuple)
     return per_function[(wrt, return_tuple)]
+
+
+# Recursive calls compile their VJP at run time; the runtime asks the API for it.
+runtime.provide_vjp_compiler(lambda fn, wrt, args, kwargs: _vjp_specializations(fn, wrt, True).entry(args, kwargs),
+                             _annotate)
 
 
 def stop_gradient(x):

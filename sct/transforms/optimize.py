@@ -416,7 +416,7 @@ def _is_pure(op):
         return False
     if isinstance(getattr(c.obj, "__self__", None), np.ufunc):  # np.add.reduce and the like
         return True
-    return isinstance(c.obj, np.ufunc) or module.startswith("numpy") or module == runtime.__name__ \
+    return isinstance(c.obj, np.ufunc) or module.startswith("numpy") or module.startswith(runtime.__name__ + ".") \
         or c.obj in (float, int, len, abs, slice, range, tuple, min, max)
 
 

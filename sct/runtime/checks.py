@@ -1,0 +1,30 @@
+"""Checks generated code makes at run time where Python or NumPy would behave differently.
+
+Each raises the error the user's own code would have raised, or a located refusal
+where sct cannot give a correct gradient.
+"""
+import numpy as np
+
+from ..errors import UnsupportedSyntaxError
+
+
+def check_unpack(value, count):
+    """Raise the ValueError Python raises when `a, b = value` has the wrong length."""
+    length = len(value)
+    if length > count:
+        raise ValueError(f"too many values to unpack (expected {count})")
+    if length < count:
+        raise ValueError(f"not enough values to unpack (expected {count}, got {length})")
+
+
+def check_rebinding(value, statement, alias, loc):
+    """Before `x += ...` where `alias` (a name, or words for a list holding it) refers to
+    x's value or shares its memory: fine for a number (x is rebound, alias keeps the old
+    value), refused for an array, which NumPy would change in place, alias included."""
+    if isinstance(value, np.ndarray):
+        name = statement.split()[0]
+        who = f"`{alias}`" if alias.isidentifier() else alias
+        raise UnsupportedSyntaxError(
+            f"`{statement} ...` would change an array that {who} also refers to", loc,
+            hint=f"NumPy updates arrays in place, so {who} would change too. Write "
+                 f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array.")

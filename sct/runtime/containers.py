@@ -1,0 +1,79 @@
+"""Lists, tuples and dicts made at run time, and their adjoints.
+
+The adjoint of a container holds its items' adjoints: a list (a dict for a dict), an
+array of them stacked, or the zero 0.0 when nothing reached it.
+"""
+import numpy as np
+
+from .broadcasting import unbroadcast
+
+
+def appended(items, item):
+    """`items + [item]`: what `items.append(item)` leaves. A new list, so that a value
+    the adjoint reads later is the list as it was then."""
+    return [*items, item]
+
+
+def last_item(g):
+    """The last item's adjoint in a list's adjoint `g`."""
+    return g if type(g) is float else g[-1]
+
+
+def all_but_last(g):
+    """The adjoint of the list before an append, from the adjoint `g` after it."""
+    return g if type(g) is float else g[:-1]
+
+
+def add_item_adjoints(a, b):
+    """a + b for two adjoints of one list, tuple or dict: item by item."""
+    if type(a) is float:
+        return b
+    if type(b) is float:
+        return a
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a + b
+    if isinstance(a, dict):
+        return {k: _add_items(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
+    return [_add_items(x, y) for x, y in zip(a, b)]
+
+
+def _add_items(x, y):
+    """Two adjoints of one item; an item that is a container itself adds item by item."""
+    if type(x) in (list, dict) or type(y) in (list, dict):
+        return add_item_adjoints(x, y)
+    return x + y
+
+
+def item_adjoint(g, key):
+    """Item `key`'s adjoint in the adjoint `g` of a list, tuple or dict (which may be the zero 0.0)."""
+    return g if type(g) is float else g[key]
+
+
+def default_adjoint(g, mapping, key):
+    """The adjoint of `default` in `mapping.get(key, default)`: `g` when the key is missing."""
+    return 0.0 if key in mapping else g
+
+
+def sum_adjoint(g, items):
+    """The items' adjoints of `sum(items)`: `g` for each, summed to its shape."""
+    return [unbroadcast(g, x) for x in items]
+
+
+def stack_row_adjoints(rows, x, path=()):
+    """The adjoint of an array a loop iterated row by row: `rows` holds the adjoints of
+    the rows it visited, last row first (the order the reversed loop made them); `path`
+    leads to x's row in each (the loop went over zip(...) or enumerate(...): (k,), ...).
+    For a list or tuple, a list of its items' adjoints (0.0 for items not reached)."""
+    for key in path:
+        rows = [item_adjoint(row, key) for row in rows]
+    if type(x) in (list, tuple):
+        return list(reversed(rows)) + [0.0] * (len(x) - len(rows))
+    out = np.zeros(np.shape(x), dtype=np.result_type(getattr(x, "dtype", float), np.float64))
+    for i, g in enumerate(reversed(rows)):
+        out[i] += g
+    return out
+
+
+def first_items(iterable, count):
+    """The first `count` items a `for` loop took from `iterable` before a `break`."""
+    return iterable[:count]
