@@ -99,9 +99,31 @@ class _Specializations:
         key = _shape_key(args, kwargs)
         entry = self.by_key.get(key)
         if entry is None or not entry.is_current():
+            bound = self._bind(args, kwargs)
+            if self.mode != codegen.VJP:
+                self._check_differentiable(bound)
             entry = self.by_key[key] = _compiled(self.fn, self.wrt, self.mode, self.return_tuple,
-                                                 self._shapes(self._bind(args, kwargs)))
+                                                 self._shapes(bound))
         return entry
+
+    def _check_differentiable(self, bound):
+        """Refuse a `wrt` argument with no gradient to give (a str, bool, None or integer):
+        its derivative is not zero, it does not exist, and 0.0 would read as an answer."""
+        names = [p.name for p in self.signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL,
+                                                                                     p.VAR_KEYWORD)]
+        for index in self.wrt:
+            name = names[index]
+            value = bound.arguments.get(name)
+            kind = getattr(value, "dtype", None)
+            if isinstance(value, (bool, np.bool_, int, np.integer, str, type(None))) \
+                    or (isinstance(value, _ndarray) and kind.kind not in "fc"):
+                kind_name = type(value).__name__
+                what = f"an array of dtype {kind}" if isinstance(value, _ndarray) else \
+                    f"{'an' if kind_name[0] in 'aeiou' else 'a'} {kind_name}"
+                raise SctUsageError(
+                    f"{self.fn.__qualname__}'s argument {name!r} is {what}, which has no gradient",
+                    hint=f"Differentiate with respect to float arguments only: pass {name} as a float "
+                         f"(e.g. 3.0 or x.astype(float)) if it varies continuously, or leave it out of wrt.")
 
     def _bind(self, args, kwargs):
         try:
