@@ -5,22 +5,20 @@ op's rule template, with the op's operands substituted, and adds each contributi
 to the argument's adjoint: the first contribution is assigned, later ones added,
 so no adjoint is ever zero-initialised. Only active values get adjoints.
 """
-import builtins
 import inspect
 import operator
 
-import gast
 import numpy as np
 
 from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
-from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
-from ..frontend import ExprLowering, GlobalRef
+from ..errors import MissingRuleError, NonScalarOutputError, UnsupportedSyntaxError
 from ..analysis import flat_vars
 from ..analysis.shapes import REDUCTIONS, SHAPE_ONLY_ARGS
 from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
 from .optimize import prune_dead
+from .templates import _inline
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
 SEED_COTANGENT = "cotangent"  # vjp: the output's adjoint is given by the caller
@@ -757,118 +755,6 @@ def _missing_rule(op):
     return MissingRuleError(f"no adjoint rule for {what}", op.loc, hint)
 
 
-# ---- template inlining
-
-
-class _NotStatic(Exception):
-    pass
-
-
-class _Dynamic:
-    """Stands for a run-time value while a template's `if` test is evaluated; only
-    the static predicates (`is_scalar`, `ndim`) may look at it, through its facts."""
-
-    def __init__(self, shape=None, scalar=False):
-        self.shape, self.scalar = shape, scalar
-
-    def _refuse(self, *args):
-        raise _NotStatic()
-
-    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __len__ = __getitem__ = _refuse
-    __add__ = __sub__ = __mul__ = __truediv__ = __neg__ = __hash__ = __iter__ = _refuse
-
-
-def _static(x, shapes):
-    if isinstance(x, Const):
-        return x.value
-    if isinstance(x, tuple):
-        return tuple(_static(e, shapes) for e in x)
-    return _Dynamic(shapes.array_shape(x), shapes.is_scalar(x))
-
-
-def _is_scalar(x):
-    if isinstance(x, _Dynamic):
-        return x.scalar
-    return np.ndim(x) == 0
-
-
-def _ndim(x):
-    if isinstance(x, _Dynamic):
-        if x.shape is None:
-            raise _NotStatic()
-        return len(x.shape)
-    return np.ndim(x)
-
-
-# Predicates a template's `if` test may use besides constant arguments.
-_STATIC_PREDICATES = {"is_const": lambda x: not isinstance(x, _Dynamic), "is_scalar": _is_scalar,
-                      "ndim": _ndim}
-
-
-class _TemplateScope:
-    """Names inside a template: its locals, `d[result]`, its parameters (bound to the
-    op's operands), then the template module's globals and builtins."""
-
-    def __init__(self, rule, env, cotangent):
-        self.rule, self.env, self.cotangent = rule, env, cotangent
-        self.locals = {}
-
-    def lookup(self, name, node):
-        if name in self.locals:
-            return self.locals[name]
-        if name.startswith("d["):
-            if name[2:-1] != self._result_param():
-                raise SctError(f"rule {self.rule.name}: only d[{self._result_param()}] can be read")
-            return self.cotangent
-        if name in self.env:
-            value = self.env[name]
-            if isinstance(value, tuple) and all(isinstance(e, Const) for e in value):
-                return Const(tuple(e.value for e in value))
-            return value
-        for namespace in (self.rule.namespace, builtins.__dict__):
-            if name in namespace:
-                obj = namespace[name]
-                return GlobalRef(name, obj, obj)
-        raise SctError(f"rule {self.rule.name} uses an undefined name {name!r}")
-
-    def _result_param(self):
-        return next(iter(self.rule.signature.parameters))
-
-
-def _inline(rule, op, cotangent, reverse):
-    """Inline `rule` for `op`: appends its ops to the backward sweep and returns
-    ([(argument operand, contribution operand)], ids of the Vars the template created)."""
-    try:
-        bound = rule.signature.bind(op.result, *op.args, **op.kwargs)
-    except TypeError as e:
-        raise SctError(f"sct's rule for {op.callee} does not accept these arguments ({e})", op.loc,
-                       hint="Pass the arguments the way NumPy documents them (e.g. axis=..., "
-                            "keepdims=...).") from None
-    bound.apply_defaults()
-    env = {name: _as_operand(value) for name, value in bound.arguments.items()}
-    scope = _TemplateScope(rule, env, cotangent)
-    lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
-    contributions = []
-    statics = {name: _static(value, reverse.shapes) for name, value in env.items()}
-    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _static(cotangent, reverse.shapes)
-    for stmt in _specialize(rule, rule.body, statics):
-        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
-                or not isinstance(stmt.targets[0], gast.Name):
-            raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
-                           f"`d[arg] = expr` and static `if` statements")
-        target = stmt.targets[0].id
-        start = len(lowering.ops)
-        value = lowering.value(stmt.value)
-        if target.startswith("d["):
-            contributions.append((env[target[2:-1]], value))
-        else:
-            scope.locals[target] = value
-        for new_op in lowering.ops[start:]:
-            reverse.shapes.add(new_op)
-    reverse.backward.extend(lowering.ops)
-    return contributions, {id(r) for o in lowering.ops for r in o.results}
-
-
 def _substitute(ops, mapping):
     """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
     def sub(x):
@@ -889,28 +775,3 @@ def _substitute(ops, mapping):
                 o.iterable = sub(o.iterable)
             for region in o.regions():
                 region.yields = [sub(y) for y in region.yields]
-
-
-def _as_operand(value):
-    """A bound template argument as an operand: defaults become Consts, `*args` a tuple."""
-    if isinstance(value, (Var, Const)):
-        return value
-    if isinstance(value, tuple):
-        return rebuild(value, [_as_operand(v) for v in value])
-    return Const(value)
-
-
-def _specialize(rule, body, statics):
-    """The template's statements with every `if` decided from constant arguments and
-    static shape facts; a test that needs a run-time value takes the `else` branch,
-    the template's general form."""
-    namespace = dict(rule.namespace, **_STATIC_PREDICATES)
-    for stmt in body:
-        if isinstance(stmt, gast.If):
-            try:
-                taken = bool(eval(rule.tests[id(stmt)], namespace, statics))
-            except _NotStatic:
-                taken = False
-            yield from _specialize(rule, stmt.body if taken else stmt.orelse, statics)
-        else:
-            yield stmt
