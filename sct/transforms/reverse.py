@@ -18,7 +18,7 @@ from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, List
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
 from .optimize import prune_dead
-from .templates import _inline
+from .templates import inline_template
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
 SEED_COTANGENT = "cotangent"  # vjp: the output's adjoint is given by the caller
@@ -509,7 +509,8 @@ class _Reverse:
         exact_already = id(result) in self.sequences  # a run-time list's adjoint is never a stand-in scalar
         if (rule.exact_cotangent or splits) and not exact_already and not self.shapes.same(cotangent, result):
             cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
-        contributions, fresh = _inline(rule, op, cotangent, self)
+        ops, contributions, fresh = inline_template(rule, op, "d", {id(result): cotangent}, self.namer, self.shapes)
+        self.backward.extend(ops)
         for target, value in contributions:
             if isinstance(target, tuple):  # `np.stack([a, b])`: item k's adjoint is value[k]
                 if rule.elementwise:

@@ -1,10 +1,12 @@
-"""Rule template inlining: a registry `Rule`'s template, lowered to ops for one primal op.
+"""Rule template inlining: a rule's template, lowered to ops for one primal op.
 
-Takes a `Rule` (see `sct.rules.registry`) and the op it is for; binds the template's
-parameters to the op's result and operands, decides each `if` of the template from
-constant arguments and static shape facts, and lowers the remaining statements with
-the frontend's `ExprLowering`. Guarantees: the generated ops hold one branch of every
-template `if`; the template's own names never leak into the caller's scope.
+Takes a registry `Rule` (see `sct.rules.registry`), the op it is for, which subscript
+the template writes derivatives with (`d[x]` in adjoint templates, `t[x]` in tangent
+ones) and the derivatives already known. Binds the template's parameters to the op's
+result and operands, decides each `if` of the template from constant arguments and
+static shape facts, and lowers what is left with the frontend's `ExprLowering`.
+Guarantees: the new ops hold one branch of every template `if`, and they are only
+returned, never placed: the transform puts them in its own sweep.
 
 It lives in `sct.transforms`, not in `sct.rules`: it lowers templates with
 `sct.frontend`, which itself imports `sct.rules`.
@@ -66,20 +68,21 @@ _STATIC_PREDICATES = {"is_const": lambda x: not isinstance(x, _Dynamic), "is_sca
 
 
 class _TemplateScope:
-    """Names inside a template: its locals, `d[result]`, its parameters (bound to the
-    op's operands), then the template module's globals and builtins."""
+    """Names inside a template: its locals, the derivatives it may read (`d[result]`,
+    or `t[x]`), its parameters (bound to the op's operands), then the template
+    module's globals and builtins."""
 
-    def __init__(self, rule, env, cotangent):
-        self.rule, self.env, self.cotangent = rule, env, cotangent
+    def __init__(self, rule, env, derivative, readable):
+        self.rule, self.env, self.derivative, self.readable = rule, env, derivative, readable
         self.locals = {}
 
     def lookup(self, name, node):
         if name in self.locals:
             return self.locals[name]
-        if name.startswith("d["):
-            if name[2:-1] != self._result_param():
-                raise SctError(f"rule {self.rule.name}: only d[{self._result_param()}] can be read")
-            return self.cotangent
+        if name.startswith(self.derivative + "["):
+            if name not in self.readable:
+                raise SctError(f"rule {self.rule.name}: only {', '.join(self.readable)} can be read")
+            return self.readable[name]
         if name in self.env:
             value = self.env[name]
             if isinstance(value, tuple) and all(isinstance(e, Const) for e in value):
@@ -91,13 +94,22 @@ class _TemplateScope:
                 return GlobalRef(name, obj, obj)
         raise SctError(f"rule {self.rule.name} uses an undefined name {name!r}")
 
-    def _result_param(self):
-        return next(iter(self.rule.signature.parameters))
 
+def inline_template(rule, op, derivative, known, namer, shapes):
+    """Lower `rule`'s template for the primal `op`, its `if`s decided statically.
 
-def _inline(rule, op, cotangent, reverse):
-    """Inline `rule` for `op`: appends its ops to the backward sweep and returns
-    ([(argument operand, contribution operand)], ids of the Vars the template created)."""
+    The template's parameters bind to `(op.result, *op.args, **op.kwargs)`.
+    `derivative` is the subscript that means "the derivative of" in the template:
+    "d" for adjoint templates (`d[x] = d[result] * ...`), "t" for tangent ones
+    (`t[result] = t[x] * ...`). `known` maps id(primal Var) to the operand holding
+    its derivative; the template may read `derivative[p]` for each parameter p bound
+    to one of those Vars, and nothing else of the kind. `namer` names the new values;
+    `shapes` gives the static facts the `if`s test, and gets the new ops' facts.
+
+    Returns (ops, contributions, fresh): the new ops, in order, for the caller to
+    place; one (operand p is bound to, value) per `derivative[p] = value` statement;
+    the ids of the Vars the new ops make.
+    """
     try:
         bound = rule.signature.bind(op.result, *op.args, **op.kwargs)
     except TypeError as e:
@@ -106,27 +118,28 @@ def _inline(rule, op, cotangent, reverse):
                             "keepdims=...).") from None
     bound.apply_defaults()
     env = {name: _as_operand(value) for name, value in bound.arguments.items()}
-    scope = _TemplateScope(rule, env, cotangent)
-    lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
+    readable = {f"{derivative}[{name}]": known[id(value)] for name, value in env.items()
+                if isinstance(value, Var) and id(value) in known}
+    scope = _TemplateScope(rule, env, derivative, readable)
+    lowering = ExprLowering(scope, namer, lambda node: op.loc, op.stmt)
     contributions = []
-    statics = {name: _static(value, reverse.shapes) for name, value in env.items()}
-    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _static(cotangent, reverse.shapes)
+    statics = {name: _static(value, shapes) for name, value in env.items()}
+    statics.update((name, _static(value, shapes)) for name, value in readable.items())
     for stmt in _specialize(rule, rule.body, statics):
         if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
                 or not isinstance(stmt.targets[0], gast.Name):
             raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
-                           f"`d[arg] = expr` and static `if` statements")
+                           f"`{derivative}[arg] = expr` and static `if` statements")
         target = stmt.targets[0].id
         start = len(lowering.ops)
         value = lowering.value(stmt.value)
-        if target.startswith("d["):
-            contributions.append((env[target[2:-1]], value))
+        if target.startswith(derivative + "["):
+            contributions.append((env[target[len(derivative) + 1:-1]], value))
         else:
             scope.locals[target] = value
         for new_op in lowering.ops[start:]:
-            reverse.shapes.add(new_op)
-    reverse.backward.extend(lowering.ops)
-    return contributions, {id(r) for o in lowering.ops for r in o.results}
+            shapes.add(new_op)
+    return lowering.ops, contributions, {id(r) for o in lowering.ops for r in o.results}
 
 
 def _as_operand(value):
