@@ -18,6 +18,7 @@ from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, List
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
 from .optimize import prune_dead
+from .runtime_calls import runtime_callee
 from .templates import inline_template
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
@@ -32,11 +33,6 @@ def reverse(fn, wrt, seed_mode=SEED_SCALAR):
     one operand per `wrt` index, with exactly the parameter's shape at run time.
     """
     return _Reverse(fn, tuple(wrt), seed_mode).run()
-
-
-def runtime_callee(helper):
-    """Callee for a `sct.runtime` helper, called by its bare name in generated code."""
-    return Callee(CALL, helper.__name__, helper, helper)
 
 
 class _Reverse:
