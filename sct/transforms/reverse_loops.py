@@ -14,9 +14,9 @@ import numpy as np
 from ..analysis import SCALAR, flat_vars
 from ..analysis.shapes import SHAPE_ONLY_ARGS
 from ..errors import UnsupportedSyntaxError
-from ..ir import Callee, Const, If, Loop, Op, Region, Var, rebuild, walk, CALL, METHOD
+from ..ir import Callee, Const, If, Loop, Op, Region, Var, walk, CALL, METHOD
 from .. import runtime
-from .optimize import prune_dead
+from .optimize import prune_dead, substitute
 from .runtime_calls import runtime_callee
 
 
@@ -212,7 +212,7 @@ class _LoopAdjoints:
                         hint="Compute the value in the loop body itself, outside the inner loop.")
         if used:
             block.insert(block.index(op), Op([tape], Callee(CALL, "list", list, list), []))
-        _substitute(backward_body, restored)
+        substitute(backward_body, restored)
         # The reversed loop visits the items the forward loop visited, last first: all of
         # them, or, when the loop could stop early (while, break), as many as it counted.
         trips = None
@@ -262,25 +262,3 @@ class _LoopAdjoints:
         for v, r in zip(saved, popped):
             restored[id(v)] = r
             self.shapes.set(r, self.shapes.of(v), self.shapes.shape(v))
-
-
-def _substitute(ops, mapping):
-    """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
-    def sub(x):
-        if isinstance(x, tuple):
-            return rebuild(x, [sub(e) for e in x])
-        return mapping.get(id(x), x) if isinstance(x, Var) else x
-    for o in walk(ops):
-        if isinstance(o, Op):
-            o.args = [sub(a) for a in o.args]
-            o.kwargs = {k: sub(v) for k, v in o.kwargs.items()}
-        elif isinstance(o, If):
-            o.cond = sub(o.cond)
-            for region in o.regions():
-                region.yields = [sub(y) for y in region.yields]
-        else:
-            o.inits = [sub(i) for i in o.inits]
-            if o.iterable is not None:
-                o.iterable = sub(o.iterable)
-            for region in o.regions():
-                region.yields = [sub(y) for y in region.yields]
