@@ -8,6 +8,10 @@ static shape facts, and lowers what is left with the frontend's `ExprLowering`.
 Guarantees: the new ops hold one branch of every template `if`, and they are only
 returned, never placed: the transform puts them in its own sweep.
 
+In a parsed template a derivative reference is a Name spelled `d[x]` (the registry
+rewrites each `d[x]` subscript so, in `registry._AdjointRefs`); tangent templates
+need the same rewrite of `t[x]` when they are registered.
+
 It lives in `sct.transforms`, not in `sct.rules`: it lowers templates with
 `sct.frontend`, which itself imports `sct.rules`.
 """
@@ -19,7 +23,6 @@ import numpy as np
 from ..errors import SctError
 from ..frontend import ExprLowering, GlobalRef
 from ..ir import Const, Var, rebuild
-
 
 
 class _NotStatic(Exception):
