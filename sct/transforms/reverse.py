@@ -47,6 +47,7 @@ class _Reverse(_LoopAdjoints):
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
+        self.run_time_kinds = _run_time_kinds(fn.body)
         self.producers = {id(r): o for o in walk(fn.body) if isinstance(o, Op) for r in o.results}
         self.loop_of_result = {id(r): o for o in walk(fn.body) if isinstance(o, Loop) for r in o.results}
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
@@ -296,9 +297,12 @@ class _Reverse(_LoopAdjoints):
 
     def _adder(self, key):
         """How two adjoints of the value with id `key` add: `+`, or item by item for a
-        list, tuple or dict made at run time (whose `+` would concatenate)."""
+        list, tuple or dict made at run time (whose `+` would concatenate), or either,
+        decided at run time, for a value only the run time knows the kind of."""
         if key in self.sequences:
             return runtime_callee(runtime.add_item_adjoints)
+        if key in self.run_time_kinds:
+            return runtime_callee(runtime.add_adjoints)
         return Callee(BINOP, "+", operator.add)
 
     def _add_to_items(self, items, value, op, fresh, exact=True):
@@ -422,14 +426,13 @@ def _sequence_values(body):
         for op in walk(body):
             pairs = []
             if isinstance(op, Loop):
-                pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + list(zip(op.results, op.carried)) + \
-                    [(c, y) for c, y in zip(op.carried, op.body.yields) if y is not c]  # (c, c): not made here
+                pairs = _joins(op)
                 if op.target is not None and id(op.iterable) in containers_in:
                     pairs.append((op.target, op.target))
                     if id(op.iterable) in one_pass:
                         containers_in[id(op.target)] = tuple_items(id(op.iterable))
             elif isinstance(op, If):
-                pairs = [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
+                pairs = _joins(op)
             elif op.callee.kind == GETITEM and isinstance(op.args[1], Const) and \
                     isinstance(op.args[1].value, (int, str)):
                 inside = containers_in.get(id(op.args[0]), {})
@@ -460,6 +463,37 @@ def _sequence_values(body):
 
 
 _ALL = "all"
+
+
+def _joins(op):
+    """(value, source) pairs of a Loop or If: each value joins the sources that flow into it."""
+    if isinstance(op, Loop):
+        return [(c, i) for c, i in zip(op.carried, op.inits)] + list(zip(op.results, op.carried)) + \
+            [(c, y) for c, y in zip(op.carried, op.body.yields) if y is not c]  # (c, c): not made here
+    return [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
+
+
+def _run_time_kinds(body):
+    """Ids of the values whose kind only the run time knows: the output of a recursive call
+    (a number, an array or a container), the items read out of one, and what they join."""
+    found = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(body):
+            if isinstance(op, (Loop, If)):
+                pairs = _joins(op)
+            elif op.callee.obj is runtime.call_with_pullback:
+                pairs = [(op.results[0], op.results[0])]
+            elif op.callee.kind == GETITEM:
+                pairs = [(op.result, op.args[0])]
+            else:
+                continue
+            for value, source in pairs:
+                if id(value) not in found and (value is source or id(source) in found):
+                    found.add(id(value))
+                    changed = True
+    return found
 
 
 def _static_reduction(value_shape, var_shape):
