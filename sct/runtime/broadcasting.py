@@ -73,8 +73,8 @@ def unreduce(g, x, axis, keepdims):
 
 def expand(g, x):
     """`g` (broadcast-compatible with `x`) with exactly `x`'s shape (a read-only view if broadcast).
-    The adjoint of a container (a recursive call's output may be one) is `g` itself."""
-    if type(x) in (list, tuple, dict):
+    An adjoint that is a container (its items' adjoints) is exact already: `g` itself."""
+    if type(g) in (list, tuple, dict):
         return g
     shape = np.shape(x)
     if np.shape(g) == shape:
