@@ -48,6 +48,7 @@ class _Reverse(_LoopAdjoints):
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
         self.run_time_kinds = _run_time_kinds(fn.body)
+        self.complex_values = _complex_values(fn.body)
         self.producers = {id(r): o for o in walk(fn.body) if isinstance(o, Op) for r in o.results}
         self.loop_of_result = {id(r): o for o in walk(fn.body) if isinstance(o, Loop) for r in o.results}
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
@@ -261,6 +262,12 @@ class _Reverse(_LoopAdjoints):
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
+        if any(id(v) in self.complex_values for v in flat_vars(op.operands())) or \
+                any(_is_complex_constant(c.value) for c in _constants(op.operands())):
+            raise UnsupportedSyntaxError(
+                "sct does not differentiate through complex numbers yet", op.loc,
+                hint="Keep the real and imaginary parts in separate real arrays (e.g. exp(i t) as "
+                     "np.cos(t) and np.sin(t)), or hold this value constant with sct.stop_gradient.")
         result = op.result
         cotangent = self.adjoints[id(result)]
         # A rule's adjoint for a container of computed values is split item by item, which a
@@ -463,6 +470,67 @@ def _sequence_values(body):
 
 
 _ALL = "all"
+
+
+def _constants(operands):
+    """The Consts among `operands`, looking inside tuple operands."""
+    for x in operands:
+        if isinstance(x, tuple):
+            yield from _constants(x)
+        elif isinstance(x, Const):
+            yield x
+
+
+def _is_complex_constant(value):
+    """A complex number, or a complex dtype (`dtype=complex`, `astype(np.complex128)`)."""
+    if isinstance(value, complex):
+        return True
+    if isinstance(value, str):  # not np.dtype(value): "F" is also reshape's order
+        return "complex" in value
+    try:
+        return isinstance(value, (type, np.dtype)) and np.dtype(value).kind == "c"
+    except TypeError:
+        return False
+
+
+# Callables whose result may be complex for real arguments.
+_COMPLEX_MAKERS = (complex, np.complex64, np.complex128, np.linalg.eig, np.linalg.eigvals, np.roots,
+                   np.vectorize)
+_COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.emath")
+
+
+def _complex_values(body):
+    """Ids of the values that may be complex: made from a complex constant or dtype, by a
+    function that returns complex numbers for real arguments (np.fft, np.emath ...), or
+    from such values. sct's rules are for real numbers, so an adjoint through one is
+    refused (its gradient would be complex, or wrong)."""
+    found = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(body):
+            if isinstance(op, (Loop, If)):
+                pairs = _joins(op)
+            else:
+                obj = op.callee.obj if op.callee.kind == CALL else None
+                makes = any(_is_complex_constant(c.value) for c in _constants(op.operands())) or \
+                    (obj is not None and _makes_complex(obj))
+                sources = [v for v in flat_vars(op.operands()) if id(v) in found]
+                pairs = [(r, r if makes else sources[0]) for r in op.results] if makes or sources else []
+            for value, source in pairs:
+                if id(value) not in found and (value is source or id(source) in found):
+                    found.add(id(value))
+                    changed = True
+    return found
+
+
+def _makes_complex(obj):
+    try:
+        if obj in _COMPLEX_MAKERS:
+            return True
+    except TypeError:  # an unhashable callable
+        return False
+    return (getattr(obj, "__module__", None) or "").startswith(_COMPLEX_MODULES)
 
 
 def _joins(op):
