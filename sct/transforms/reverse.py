@@ -362,6 +362,16 @@ class _Reverse(_LoopAdjoints):
             else:
                 copies = self._emit_runtime(runtime.broadcast_copies, [op.result, var], "copies", op)
             return self._emit_op(Callee(BINOP, "*", operator.mul), [value, copies], "b" + var.name, op)
+        if shapes.same(value, var) and not shapes.same(var, op.result) and not shapes.same(cotangent, op.result):
+            # `value` has var's shape but may stand for the whole broadcast result, as the
+            # adjoint of a keepdims reduction does: var's entries were then repeated.
+            result_shape, var_shape = self._broadcast_shape(op), shapes.array_shape(var)
+            if result_shape is None or var_shape is None:
+                return self._emit_runtime(runtime.unbroadcast, [value, var, op.result], "b" + var.name, op)
+            copies = int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(var_shape, dtype=np.int64)))
+            if copies == 1:
+                return value
+            return self._emit_op(Callee(BINOP, "*", operator.mul), [value, Const(copies)], "b" + var.name, op)
         if shapes.same(value, var):
             return value
         axes = _static_reduction(shapes.array_shape(value), shapes.array_shape(var))
@@ -384,6 +394,20 @@ class _Reverse(_LoopAdjoints):
             # shape sums nothing.)
             args.append(op.result)
         return self._emit_runtime(runtime.unbroadcast, args, "b" + var.name, op)
+
+    def _broadcast_shape(self, op):
+        """The shape of an elementwise op's result, known or found from its operands' known
+        shapes (constants are scalars), or None."""
+        shape = self.shapes.array_shape(op.result)
+        if shape is not None:
+            return shape
+        shapes = [() if isinstance(a, Const) else self.shapes.array_shape(a) for a in op.operands()]
+        if any(s is None for s in shapes):
+            return None
+        try:
+            return np.broadcast_shapes(*shapes)
+        except ValueError:  # a branch that never runs (see analysis/shapes.py)
+            return None
 
     def _emit_op(self, callee, args, hint, op, kwargs=None):
         result = Var(self.namer.fresh(hint))
