@@ -1,3 +1,4 @@
 """Frontend: source retrieval and lowering to the SSA IR."""
 from .source import parse_function, ParsedFunction
-from .lower import lower, ExprLowering, GlobalRef, unsupported
+from .lower import lower, ExprLowering, GlobalRef
+from .unsupported_syntax import unsupported
