@@ -124,3 +124,11 @@ def method(container, name, args, loc):
                    loc, hint={"list": "Supported: append, extend, pop(), copy.",
                               "dict": "Supported: keys, values, items, get, copy.",
                               "tuple": "Index it or unpack it instead."}[kind])
+
+
+def _flat(operands):
+    for x in operands:
+        if isinstance(x, tuple):
+            yield from _flat(x)
+        else:
+            yield x

@@ -25,6 +25,7 @@ from .source import parse_function
 from ..ir import (AttributesOf, Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var, rebuild, ASSERT, SETITEM,
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD)
 from . import containers
+from .containers import _flat
 from .unsupported_syntax import unsupported
 
 BINOPS = {
@@ -1962,14 +1963,6 @@ def _refuse_shared_write(name, array, loc, scope):
                 continue  # the written name, and the caller's names for the same array, see the write
             if _shares_memory(v, array, views):
                 s.locals[other] = _Stale(name, loc)
-
-
-def _flat(operands):
-    for x in operands:
-        if isinstance(x, tuple):
-            yield from _flat(x)
-        else:
-            yield x
 
 
 def _bind(name, value, lowering, scope, namer, node):
