@@ -26,6 +26,7 @@ from ..ir import (AttributesOf, Callee, Const, DictOf, Function, If, ListOf, Loo
                   CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD)
 from . import containers
 from .containers import _flat
+from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, _unpartial
 from .unsupported_syntax import unsupported
 
 BINOPS = {
@@ -47,21 +48,6 @@ COMPAREOPS = {
     gast.Eq: (operator.eq, "==", "eq"), gast.NotEq: (operator.ne, "!=", "ne"),
     gast.Is: (operator.is_, "is", "same"), gast.IsNot: (operator.is_not, "is not", "not_same"),
 }
-
-
-class GlobalRef:
-    """A name that resolved to a Python object at transform time (a module, a function,
-    a module-level constant). Not an IR value: it becomes a Callee or a Const."""
-
-    def __init__(self, spelling, obj, root_obj):
-        self.spelling, self.obj, self.root_obj = spelling, obj, root_obj
-
-    def attr(self, name):
-        return GlobalRef(f"{self.spelling}.{name}", getattr(self.obj, name), self.root_obj)
-
-    def as_const(self):
-        literal = isinstance(self.obj, (int, float, complex, bool, str, type(None)))
-        return Const(self.obj, None if literal else self.spelling, None if literal else self.root_obj)
 
 
 class LocalFunction:
@@ -118,41 +104,6 @@ class LocalFunction:
         statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
         ops, (output, _) = statements.tail(list(tree.body))
         return ops, output
-
-
-class LocalObject:
-    """An object made in the function being lowered: an instance of the user's own class,
-    a dataclass or a SimpleNamespace. Not an IR value: its attributes are operands, read
-    and set while lowering (setting one makes a new LocalObject, and every name for the
-    old one is rebound, as every name for one Python object sees the change), a method
-    call is inlined with `self` bound to it, and a loop carries its attributes one by one."""
-
-    def __init__(self, cls, attributes, source=None):
-        self.cls, self.attributes = cls, dict(attributes)
-        self.source = source  # for an object argument taken apart: the argument (a Var)
-
-    def with_attribute(self, name, value):
-        return LocalObject(self.cls, {**self.attributes, name: value})
-
-    def same_layout(self, other):
-        return isinstance(other, LocalObject) and other.cls is self.cls and \
-            list(other.attributes) == list(self.attributes)
-
-
-class LocalPartial:
-    """`functools.partial(f, *args, **kwargs)` made in the function being lowered: not an
-    IR value (its arguments may be computed values); a call of it calls `f` with them."""
-
-    def __init__(self, func, args, kwargs):
-        self.func, self.args, self.kwargs = func, args, dict(kwargs)
-
-
-class LocalSuper:
-    """`super()` in a method of a LocalObject: its methods are those after `cls` in the
-    object's class's MRO."""
-
-    def __init__(self, obj, cls):
-        self.obj, self.cls = obj, cls
 
 
 class NestedScope:
@@ -1045,17 +996,6 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
     statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
     return params, unpacking.ops + ops, output, output_loc
-
-
-def _unpartial(func, args, kwargs):
-    """A call of `functools.partial(f, ...)` (a GlobalRef) as a call of `f`, with the bound
-    arguments first: (func, args, kwargs)."""
-    if isinstance(func.obj, functools.partial):
-        partial = func.obj
-        func = GlobalRef(func.spelling, partial.func, func.root_obj)
-        args = [Const(a) for a in partial.args] + list(args)
-        kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
-    return func, args, kwargs
 
 
 def _callee_obj(callee):
