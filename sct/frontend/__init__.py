@@ -1,4 +1,6 @@
 """Frontend: source retrieval and lowering to the SSA IR."""
 from .source import parse_function, ParsedFunction
-from .lower import lower, ExprLowering, GlobalRef
+from .lower import lower
+from .expressions import ExprLowering
+from .static_values import GlobalRef
 from .unsupported_syntax import unsupported

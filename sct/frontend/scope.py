@@ -212,7 +212,8 @@ class LocalFunction:
                            hint="Pass the arguments the local function takes.")
         scope = NestedScope(self.scope, bound, _assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
-        from .lower import ExprLowering, _StatementLowering  # built on this module (see the docstring)
+        from .expressions import ExprLowering  # built on this module (see the docstring)
+        from .lower import _StatementLowering
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body._materialize(body.value(tree.body), tree)
