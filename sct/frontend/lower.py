@@ -12,21 +12,20 @@ import re
 
 import gast
 
-from .. import runtime
 from ..analysis.shapes import FunctionFact
 from ..errors import UnsupportedSyntaxError
 from ..ir import (AttributesOf, Callee, Const, DictOf, Function, If, ListOf, Loop, Namer, Op, Region, Var,
-                  rebuild, ASSERT, CALL, BINOP, ATTR, GETITEM, BUILD)
+                  rebuild, CALL, BINOP, ATTR, GETITEM, BUILD)
 from . import containers
-from .expressions import BINOPS, ExprLowering
+from .expressions import ExprLowering
 from .aliasing import (_MUTATING_METHODS, _rebind_everywhere, _refuse_shared_write, _scope_chain,
-                       _shares_memory, _sharing_names, _was_appended)
+                       _shares_memory, _was_appended)
 from .containers import _flat
 from .scope import (_BREAK, _BROKE, _HIDDEN_NAMES, _ITEM, _RETURNED, _RETURN_VALUE, _TRIPS, FunctionScope,
                     LocalFunction, _Unreadable, _assigned_names, _parameters)
-from .static_values import GlobalRef, LocalObject
-from .targets import _assign, _bind, _write_attribute, _write_item
-from .unsupported_syntax import unsupported
+from .static_values import LocalObject
+from .statements import lower_simple_statement
+from .targets import _assign
 
 
 def lower(parsed, structures=None, facts=None):
@@ -195,7 +194,7 @@ class _StatementLowering:
                     rest_ops, returned = self.block(rest, tail)
                     return ops + rest_ops, returned
                 continue
-            ops.extend(self.simple(stmt))
+            ops.extend(lower_simple_statement(stmt, self.scope, self.namer, self.loc_of, self.stored_names))
         if tail:
             return ops, (Const(None), self.function_loc)
         return ops, None
@@ -574,74 +573,6 @@ class _StatementLowering:
             ops.append(Op([built], Callee(BUILD, "build"), [value], loc=self.loc_of(node), stmt=self.loc_of(node)))
             return built
         return value
-
-    def simple(self, stmt):
-        """Lower one statement without control flow; returns its ops."""
-        scope, namer, loc_of = self.scope, self.namer, self.loc_of
-        stmt_loc = loc_of(stmt)
-        lowering = ExprLowering(scope, namer, loc_of, stmt_loc)
-        if isinstance(stmt, gast.Assign):
-            value = lowering.value(stmt.value)
-            for target in stmt.targets:
-                _assign(target, value, stmt.value, lowering, scope, namer)
-        elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
-            fn, symbol, hint = BINOPS[type(stmt.op)]
-            current = lowering.value(stmt.target)  # y[i], read before the write
-            value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
-                                  hint=hint, node=stmt)
-            _write_item(stmt.target, value, lowering, scope, namer)
-        elif isinstance(stmt, gast.AugAssign):
-            fn, symbol, hint = BINOPS[type(stmt.op)]
-            if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
-                spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
-                current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
-                owner = lowering.value(stmt.target.value) if isinstance(stmt.target.value, gast.Name) else None
-                aliases = _sharing_names(scope, current, None, owner)
-            else:
-                spelled = stmt.target.id
-                current = scope.lookup(stmt.target.id, stmt.target)
-                current = current.as_const() if isinstance(current, GlobalRef) else current
-                aliases = _sharing_names(scope, current, stmt.target.id)
-                if stmt.target.id in self.stored_names:
-                    aliases.append("a list or dict it was put in")
-            if aliases and isinstance(current, Var):
-                # For a number this is a new binding, and `aliases` keep the old value. For an
-                # array NumPy writes in place, so they would change too: checked when it runs.
-                lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
-                              [current, Const(f"{spelled} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))],
-                              hint="checked", node=stmt)
-                lowering.ops[-1].keep = True
-            value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
-                                  hint=hint, node=stmt)
-            if isinstance(stmt.target, gast.Attribute):
-                _write_attribute(stmt.target, value, lowering, scope)
-            else:
-                _bind(stmt.target.id, value, lowering, scope, namer, stmt)
-        elif isinstance(stmt, gast.AnnAssign):
-            if stmt.value is not None:
-                value = lowering.value(stmt.value)
-                _assign(stmt.target, value, stmt.value, lowering, scope, namer)
-        elif isinstance(stmt, gast.FunctionDef):
-            if stmt.decorator_list:
-                raise UnsupportedSyntaxError("decorated local functions are not supported", loc_of(stmt),
-                                             hint="Define it without decorators, or at module level.")
-            for node in gast.walk(stmt):
-                if isinstance(node, (gast.Nonlocal, gast.Global)):
-                    raise UnsupportedSyntaxError("a local function that rebinds outer names is not supported",
-                                                 loc_of(node), hint="Return the new value instead.")
-            scope.locals[stmt.name] = LocalFunction(stmt, scope, lowering._defaults(stmt))
-        elif isinstance(stmt, gast.Assert):  # kept as it is, never differentiated
-            args = [lowering.value(stmt.test)] + ([lowering.value(stmt.msg)] if stmt.msg is not None else [])
-            lowering.emit(Callee(ASSERT, "assert"), args, hint="checked", node=stmt)
-            lowering.ops[-1].keep = True
-        elif isinstance(stmt, gast.Expr):
-            if not isinstance(stmt.value, gast.Constant):
-                value = lowering.value(stmt.value)
-                if lowering.ops and value in lowering.ops[-1].results:  # a call kept for its effect
-                    lowering.ops[-1].keep = True
-        elif not isinstance(stmt, gast.Pass):
-            raise unsupported(stmt, loc_of(stmt))
-        return lowering.ops
 
 
 _LOOP_CONTROL = {_BREAK, _TRIPS, _RETURNED, _RETURN_VALUE}  # a loop's own: not the enclosing code's after it
