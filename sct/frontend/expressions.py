@@ -289,7 +289,7 @@ class ExprLowering:
         names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
         outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
         self.scope.locals[hidden] = start
-        from .lower import _StatementLowering  # the loop lowering is built on this module (see the docstring)
+        from .control_flow import _StatementLowering  # the loop lowering is built on this module (see the docstring)
         statements = _StatementLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
         ops, _, _ = statements.loop(loop, tail=False)
         self.ops.extend(ops)

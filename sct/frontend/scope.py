@@ -213,7 +213,7 @@ class LocalFunction:
         scope = NestedScope(self.scope, bound, _assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
         from .expressions import ExprLowering  # built on this module (see the docstring)
-        from .lower import _StatementLowering
+        from .control_flow import _StatementLowering
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body._materialize(body.value(tree.body), tree)
