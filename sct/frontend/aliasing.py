@@ -5,19 +5,19 @@ it may share: a slice, a reshape...) and `appended` (Vars put in a list made at 
 time), and the old and new value of a write. The IR is functional: `y[i] = v` makes
 a new array, `xs.append(x)` a new list, `obj.w = v` a new object. Guarantees Python's
 meaning or an error: every name for the old object denotes the new one, in this
-function and in those it is inlined into or closes over (`_rebind_everywhere`); a
+function and in those it is inlined into or closes over (`rebind_everywhere`); a
 name that Python would show the write through but the generated code would not (a
 view of the array, the array it views) is made unreadable (`_Stale`); a write that
 would change an array put in a list is refused.
 """
 from ..errors import UnsupportedSyntaxError
 from ..ir import ATTR, CALL, GETITEM, METHOD, Var, rebuild
-from .scope import _Unreadable
+from .scope import Unreadable
 from .static_values import LocalObject
 
 
 # Methods of lists, dicts and arrays that change their object: the IR has no such effects.
-_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
                      "setdefault", "popitem", "fill", "put", "resize", "itemset", "partition", "setflags"}
 
 
@@ -29,26 +29,26 @@ _VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.s
                    "np.atleast_2d", "np.flip"}
 
 
-def _may_be_view(op):
+def may_be_view(op):
     c = op.callee
     return c.kind == GETITEM or (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
         (c.kind == CALL and c.spelling in _VIEW_FUNCTIONS)
 
 
-def _shares_memory(v, array, views):
+def shares_memory(v, array, views):
     """Whether `v` is the array `array`, the array it is a view of, or a view of that
     array (`views`: Var -> the Var whose memory it may share)."""
     base = views.get(array, array) if isinstance(array, Var) else array
     return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
 
 
-def _was_appended(array, scope):
+def was_appended(array, scope):
     """Whether `array`, or memory it shares, was put in a list made at run time."""
     views = getattr(scope, "views", {})
-    return any(_shares_memory(v, array, views) for v in getattr(scope, "appended", ()))
+    return any(shares_memory(v, array, views) for v in getattr(scope, "appended", ()))
 
 
-def _sharing_names(scope, value, name, owner=None):
+def sharing_names(scope, value, name, owner=None):
     """The other names that `name op= ...` (or `owner.attr op= ...`) would change too,
     were `value` an array (NumPy updates arrays in place): names for the same value or
     for memory it shares (views), here and in the functions this one is inlined into,
@@ -58,12 +58,12 @@ def _sharing_names(scope, value, name, owner=None):
         return []
     views = getattr(scope, "views", {})
     found = []
-    for s in _scope_chain(scope):
+    for s in scope_chain(scope):
         for other, bound in s.locals.items():
             if (s is scope and other == name) or bound is owner:
                 continue
             if isinstance(bound, Var):
-                if _shares_memory(bound, value, views):
+                if shares_memory(bound, value, views):
                     found.append(other)
             elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
                 found.append(other)
@@ -79,23 +79,23 @@ def _held(container):
             yield item
 
 
-def _refuse_shared_write(name, array, loc, scope):
+def refuse_shared_write(name, array, loc, scope):
     """Mark every other name for the memory `name` writes into (aliases, views of it,
     the array it is a view of, and that array's other views) as stale."""
     views = getattr(scope, "views", {})
-    for s in _scope_chain(scope):
+    for s in scope_chain(scope):
         for other, v in list(s.locals.items()):
             if isinstance(v, (tuple, LocalObject)):  # holding the array itself: rebound; a view of it: stale
-                if any(_shares_memory(x, array, views) and x is not array for x in _held(v)):
+                if any(shares_memory(x, array, views) and x is not array for x in _held(v)):
                     s.locals[other] = _Stale(name, loc)
                 continue
             if (s is scope and other == name) or not isinstance(v, Var) or (s is not scope and v is array):
                 continue  # the written name, and the caller's names for the same array, see the write
-            if _shares_memory(v, array, views):
+            if shares_memory(v, array, views):
                 s.locals[other] = _Stale(name, loc)
 
 
-class _Stale(_Unreadable):
+class _Stale(Unreadable):
     """What a name denotes after a write changed its array through another name: in
     Python it would show the new values, in the generated code the old ones, so it
     may not be read any more."""
@@ -110,7 +110,7 @@ class _Stale(_Unreadable):
                       f"through shared memory. Make one of them a copy with .copy() before the write.")
 
 
-def _scope_chain(scope):
+def scope_chain(scope):
     """`scope`, then the scopes whose names its code can change in place: those of the
     functions it is inlined into (its callers) and, for a local function, the enclosing
     function's."""
@@ -124,7 +124,7 @@ def _scope_chain(scope):
         pending += [getattr(s, "parent", None), s.caller]
 
 
-def _rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
+def rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
     """After `old.append(x)` made the list `new` (or a write, an array; a set attribute,
     an object): every name for `old` denotes `new`, in this function and in the functions
     it is inlined into or closes over, and so do the containers and objects holding it,
@@ -146,12 +146,12 @@ def _rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
         replaced[id(value)] = made
         return made
 
-    for s in _scope_chain(scope):
+    for s in scope_chain(scope):
         if outer_only and s is scope:
             continue
         for name, bound in list(s.locals.items()):
             if s is scope and not names_here and not isinstance(bound, (tuple, LocalObject)):
-                continue  # (a name here for the written array is stale: see _refuse_shared_write)
+                continue  # (a name here for the written array is stale: see refuse_shared_write)
             made = replace(bound)
             if made is not bound:
                 s.locals[name] = made

@@ -126,9 +126,10 @@ def method(container, name, args, loc):
                               "tuple": "Index it or unpack it instead."}[kind])
 
 
-def _flat(operands):
+def flat(operands):
+    """The operands in `operands`, looking inside structured operands."""
     for x in operands:
         if isinstance(x, tuple):
-            yield from _flat(x)
+            yield from flat(x)
         else:
             yield x

@@ -25,17 +25,16 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild
 from . import containers
-from .aliasing import (_MUTATING_METHODS, _rebind_everywhere, _refuse_shared_write, _scope_chain, _shares_memory,
-                       _was_appended)
-from .containers import _flat
+from .aliasing import (MUTATING_METHODS, rebind_everywhere, refuse_shared_write, scope_chain, shares_memory,
+                       was_appended)
 from .expressions import ExprLowering
-from .scope import _BREAK, _BROKE, _HIDDEN_NAMES, _ITEM, _RETURNED, _RETURN_VALUE, _TRIPS, LocalFunction, _Unreadable
+from .scope import BREAK, BROKE, HIDDEN_NAMES, ITEM, RETURNED, RETURN_VALUE, TRIPS, LocalFunction, Unreadable
 from .static_values import LocalObject
 from .statements import lower_simple_statement
-from .targets import _assign
+from .targets import assign
 
 
-class _StatementLowering:
+class BlockLowering:
     """Lowers statement lists. A *tail* block is one the function returns from when it
     falls off its end (the body, and a branch the rest of the function moved into)."""
 
@@ -72,9 +71,9 @@ class _StatementLowering:
                                                  hint="Remove the unreachable statements.")
                 if self.loop_depth or self.flag_returns:  # record the value; returned after the loop/if
                     value, _ = self.returned(stmt, ops)
-                    self.scope.locals.update({_RETURN_VALUE: value, _RETURNED: Const(True)})
+                    self.scope.locals.update({RETURN_VALUE: value, RETURNED: Const(True)})
                     if self.loop_depth:
-                        self.scope.locals[_BREAK] = Const(True)
+                        self.scope.locals[BREAK] = Const(True)
                     return ops, None
                 return ops, self.returned(stmt, ops)
             if isinstance(stmt, (gast.Continue, gast.Break)):
@@ -82,7 +81,7 @@ class _StatementLowering:
                     raise UnsupportedSyntaxError(f"code after `{type(stmt).__name__.lower()}` is never run",
                                                  self.loc_of(rest[0]), hint="Remove the unreachable statements.")
                 if isinstance(stmt, gast.Break):
-                    self.scope.locals[_BREAK] = Const(True)
+                    self.scope.locals[BREAK] = Const(True)
                 return ops, None
             if isinstance(stmt, gast.If):
                 if_ops, returned, consumed = self.if_statement(stmt, rest, tail)
@@ -97,7 +96,7 @@ class _StatementLowering:
                 ops.extend(loop_ops)
                 rest = else_stmts + rest
                 if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
-                    value = self.scope.locals.pop(_RETURN_VALUE)
+                    value = self.scope.locals.pop(RETURN_VALUE)
                     if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
                     ops.extend(if_ops)
                     return ops, returned
@@ -113,7 +112,7 @@ class _StatementLowering:
     def returned(self, stmt, ops):
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
         value = lowering.value(stmt.value) if stmt.value is not None else Const(None)
-        value = lowering._materialize(value, stmt)
+        value = lowering.materialize(value, stmt)
         ops.extend(lowering.ops)
         return value, self.loc_of(stmt)
 
@@ -156,12 +155,12 @@ class _StatementLowering:
                          "value and return once after the `if`.")
             # Returns on some paths: they record the value and a flag, and the rest of the
             # function runs only if no path returned.
-            self.scope.locals.update({_RETURNED: Const(False), _RETURN_VALUE: Const(None)})
+            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: Const(None)})
             self.flag_returns += 1
             ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
             self.flag_returns -= 1
-            returned_flag = self.scope.locals.pop(_RETURNED)
-            value = self.scope.locals.pop(_RETURN_VALUE)
+            returned_flag = self.scope.locals.pop(RETURNED)
+            value = self.scope.locals.pop(RETURN_VALUE)
             if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
             return ops + if_ops, returned, True
         if (then_returns or else_returns) and not tail:
@@ -222,8 +221,8 @@ class _StatementLowering:
             if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
                 joined[name] = t
                 continue
-            if isinstance(t, _Unreadable) or isinstance(e, _Unreadable):
-                joined[name] = t if isinstance(t, _Unreadable) else e
+            if isinstance(t, Unreadable) or isinstance(e, Unreadable):
+                joined[name] = t if isinstance(t, Unreadable) else e
                 continue
             if isinstance(t, LocalFunction) or isinstance(e, LocalFunction):
                 joined[name] = _BranchFunction(loc)
@@ -232,10 +231,10 @@ class _StatementLowering:
             # left it unbound: using it there fails, as in Python (if with another error).
             t = Const(None) if t is None else t
             e = Const(None) if e is None else e
-            joined[name] = join(t, e, _HIDDEN_NAMES.get(name, name))
+            joined[name] = join(t, e, HIDDEN_NAMES.get(name, name))
             # A list or array the branches changed in place, under a caller's name too.
-            _rebind_everywhere(self.scope, t, joined[name], outer_only=True)
-            _rebind_everywhere(self.scope, e, joined[name], outer_only=True)
+            rebind_everywhere(self.scope, t, joined[name], outer_only=True)
+            rebind_everywhere(self.scope, e, joined[name], outer_only=True)
         self.scope.locals = joined
         lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
                                loc, loc))
@@ -268,7 +267,7 @@ class _StatementLowering:
             iterable = lowering.value(stmt.iter)
             if containers.is_static(iterable):
                 return self._unrolled_loop(stmt, containers.iteration_items(iterable), lowering, exits)
-            iterable = lowering._materialize(iterable, stmt.iter)
+            iterable = lowering.materialize(iterable, stmt.iter)
             producer = lowering.ops[-1] if lowering.ops and iterable in lowering.ops[-1].results else None
             # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
             reversible = not (producer is not None and producer.callee.kind == CALL
@@ -284,17 +283,17 @@ class _StatementLowering:
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
                 elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                        and node.func.attr in _MUTATING_METHODS and isinstance(node.func.value, gast.Name):
+                        and node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
                     changed_in_place.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
         changed_in_place -= assigned  # a name the body also rebinds may denote another object
         assigned |= changed_in_place
         if iterable is not None:  # the loop variables: after the loop, the last item's
             assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
-        outer_bindings = [(s, s.locals, dict(s.locals)) for s in _scope_chain(self.scope)]
+        outer_bindings = [(s, s.locals, dict(s.locals)) for s in scope_chain(self.scope)]
         before = dict(self.scope.locals)
         target_name = None
         if iterable is not None:
-            target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else _ITEM
+            target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else ITEM
         # Carried: what the body binds that existed before the loop, is read after it (in
         # source order), is read in the body before the body binds it (a value from the
         # previous iteration), or is carried by an enclosing loop. Carried values nothing
@@ -309,11 +308,11 @@ class _StatementLowering:
         # Hidden carried values: the iteration count when the trip count is not known
         # beforehand (the adjoint loop needs it), and the `break` flag.
         if iterable is None or has_break or not reversible:
-            names.append(_TRIPS)
+            names.append(TRIPS)
         if has_break:
-            names.append(_BREAK)
+            names.append(BREAK)
         if has_return:
-            names += [_RETURNED, _RETURN_VALUE]
+            names += [RETURNED, RETURN_VALUE]
         written = sorted(n for n in changed_in_place if n in names and isinstance(before.get(n), Var))
         for a, b in zip(written, written[1:]):
             if before[a] is before[b]:  # carried apart, they would stop being one array
@@ -322,13 +321,13 @@ class _StatementLowering:
                                                        f"with .copy() before the loop.")
         target = None
         if iterable is not None:  # named first, so the loop variable keeps the user's name
-            target = Var(self.namer.fresh(_HIDDEN_NAMES.get(target_name, target_name)))
+            target = Var(self.namer.fresh(HIDDEN_NAMES.get(target_name, target_name)))
         # An object made in the function is carried attribute by attribute (a slot each).
         objects = {n: before[n] for n in names if isinstance(before.get(n), LocalObject)}
         slots = [(n, k) for n in names for k in (objects[n].attributes if n in objects else [None])]
 
         def slot_name(n, k):
-            return _HIDDEN_NAMES.get(n, n) if k is None else f"{n}_{k}"
+            return HIDDEN_NAMES.get(n, n) if k is None else f"{n}_{k}"
 
         def grouped(values):
             """Slot values back into one per name: objects rebuilt from their attributes."""
@@ -342,11 +341,11 @@ class _StatementLowering:
 
         carried = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
         # The hidden values start afresh: `before` may hold the enclosing loop's own.
-        fresh = {_TRIPS: Const(0), _BREAK: Const(False), _RETURNED: Const(False), _RETURN_VALUE: Const(None)}
+        fresh = {TRIPS: Const(0), BREAK: Const(False), RETURNED: Const(False), RETURN_VALUE: Const(None)}
         inits = [objects[n].attributes[k] if k is not None else fresh[n] if n in fresh
                  else before.get(n, Const(None)) for n, k in slots]
         for (n, _), value in zip(slots, inits):
-            if isinstance(value, (LocalFunction, _Unreadable)):
+            if isinstance(value, (LocalFunction, Unreadable)):
                 raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
                                              f"for a local function", loc,
                                              hint=f"Define {n!r} once, outside the loop.")
@@ -363,14 +362,14 @@ class _StatementLowering:
             test = Region(test_lowering.ops, [test_lowering.truth(test_lowering.value(stmt.test), stmt.test)])
         self.scope.locals = dict(inner)
         counting = []
-        if _TRIPS in names:
-            counter = self.scope.locals[_TRIPS]
+        if TRIPS in names:
+            counter = self.scope.locals[TRIPS]
             counting = [Op([Var(self.namer.fresh("trips"))], Callee(BINOP, "+", operator.add), [counter, Const(1)],
                            loc=loc, stmt=loc)]
-            self.scope.locals[_TRIPS] = counting[0].result
-        if target_name == _ITEM:  # `for i, x in ...`: unpack the item first thing in the body
+            self.scope.locals[TRIPS] = counting[0].result
+        if target_name == ITEM:  # `for i, x in ...`: unpack the item first thing in the body
             unpacking = ExprLowering(self.scope, self.namer, self.loc_of, loc)
-            _assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
+            assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
             counting = unpacking.ops + counting
         self.loop_depth += 1
         enclosing = self.enclosing_carried
@@ -381,13 +380,13 @@ class _StatementLowering:
         views = getattr(self.scope, "views", {})
         for q in sorted(changed_in_place & set(names)):
             written = self.scope.locals.get(q)
-            if isinstance(written, Var) and _was_appended(written, self.scope):
+            if isinstance(written, Var) and was_appended(written, self.scope):
                 raise UnsupportedSyntaxError(f"{q!r}, or a view of it, is put in a list, and the next iteration "
                                              f"writes into it", loc,
                                              hint=f"Append a copy: `.append({q}.copy())`.")
             for p in read_early:  # read in the next iteration before the body binds it again
                 kept = self.scope.locals.get(p)
-                if p != q and p in names and isinstance(written, Var) and _shares_memory(kept, written, views):
+                if p != q and p in names and isinstance(written, Var) and shares_memory(kept, written, views):
                     raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
                                                  f"which writes into {q!r}", loc,
                                                  hint=f"Keep a copy: `{p} = {q}.copy()`.")
@@ -413,26 +412,26 @@ class _StatementLowering:
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
         if has_return:
-            after[_RETURN_VALUE] = by_result[_RETURN_VALUE]
+            after[RETURN_VALUE] = by_result[RETURN_VALUE]
         self.scope.locals = after
         for n in changed_in_place & set(names):
             if n in before:  # the same list or array, changed: under every name, here and in callers
-                _rebind_everywhere(self.scope, before[n], by_result[n])
+                rebind_everywhere(self.scope, before[n], by_result[n])
                 # and what shared its memory (a view of it, the array it is a view of) is stale
-                _refuse_shared_write(n, before[n], loc, self.scope)
+                refuse_shared_write(n, before[n], loc, self.scope)
         by_name = grouped(carried)
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
-                                 loc, loc, exit=by_name.get(_BREAK), counter=by_name.get(_TRIPS),
+                                 loc, loc, exit=by_name.get(BREAK), counter=by_name.get(TRIPS),
                                  reversible=reversible))
         # The `else:` block runs when the loop ends without `break`. It is handed back as the
         # statements that follow the loop, so a `return`, `break` or `continue` in it acts on
         # the enclosing function or loop, as in Python.
         else_stmts = list(stmt.orelse)
         if else_stmts and has_break:
-            self.scope.locals[_BROKE] = by_result[_BREAK]
-            test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(_BROKE, gast.Load(), None, None)), stmt)
+            self.scope.locals[BROKE] = by_result[BREAK]
+            test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
-        return lowering.ops, by_result.get(_RETURNED), else_stmts
+        return lowering.ops, by_result.get(RETURNED), else_stmts
 
     def _unrolled_loop(self, stmt, items, lowering, exits):
         """`for` over a container known when lowering: the body once per item, in order.
@@ -447,7 +446,7 @@ class _StatementLowering:
         ops = lowering.ops
         for item in items:
             unpacking = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
-            _assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
+            assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
             body, _ = self.block(list(stmt.body))
             ops += unpacking.ops + body
         return ops, None, list(stmt.orelse)
@@ -470,23 +469,23 @@ class _StatementLowering:
             raise UnsupportedSyntaxError("a local function defined inside a loop body cannot be used "
                                          "after the loop", self.loc_of(node),
                                          hint="Define it before the loop.")
-        if isinstance(value, _Unreadable):
-            raise value.error(_HIDDEN_NAMES.get(name, name), self.loc_of(node))
-        if any(isinstance(v, LocalObject) for v in _flat([value])):
-            raise UnsupportedSyntaxError(f"{_HIDDEN_NAMES.get(name, name)!r} holds an object made in the "
+        if isinstance(value, Unreadable):
+            raise value.error(HIDDEN_NAMES.get(name, name), self.loc_of(node))
+        if any(isinstance(v, LocalObject) for v in containers.flat([value])):
+            raise UnsupportedSyntaxError(f"{HIDDEN_NAMES.get(name, name)!r} holds an object made in the "
                                          f"function, which would have to become one run-time value here",
                                          self.loc_of(node),
                                          hint="Set all of its attributes before the loop or branch (sct "
                                               "carries them one by one), and keep objects out of lists "
                                               "that a loop changes.")
         if containers.is_static(value):
-            built = Var(self.namer.fresh(_HIDDEN_NAMES.get(name, name)))
+            built = Var(self.namer.fresh(HIDDEN_NAMES.get(name, name)))
             ops.append(Op([built], Callee(BUILD, "build"), [value], loc=self.loc_of(node), stmt=self.loc_of(node)))
             return built
         return value
 
 
-_LOOP_CONTROL = {_BREAK, _TRIPS, _RETURNED, _RETURN_VALUE}  # a loop's own: not the enclosing code's after it
+_LOOP_CONTROL = {BREAK, TRIPS, RETURNED, RETURN_VALUE}  # a loop's own: not the enclosing code's after it
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _LOOP_EXITS = (gast.Break, gast.Continue)
 _LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
@@ -568,7 +567,7 @@ def _contains(stmts, kinds):
     return any(isinstance(n, kinds) for n in _own_statements(stmts))
 
 
-class _BranchFunction(_Unreadable):
+class _BranchFunction(Unreadable):
     """A local function defined on only some paths through an `if`, or differently on
     each: which one a call would inline is not known until run time."""
 

@@ -27,11 +27,10 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
-from .aliasing import _MUTATING_METHODS, _may_be_view, _rebind_everywhere
-from .containers import _flat
-from .scope import _LIST, _SUM, LocalFunction, NestedScope, _inlinable, _operand
-from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, _unpartial
-from .targets import _assign
+from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
+from .scope import COMPREHENSION_LIST, COMPREHENSION_SUM, LocalFunction, NestedScope, as_operand, inlinable
+from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, unpartial
+from .targets import assign
 from .unsupported_syntax import unsupported
 
 
@@ -69,7 +68,7 @@ class ExprLowering:
         self.stmt_loc = stmt_loc
 
     def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
-        if any(isinstance(a, LocalObject) for a in _flat(list(args) + list((kwargs or {}).values()))):
+        if any(isinstance(a, LocalObject) for a in containers.flat(list(args) + list((kwargs or {}).values()))):
             if callee.obj is runtime.appended:
                 raise UnsupportedSyntaxError("an object made in the function cannot be appended to a list "
                                              "built at run time", self.loc_of(node),
@@ -96,14 +95,14 @@ class ExprLowering:
         self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
         views = getattr(self.scope, "views", None)
-        if views is not None and args and isinstance(args[0], Var) and _may_be_view(self.ops[-1]):
+        if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1]):
             views[result] = views.get(args[0], args[0])  # the array whose memory it may be
         return result
 
     def expr_Lambda(self, node):
-        return LocalFunction(node, self.scope, self._defaults(node))
+        return LocalFunction(node, self.scope, self.defaults(node))
 
-    def _defaults(self, tree):
+    def defaults(self, tree):
         """A local function's default values, computed where it is defined, as Python does
         (`lambda u, k=k: ...` in a comprehension keeps each k)."""
         names = [p.id for p in tree.args.args][len(tree.args.args) - len(tree.args.defaults):]
@@ -238,7 +237,7 @@ class ExprLowering:
         body = ExprLowering(inner, self.namer, self.loc_of, self.stmt_loc)
         entries = []
         for item in containers.iteration_items(items):
-            _assign(generator.target, item, generator.target, body, inner, self.namer)
+            assign(generator.target, item, generator.target, body, inner, self.namer)
             tests = [_constant(body.ops, body.value(test)) for test in generator.ifs]
             if any(t is _NOT_CONSTANT for t in tests):
                 raise UnsupportedSyntaxError("a comprehension's `if` must be decided by constants", loc,
@@ -262,19 +261,19 @@ class ExprLowering:
         value = comprehension.elt
         for test in reversed(comprehension.generators[0].ifs):
             value = gast.IfExp(test, value, gast.Constant(0, None))
-        add = gast.BinOp(gast.Name(_SUM, gast.Load(), None, None), gast.Add(), value)
-        return self._comprehension_loop(comprehension, _SUM, start,
-                                        [gast.Assign([gast.Name(_SUM, gast.Store(), None, None)], add, None)])
+        add = gast.BinOp(gast.Name(COMPREHENSION_SUM, gast.Load(), None, None), gast.Add(), value)
+        total = gast.Name(COMPREHENSION_SUM, gast.Store(), None, None)
+        return self._comprehension_loop(comprehension, COMPREHENSION_SUM, start, [gast.Assign([total], add, None)])
 
     def _listed_loop(self, comprehension):
         """`[elt for target in xs if c]` over a run-time iterable (an array's rows): the loop
         `items = []; for target in xs: if c: items.append(elt)`, a list made at run time."""
-        append = gast.Expr(gast.Call(gast.Attribute(gast.Name(_LIST, gast.Load(), None, None), "append",
+        append = gast.Expr(gast.Call(gast.Attribute(gast.Name(COMPREHENSION_LIST, gast.Load(), None, None), "append",
                                                     gast.Load()), [comprehension.elt], []))
         body = [append]
         for test in reversed(comprehension.generators[0].ifs):
             body = [gast.If(test, body, [])]
-        return self._comprehension_loop(comprehension, _LIST, ListOf(()), body)
+        return self._comprehension_loop(comprehension, COMPREHENSION_LIST, ListOf(()), body)
 
     def _comprehension_loop(self, comprehension, hidden, start, body):
         """A one-`for` comprehension over a run-time iterable as a loop whose `body`
@@ -289,8 +288,8 @@ class ExprLowering:
         names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
         outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
         self.scope.locals[hidden] = start
-        from .control_flow import _StatementLowering  # the loop lowering is built on this module (see the docstring)
-        statements = _StatementLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
+        from .control_flow import BlockLowering  # the loop lowering is built on this module (see the docstring)
+        statements = BlockLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
         ops, _, _ = statements.loop(loop, tail=False)
         self.ops.extend(ops)
         result = self.scope.locals[hidden]
@@ -328,7 +327,7 @@ class ExprLowering:
         index = self.value(node.slice)
         if containers.is_static(base) and isinstance(index, Const) and index.spelling is None:
             return containers.item(base, index.value, self.loc_of(node))
-        base = self._materialize(base, node.value)  # a computed index: the container at run time
+        base = self.materialize(base, node.value)  # a computed index: the container at run time
         return self.emit(Callee(GETITEM, "[]", operator.getitem), [base, index],
                          hint=_subscript_hint(base), node=node)
 
@@ -375,7 +374,7 @@ class ExprLowering:
                                                  self.loc_of(node), hint="Pass them by position.")
                 result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
                 if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
-                    _rebind_everywhere(self.scope, base, changed)
+                    rebind_everywhere(self.scope, base, changed)
                 return result
             if isinstance(base, Var) and node.func.attr == "append" and len(node.args) == 1 and not node.keywords:
                 # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
@@ -385,11 +384,11 @@ class ExprLowering:
                                    [base, item], hint=base.name, node=node)
                 appended = getattr(self.scope, "appended", None)
                 if appended is not None:  # a later write into it would change the list's item
-                    appended.update(v for v in _flat([item]) if isinstance(v, Var))
-                _rebind_everywhere(self.scope, base, longer)
+                    appended.update(v for v in containers.flat([item]) if isinstance(v, Var))
+                rebind_everywhere(self.scope, base, longer)
                 return Const(None)
             if not isinstance(base, GlobalRef):
-                if node.func.attr in _MUTATING_METHODS:
+                if node.func.attr in MUTATING_METHODS:
                     raise UnsupportedSyntaxError(
                         f"`.{node.func.attr}(...)` changes a value in place, which sct cannot follow here",
                         self.loc_of(node), hint="Build lists before loops and branches ([] then .append at "
@@ -438,7 +437,7 @@ class ExprLowering:
         if func.obj is super:
             return self._super(args, node)
         if func.obj in REDUCTIONS and args and type(args[0]) in (tuple, ListOf) and \
-                any(isinstance(v, Var) for v in _flat([args[0]])):
+                any(isinstance(v, Var) for v in containers.flat([args[0]])):
             # np.sum([a, b]) reduces the array NumPy makes of the list: make it so, with np.array's rule
             array = self.emit(Callee(CALL, "np.array", np.array, np), [args[0]], hint="array", node=node)
             args = [array] + list(args[1:])
@@ -475,8 +474,8 @@ class ExprLowering:
         if is_object_class(func.obj):
             return self._construct(func.obj, args, kwargs, node)
         inline = getattr(self.scope, "inline", None)
-        if inline is not None and _inlinable(func.obj):
-            if self.scope.recurses(_unpartial(func, args, kwargs)[0].obj):
+        if inline is not None and inlinable(func.obj):
+            if self.scope.recurses(unpartial(func, args, kwargs)[0].obj):
                 return self._recursive_call(func, args, kwargs, node)
             ops, output = inline(func, args, kwargs, node, self.namer, self.scope)
             self.ops.extend(ops)
@@ -498,7 +497,7 @@ class ExprLowering:
                 raise SctError(f"{cls.__name__}() {e}", loc, hint=f"Call it with its fields: "
                                f"{cls.__name__}{inspect.signature(cls)}.") from None
             bound.apply_defaults()
-            made = LocalObject(cls, {k: _operand(v) for k, v in bound.arguments.items()})
+            made = LocalObject(cls, {k: as_operand(v) for k, v in bound.arguments.items()})
             if hasattr(cls, "__post_init__"):
                 made = self._call_method(made, "__post_init__", [], {}, node)[1]
             return made
@@ -531,7 +530,7 @@ class ExprLowering:
         """The method `function` of obj's class, inlined; changes it makes to obj reach every
         name for it. Returns (its output, obj as it left it)."""
         loc = self.loc_of(node)
-        if not _inlinable(function) or getattr(self.scope, "inline", None) is None:
+        if not inlinable(function) or getattr(self.scope, "inline", None) is None:
             raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} has no Python source sct can read",
                                          loc, hint="Define the method in your own module.")
         if self.scope.recurses(function):
@@ -608,7 +607,7 @@ class ExprLowering:
         callee = func.as_const()
         if isinstance(func.obj, functools.partial):  # called as `p.func`, the bound arguments first
             callee = Const(func.obj.func, f"{func.spelling}.func", func.root_obj)
-        func, args, kwargs = _unpartial(func, args, kwargs)
+        func, args, kwargs = unpartial(func, args, kwargs)
         if any(isinstance(a, LocalFunction) for a in list(args) + list(kwargs.values())):
             raise UnsupportedSyntaxError("a function defined inside the differentiated function cannot be "
                                          "passed to a recursive call", loc,
@@ -663,7 +662,7 @@ class ExprLowering:
         for branch in (then, orelse):
             lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
             value = branch if not isinstance(branch, gast.AST) else lowering.value(branch)
-            regions.append(Region(lowering.ops, [lowering._materialize(value, node)]))
+            regions.append(Region(lowering.ops, [lowering.materialize(value, node)]))
         result = Var(self.namer.fresh(hint), is_temp=True)
         loc = self.loc_of(node)
         self.ops.append(If([result], cond, regions[0], regions[1], loc, self.stmt_loc))
@@ -698,7 +697,7 @@ class ExprLowering:
             total = self.emit(Callee(BINOP, "+", operator.add), [total, x], hint="add", node=node)
         return total
 
-    def _materialize(self, x, node):
+    def materialize(self, x, node):
         if isinstance(x, tuple):
             return self.emit(Callee(BUILD, "build"), [x], hint=_BUILD_HINTS[type(x)], node=node)
         return x

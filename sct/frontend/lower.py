@@ -4,7 +4,7 @@ Takes a `ParsedFunction` (source.py) and, to specialize, the structures of its t
 list, dict and object arguments and its arguments' shape facts. Binds the parameters
 (taking structured arguments apart into their items), lowers the body as a tail
 block (control_flow.py), and guarantees what `lower` says. The body of a user's
-function called from it is lowered here too (`_lower_body`), inlined at the call.
+function called from it is lowered here too (`lower_body`), inlined at the call.
 """
 import inspect
 import operator
@@ -15,10 +15,10 @@ import gast
 from ..analysis.shapes import FunctionFact
 from ..errors import UnsupportedSyntaxError
 from ..ir import AttributesOf, Callee, Const, DictOf, Function, ListOf, Namer, Var, rebuild, ATTR, GETITEM
-from .containers import _flat
-from .control_flow import _StatementLowering
+from . import containers
+from .control_flow import BlockLowering
 from .expressions import ExprLowering
-from .scope import FunctionScope, _assigned_names, _parameters
+from .scope import FunctionScope, assigned_names, parameters
 from .static_values import LocalObject
 
 
@@ -36,12 +36,12 @@ def lower(parsed, structures=None, facts=None):
     `analysis.shape_of_value` gives) lets `isinstance` of a parameter be decided here.
     """
     tree = parsed.tree
-    scope = FunctionScope(parsed.fn, parsed.loc, _assigned_names(tree))
-    namer = Namer([a.id for a in _parameters(tree)])
+    scope = FunctionScope(parsed.fn, parsed.loc, assigned_names(tree))
+    namer = Namer([a.id for a in parameters(tree)])
     leaves = {}
-    params, ops, output, output_loc = _lower_body(parsed, scope, namer, structures=structures or {},
+    params, ops, output, output_loc = lower_body(parsed, scope, namer, structures=structures or {},
                                                   leaves=leaves, facts=facts)
-    if any(isinstance(v, LocalObject) for v in _flat([output])):
+    if any(isinstance(v, LocalObject) for v in containers.flat([output])):
         raise UnsupportedSyntaxError("returning an object made in the function is not supported", output_loc,
                                      hint="Return the attributes you need (a number, an array, or a tuple "
                                           "or dict of them).")
@@ -83,7 +83,7 @@ def _as_leaves(value):
     return value
 
 
-def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None, facts=None):
+def lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None, facts=None):
     """Lower a function's body: (params, ops, output, output location). The parameters
     become Vars, or, for an inlined call, the caller's `operands` by name. A parameter
     with a structure (see `lower`) is taken apart first; its items go in `leaves`."""
@@ -95,7 +95,7 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
                                      hint="Name each parameter explicitly (a helper it calls may take them).")
     params = []
     unpacking = ExprLowering(scope, namer, loc_of, loc_of(tree))
-    for i, a in enumerate(_parameters(tree)):
+    for i, a in enumerate(parameters(tree)):
         if operands is None:
             params.append(Var(a.id))
             scope.locals[a.id] = params[-1]
@@ -113,6 +113,6 @@ def _lower_body(parsed, scope, namer, operands=None, structures=None, leaves=Non
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):
         body = body[1:]  # docstring
-    statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
+    statements = BlockLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
     return params, unpacking.ops + ops, output, output_loc

@@ -25,19 +25,20 @@ from ..analysis.shapes import LIBRARY_PATHS
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import Const, DictOf, Var
 from .source import parse_function
-from .static_values import GlobalRef, LocalObject, LocalPartial, _unpartial
+from .static_values import GlobalRef, LocalObject, LocalPartial, unpartial
 
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
-_BREAK, _TRIPS, _ITEM, _RETURNED, _RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
-_BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
-_SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
-_LIST = "<list>"  # the list [... for ...] over a run-time iterable builds
-_HIDDEN_NAMES = {_BREAK: "broke", _TRIPS: "trips", _ITEM: "item", _RETURNED: "returned", _SUM: "total", _LIST: "items",
-                 _RETURN_VALUE: "returning"}
+BREAK, TRIPS, ITEM, RETURNED, RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
+BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
+COMPREHENSION_SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
+COMPREHENSION_LIST = "<list>"  # the list [... for ...] over a run-time iterable builds
+# The names they go by in the generated code (`broke`, `trips_1`...) and in errors.
+HIDDEN_NAMES = {BREAK: "broke", TRIPS: "trips", ITEM: "item", RETURNED: "returned", COMPREHENSION_SUM: "total",
+                COMPREHENSION_LIST: "items", RETURN_VALUE: "returning"}
 
 
-class _Unreadable:
+class Unreadable:
     """What a name denotes when reading it would not mean what it means in Python."""
 
     def error(self, name, loc):
@@ -72,7 +73,7 @@ class FunctionScope:
         with its parameters bound to the call's operands; returns (ops, output operand).
         Names it resolves become dependencies of the caller's compiled code too."""
         loc = self.loc_of(node)
-        func, args, kwargs = _unpartial(func, args, kwargs)
+        func, args, kwargs = unpartial(func, args, kwargs)
         parsed = parse_function(func.obj)
         try:
             bound = inspect.signature(func.obj).bind(*args, **kwargs)
@@ -83,11 +84,11 @@ class FunctionScope:
         # A `*args` parameter binds a tuple of operands, a `**kwargs` one a dict of them.
         kinds = {name: p.kind for name, p in bound.signature.parameters.items()}
         operands = {name: DictOf(v.keys(), v.values()) if kinds[name] is inspect.Parameter.VAR_KEYWORD
-                    else _operand(v) for name, v in bound.arguments.items()}
-        scope = FunctionScope(func.obj, parsed.loc, _assigned_names(parsed.tree), self.dependencies,
+                    else as_operand(v) for name, v in bound.arguments.items()}
+        scope = FunctionScope(func.obj, parsed.loc, assigned_names(parsed.tree), self.dependencies,
                               self.inlining, caller)
-        from .lower import _lower_body  # lowering a body builds on this module (see the docstring)
-        _, ops, output, _ = _lower_body(parsed, scope, namer, operands)
+        from .lower import lower_body  # lowering a body builds on this module (see the docstring)
+        _, ops, output, _ = lower_body(parsed, scope, namer, operands)
         return ops, output
 
     def recurses(self, obj):
@@ -102,7 +103,7 @@ class FunctionScope:
     def lookup(self, name, node):
         if name in self.locals:
             value = self.locals[name]
-            if isinstance(value, _Unreadable):
+            if isinstance(value, Unreadable):
                 raise value.error(name, self.loc_of(node))
             return value
         if name in self.assigned:
@@ -150,7 +151,7 @@ class NestedScope:
     def lookup(self, name, node):
         if name in self.locals:
             value = self.locals[name]
-            if isinstance(value, _Unreadable):
+            if isinstance(value, Unreadable):
                 raise value.error(name, self.parent.loc_of(node))
             return value
         if name in self.assigned:
@@ -191,7 +192,7 @@ class LocalFunction:
     def _inline(self, args, kwargs, node, namer, loc_of, caller):
         tree = self.tree
         name = getattr(tree, "name", "<lambda>")
-        params = _parameters(tree)
+        params = parameters(tree)
         if tree.args.vararg is not None or tree.args.kwarg is not None:
             raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters are not supported yet",
                                          loc_of(tree.args.vararg or tree.args.kwarg),
@@ -210,20 +211,20 @@ class LocalFunction:
         if len(args) > len(params) or set(kwargs) - {p.id for p in params}:
             raise SctError(f"{name}() got unexpected arguments", loc_of(node),
                            hint="Pass the arguments the local function takes.")
-        scope = NestedScope(self.scope, bound, _assigned_names(tree) if not isinstance(tree, gast.Lambda)
+        scope = NestedScope(self.scope, bound, assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
         from .expressions import ExprLowering  # built on this module (see the docstring)
-        from .control_flow import _StatementLowering
+        from .control_flow import BlockLowering
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
-            value = body._materialize(body.value(tree.body), tree)
+            value = body.materialize(body.value(tree.body), tree)
             return body.ops, value
-        statements = _StatementLowering(scope, namer, loc_of, loc_of(tree), tree)
+        statements = BlockLowering(scope, namer, loc_of, loc_of(tree), tree)
         ops, (output, _) = statements.tail(list(tree.body))
         return ops, output
 
 
-def _assigned_names(tree):
+def assigned_names(tree):
     """Names the function body assigns (so Python makes them local), nested defs excluded."""
     names, pending = set(), list(tree.body)
     while pending:
@@ -239,12 +240,12 @@ def _assigned_names(tree):
     return names
 
 
-def _parameters(tree):
+def parameters(tree):
     args = tree.args
     return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
 
 
-def _inlinable(obj):
+def inlinable(obj):
     """The user's own Python functions (not library code, not ones with a rule), also
     behind a functools.partial."""
     if isinstance(obj, functools.partial) and rules.lookup(obj) is None:
@@ -258,6 +259,6 @@ def _inlinable(obj):
     return bool(path) and not any(path.startswith(prefix) for prefix in LIBRARY_PATHS)
 
 
-def _operand(value):
+def as_operand(value):
     """A bound argument as an operand: operands stay, Python values (defaults) become Consts."""
     return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject, LocalPartial)) else Const(value)

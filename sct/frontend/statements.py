@@ -13,11 +13,11 @@ import gast
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir import ASSERT, BINOP, CALL, Callee, Const, Var
-from .aliasing import _sharing_names
+from .aliasing import sharing_names
 from .expressions import BINOPS, ExprLowering
 from .scope import LocalFunction
 from .static_values import GlobalRef
-from .targets import _assign, _bind, _write_attribute, _write_item
+from .targets import assign, bind, write_attribute, write_item
 from .unsupported_syntax import unsupported
 
 
@@ -29,25 +29,25 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
     if isinstance(stmt, gast.Assign):
         value = lowering.value(stmt.value)
         for target in stmt.targets:
-            _assign(target, value, stmt.value, lowering, scope, namer)
+            assign(target, value, stmt.value, lowering, scope, namer)
     elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
         fn, symbol, hint = BINOPS[type(stmt.op)]
         current = lowering.value(stmt.target)  # y[i], read before the write
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)
-        _write_item(stmt.target, value, lowering, scope, namer)
+        write_item(stmt.target, value, lowering, scope, namer)
     elif isinstance(stmt, gast.AugAssign):
         fn, symbol, hint = BINOPS[type(stmt.op)]
         if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
             spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
             current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
             owner = lowering.value(stmt.target.value) if isinstance(stmt.target.value, gast.Name) else None
-            aliases = _sharing_names(scope, current, None, owner)
+            aliases = sharing_names(scope, current, None, owner)
         else:
             spelled = stmt.target.id
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
-            aliases = _sharing_names(scope, current, stmt.target.id)
+            aliases = sharing_names(scope, current, stmt.target.id)
             if stmt.target.id in stored_names:
                 aliases.append("a list or dict it was put in")
         if aliases and isinstance(current, Var):
@@ -60,13 +60,13 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)
         if isinstance(stmt.target, gast.Attribute):
-            _write_attribute(stmt.target, value, lowering, scope)
+            write_attribute(stmt.target, value, lowering, scope)
         else:
-            _bind(stmt.target.id, value, lowering, scope, namer, stmt)
+            bind(stmt.target.id, value, lowering, scope, namer, stmt)
     elif isinstance(stmt, gast.AnnAssign):
         if stmt.value is not None:
             value = lowering.value(stmt.value)
-            _assign(stmt.target, value, stmt.value, lowering, scope, namer)
+            assign(stmt.target, value, stmt.value, lowering, scope, namer)
     elif isinstance(stmt, gast.FunctionDef):
         if stmt.decorator_list:
             raise UnsupportedSyntaxError("decorated local functions are not supported", loc_of(stmt),
@@ -75,7 +75,7 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
             if isinstance(node, (gast.Nonlocal, gast.Global)):
                 raise UnsupportedSyntaxError("a local function that rebinds outer names is not supported",
                                              loc_of(node), hint="Return the new value instead.")
-        scope.locals[stmt.name] = LocalFunction(stmt, scope, lowering._defaults(stmt))
+        scope.locals[stmt.name] = LocalFunction(stmt, scope, lowering.defaults(stmt))
     elif isinstance(stmt, gast.Assert):  # kept as it is, never differentiated
         args = [lowering.value(stmt.test)] + ([lowering.value(stmt.msg)] if stmt.msg is not None else [])
         lowering.emit(Callee(ASSERT, "assert"), args, hint="checked", node=stmt)

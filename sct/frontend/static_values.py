@@ -63,7 +63,7 @@ class LocalSuper:
         self.obj, self.cls = obj, cls
 
 
-def _unpartial(func, args, kwargs):
+def unpartial(func, args, kwargs):
     """A call of `functools.partial(f, ...)` (a GlobalRef) as a call of `f`, with the bound
     arguments first: (func, args, kwargs)."""
     if isinstance(func.obj, functools.partial):

@@ -17,16 +17,15 @@ from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import CALL, GETITEM, SETITEM, Callee, Const, Var
 from . import containers
-from .aliasing import _rebind_everywhere, _refuse_shared_write, _was_appended
-from .containers import _flat
-from .scope import _HIDDEN_NAMES
+from .aliasing import rebind_everywhere, refuse_shared_write, was_appended
+from .scope import HIDDEN_NAMES
 from .static_values import LocalObject
 from .unsupported_syntax import unsupported
 
 
-def _assign(target, value, value_node, lowering, scope, namer):
+def assign(target, value, value_node, lowering, scope, namer):
     if isinstance(target, gast.Name):
-        _bind(target.id, value, lowering, scope, namer, target)
+        bind(target.id, value, lowering, scope, namer, target)
     elif isinstance(target, (gast.Tuple, gast.List)):
         if any(isinstance(e, gast.Starred) for e in target.elts):
             raise unsupported(next(e for e in target.elts if isinstance(e, gast.Starred)),
@@ -49,26 +48,26 @@ def _assign(target, value, value_node, lowering, scope, namer):
             parts = [lowering.emit(Callee(GETITEM, "[]", operator.getitem), [value, Const(i)],
                                    hint="item", node=value_node) for i in range(len(target.elts))]
         for elt, part in zip(target.elts, parts):
-            _assign(elt, part, value_node, lowering, scope, namer)
+            assign(elt, part, value_node, lowering, scope, namer)
     elif isinstance(target, gast.Subscript):
-        _write_item(target, value, lowering, scope, namer)
+        write_item(target, value, lowering, scope, namer)
     elif isinstance(target, gast.Attribute):
-        _write_attribute(target, value, lowering, scope)
+        write_attribute(target, value, lowering, scope)
     else:
         raise UnsupportedSyntaxError(f"cannot assign to {type(target).__name__}", lowering.loc_of(target),
                                      hint="Assign to a plain name.")
 
 
-def _bind(name, value, lowering, scope, namer, node):
+def bind(name, value, lowering, scope, namer, node):
     """Bind a user name to `value`: rename the temp that computed it, or emit a copy-free alias."""
     if containers.is_static(value):  # the name denotes the container itself (`b = a` aliases it)
         scope.locals[name] = value
         return
     made_here = isinstance(value, Var) and value.is_temp and any(value in op.results for op in lowering.ops)
-    if made_here and not any(value is x for op in lowering.ops for x in _flat(op.operands())):
+    if made_here and not any(value is x for op in lowering.ops for x in containers.flat(op.operands())):
         # The temp was made for this statement and is used nowhere else: give it the user's name.
         namer.taken.discard(value.name)
-        value.name = namer.fresh(_HIDDEN_NAMES.get(name, name))
+        value.name = namer.fresh(HIDDEN_NAMES.get(name, name))
         value.is_temp = False
         scope.locals[name] = value
         return
@@ -76,7 +75,7 @@ def _bind(name, value, lowering, scope, namer, node):
     scope.locals[name] = value
 
 
-def _write_item(target, value, lowering, scope, namer):
+def write_item(target, value, lowering, scope, namer):
     """`name[index] = value`: a functional update `name_1 = setitem(name, index, value)`
     (a copy, then the write, in the generated code). Python would also change every
     other name for the same array, or for a view of it; such writes are refused
@@ -93,27 +92,27 @@ def _write_item(target, value, lowering, scope, namer):
         if not (isinstance(index, Const) and index.spelling is None):
             raise UnsupportedSyntaxError(f"writing into {name!r} at a computed index is not supported", loc,
                                          hint="Write at a constant index or key.")
-        _rebind_everywhere(scope, array, containers.with_item(array, index.value, value, loc))
+        rebind_everywhere(scope, array, containers.with_item(array, index.value, value, loc))
         return
     if not isinstance(array, Var):
         raise UnsupportedSyntaxError(f"writing into {name!r}, which is not an array computed in the "
                                      f"function, is not supported", loc,
                                      hint=f"Write into a copy: `{name} = np.array({name})` first.")
     index = lowering.value(target.slice)
-    if _was_appended(array, scope):
+    if was_appended(array, scope):
         raise UnsupportedSyntaxError(f"{name!r}, or the array it is a view of, was put in a list, and this write "
                                      f"would change that item too", loc,
                                      hint=f"Append a copy: `.append({name}.copy())`, or make a new array here.")
-    _refuse_shared_write(name, array, loc, scope)
+    refuse_shared_write(name, array, loc, scope)
     result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
                            hint=name, node=target)
     # The caller's names for an array written in a function it calls see the write, and so
     # do the lists, dicts and objects holding it.
-    _rebind_everywhere(scope, array, result, names_here=False)
-    _bind(name, result, lowering, scope, namer, target)
+    rebind_everywhere(scope, array, result, names_here=False)
+    bind(name, result, lowering, scope, namer, target)
 
 
-def _write_attribute(target, value, lowering, scope):
+def write_attribute(target, value, lowering, scope):
     """`name.attr = value` on an object made in the function: a LocalObject with that
     attribute, for every name of the old one (in callers too, as Python would show)."""
     loc = lowering.loc_of(target)
@@ -127,4 +126,4 @@ def _write_attribute(target, value, lowering, scope):
                                      f"the attributes of objects of your own classes, made in the function or "
                                      f"passed in, not of globals or library objects", loc,
                                      hint="Keep the value in a local name, or pass the object in as an argument.")
-    _rebind_everywhere(scope, obj, obj.with_attribute(target.attr, value))
+    rebind_everywhere(scope, obj, obj.with_attribute(target.attr, value))
