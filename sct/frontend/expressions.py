@@ -29,7 +29,7 @@ from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, C
 from . import containers
 from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
 from .scope import COMPREHENSION_LIST, COMPREHENSION_SUM, LocalFunction, NestedScope, as_operand, inlinable
-from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, unpartial
+from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments, unpartial
 from .targets import assign
 from .unsupported_syntax import unsupported
 
@@ -612,11 +612,7 @@ class ExprLowering:
             raise UnsupportedSyntaxError("a function defined inside the differentiated function cannot be "
                                          "passed to a recursive call", loc,
                                          hint="Define it at module level and pass that.")
-        try:  # the run-time VJP binds them the same way; a mistake is reported here, at the call
-            inspect.signature(func.obj).bind(*args, **kwargs)
-        except TypeError as e:
-            raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
-                           f"{func.spelling}{inspect.signature(func.obj)}.") from None
+        bind_arguments(func, args, kwargs, loc)  # as the run-time VJP will: a mistake is reported here, at the call
         name = func.spelling.split(".")[-1]
         value = Var(self.namer.fresh(name + "_out"))
         pullback = Var(self.namer.fresh(name + "_pullback"))

@@ -25,7 +25,7 @@ from ..analysis.shapes import LIBRARY_PATHS
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import Const, DictOf, Var
 from .source import parse_function
-from .static_values import GlobalRef, LocalObject, LocalPartial, unpartial
+from .static_values import GlobalRef, LocalObject, LocalPartial, bind_arguments, unpartial
 
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
@@ -75,11 +75,7 @@ class FunctionScope:
         loc = self.loc_of(node)
         func, args, kwargs = unpartial(func, args, kwargs)
         parsed = parse_function(func.obj)
-        try:
-            bound = inspect.signature(func.obj).bind(*args, **kwargs)
-        except TypeError as e:
-            raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
-                           f"{func.spelling}{inspect.signature(func.obj)}.") from None
+        bound = bind_arguments(func, args, kwargs, loc)
         bound.apply_defaults()
         # A `*args` parameter binds a tuple of operands, a `**kwargs` one a dict of them.
         kinds = {name: p.kind for name, p in bound.signature.parameters.items()}

@@ -9,7 +9,9 @@ calls), and only ops and `Const`s reach the IR. A local function (`def`, `lambda
 is `scope.LocalFunction`: calling one lowers its body in a scope of its own.
 """
 import functools
+import inspect
 
+from ..errors import SctError
 from ..ir import Const
 
 
@@ -72,3 +74,13 @@ def unpartial(func, args, kwargs):
         args = [Const(a) for a in partial.args] + list(args)
         kwargs = dict({k: Const(v) for k, v in partial.keywords.items()}, **kwargs)
     return func, args, kwargs
+
+
+def bind_arguments(func, args, kwargs, loc):
+    """The call's operands bound to the parameters of `func` (a GlobalRef), as Python
+    binds them; a call that does not fit them is the user's error, reported at `loc`."""
+    try:
+        return inspect.signature(func.obj).bind(*args, **kwargs)
+    except TypeError as e:
+        raise SctError(f"{func.spelling}() {e}", loc, hint=f"Call it with its arguments: "
+                       f"{func.spelling}{inspect.signature(func.obj)}.") from None
