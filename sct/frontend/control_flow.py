@@ -35,8 +35,10 @@ from .targets import assign
 
 
 class BlockLowering:
-    """Lowers statement lists. A *tail* block is one the function returns from when it
-    falls off its end (the body, and a branch the rest of the function moved into)."""
+    """Lowers statement lists (blocks): `if`, loops and their exits here, each other
+    statement by `lower_simple_statement`. A *tail* block is one the function returns
+    from when it falls off its end (the body, and a branch the rest of the function
+    moved into)."""
 
     def __init__(self, scope, namer, loc_of, function_loc, tree):
         self.scope, self.namer, self.loc_of = scope, namer, loc_of

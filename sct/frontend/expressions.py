@@ -34,6 +34,7 @@ from .targets import assign
 from .unsupported_syntax import unsupported
 
 
+# Python's operators: (what computes it, how it is spelled, the name its result is given).
 BINOPS = {
     gast.Add: (operator.add, "+", "add"), gast.Sub: (operator.sub, "-", "sub"),
     gast.Mult: (operator.mul, "*", "mul"), gast.Div: (operator.truediv, "/", "div"),
@@ -288,7 +289,7 @@ class ExprLowering:
         names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
         outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
         self.scope.locals[hidden] = start
-        from .control_flow import BlockLowering  # the loop lowering is built on this module (see the docstring)
+        from .control_flow import BlockLowering  # built on this module: imported here (see the module docstring)
         statements = BlockLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
         ops, _, _ = statements.loop(loop, tail=False)
         self.ops.extend(ops)

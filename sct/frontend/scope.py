@@ -83,7 +83,7 @@ class FunctionScope:
                     else as_operand(v) for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, assigned_names(parsed.tree), self.dependencies,
                               self.inlining, caller)
-        from .lower import lower_body  # lowering a body builds on this module (see the docstring)
+        from .lower import lower_body  # built on this module: imported here (see the module docstring)
         _, ops, output, _ = lower_body(parsed, scope, namer, operands)
         return ops, output
 
@@ -209,8 +209,9 @@ class LocalFunction:
                            hint="Pass the arguments the local function takes.")
         scope = NestedScope(self.scope, bound, assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
-        from .expressions import ExprLowering  # built on this module (see the docstring)
+        # The lowering of its body is built on this module: imported here (see the module docstring).
         from .control_flow import BlockLowering
+        from .expressions import ExprLowering
         if isinstance(tree, gast.Lambda):
             body = ExprLowering(scope, namer, loc_of, loc_of(tree))
             value = body.materialize(body.value(tree.body), tree)
@@ -237,6 +238,7 @@ def assigned_names(tree):
 
 
 def parameters(tree):
+    """A def's or lambda's parameters (gast Names): positional-only, positional, keyword-only."""
     args = tree.args
     return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
 

@@ -1,8 +1,9 @@
 """Statements without control flow: assignments, `x += v`, a local `def`, `assert`, an
 expression statement.
 
-Takes one such statement with the scope, the `Namer` and `loc_of`. Returns its ops,
-after which the scope's bindings are Python's (assignment targets: targets.py).
+Takes one such statement with the scope, the `Namer`, `loc_of` and the names the
+function puts in a list or dict by reference. Returns its ops, after which the
+scope's bindings are Python's (assignment targets: targets.py).
 Guarantees an in-place update (`x += v`, `obj.w += v`) that NumPy would make visible
 through another name is checked when it runs (`runtime.check_rebinding`), and any
 other statement but `pass` is refused with `unsupported`: `if`, loops, `return`,

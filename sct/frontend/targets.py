@@ -24,6 +24,8 @@ from .unsupported_syntax import unsupported
 
 
 def assign(target, value, value_node, lowering, scope, namer):
+    """Assign the operand `value` (computed by `value_node`) to `target`: a name, a tuple or
+    list of targets, an item `y[i]` or an attribute `obj.w`."""
     if isinstance(target, gast.Name):
         bind(target.id, value, lowering, scope, namer, target)
     elif isinstance(target, (gast.Tuple, gast.List)):
