@@ -5,8 +5,10 @@ module, a function or a constant (`GlobalRef`), an object the function makes or
 takes apart (`LocalObject`), a `functools.partial` it makes (`LocalPartial`),
 `super()` in a method (`LocalSuper`). Guarantees none of them is an IR operand: the
 lowering reads them (an attribute, a method to inline, the function a partial
-calls), and only ops and `Const`s reach the IR. A local function (`def`, `lambda`)
-is `scope.LocalFunction`: calling one lowers its body in a scope of its own.
+calls), and only ops and `Const`s reach the IR. For a call of a GlobalRef: the
+function behind a `functools.partial` (`unpartial`) and the call's operands bound to
+its parameters (`bind_arguments`). A local function (`def`, `lambda`) is
+`scope.LocalFunction`: calling one lowers its body in a scope of its own.
 """
 import functools
 import inspect
