@@ -13,7 +13,8 @@ Its modules, each built only on those listed before it:
     control_flow.py        blocks, `if`, loops, and `break`/`continue`/`return` in them
     lower.py               the entry, `lower`, and function bodies
 Inlining a body and lowering a comprehension as a loop reach back up: scope.py and
-expressions.py import the lowering they need at those call sites.
+expressions.py call the lowering the scope holds (`scope.bodies`, lower.BODIES),
+so that no module imports one built on it.
 """
 from .source import parse_function, ParsedFunction
 from .lower import lower

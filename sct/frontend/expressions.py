@@ -9,8 +9,8 @@ literals fold to a Const (comparisons do not: an `if` on one lowers both branche
 containers known when lowering resolve to their items (containers.py), calls of the
 user's own functions and methods are inlined, `a if c else b` and `and`/`or` become
 If ops, and a comprehension over a run-time iterable becomes a loop, lowered by the
-loop lowering of control_flow.py (imported where it is used: that module is built
-on this one). The same ExprLowering lowers rule templates, with a different scope.
+loop lowering the scope holds (`scope.bodies`: control_flow.py is built on this
+module). The same ExprLowering lowers rule templates, with a different scope.
 """
 import dataclasses
 import functools
@@ -289,10 +289,7 @@ class ExprLowering:
         names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
         outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
         self.scope.locals[hidden] = start
-        from .control_flow import BlockLowering  # built on this module: imported here (see the module docstring)
-        statements = BlockLowering(self.scope, self.namer, self.loc_of, self.stmt_loc, loop)
-        ops, _, _ = statements.loop(loop, tail=False)
-        self.ops.extend(ops)
+        self.ops.extend(self.scope.bodies.loop(loop, self.scope, self.namer, self.loc_of, self.stmt_loc))
         result = self.scope.locals[hidden]
         for name in names:
             self.scope.locals.pop(name, None)

@@ -4,7 +4,9 @@ Takes a `ParsedFunction` (source.py) and, to specialize, the structures of its t
 list, dict and object arguments and its arguments' shape facts. Binds the parameters
 (taking structured arguments apart into their items), lowers the body as a tail
 block (control_flow.py), and guarantees what `lower` says. The body of a user's
-function called from it is lowered here too (`lower_body`), inlined at the call.
+function called from it is lowered here too (`lower_body`), inlined at the call:
+the scopes and expressions below reach it, and the lowering of local functions and
+comprehension loops, through `BODIES`, which `lower` puts in the function's scope.
 """
 import inspect
 import operator
@@ -36,7 +38,7 @@ def lower(parsed, structures=None, facts=None):
     `analysis.shape_of_value` gives) lets `isinstance` of a parameter be decided here.
     """
     tree = parsed.tree
-    scope = FunctionScope(parsed.fn, parsed.loc, assigned_names(tree))
+    scope = FunctionScope(parsed.fn, parsed.loc, assigned_names(tree), bodies=BODIES)
     namer = Namer([a.id for a in parameters(tree)])
     leaves = {}
     params, ops, output, output_loc = lower_body(parsed, scope, namer, structures=structures or {},
@@ -116,3 +118,36 @@ def lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None
     statements = BlockLowering(scope, namer, loc_of, loc_of(tree), tree)
     ops, (output, output_loc) = statements.tail(body)
     return params, unpacking.ops + ops, output, output_loc
+
+
+class _BodyLowering:
+    """Lowers the bodies the modules this one is built on inline: a call of the user's
+    function (scope.FunctionScope.inline), of a local `def` or lambda (scope.LocalFunction),
+    and a comprehension over a run-time iterable as a loop (expressions.py). They reach
+    it as `scope.bodies`, so the import arrows all point down."""
+
+    @staticmethod
+    def function_body(parsed, scope, namer, operands):
+        """(ops, output) of the user's function `parsed`, its parameters bound to `operands`."""
+        _, ops, output, _ = lower_body(parsed, scope, namer, operands)
+        return ops, output
+
+    @staticmethod
+    def local_function(tree, scope, namer, loc_of):
+        """(ops, output) of a local `def` or lambda `tree`, its parameters bound in `scope`."""
+        if isinstance(tree, gast.Lambda):
+            body = ExprLowering(scope, namer, loc_of, loc_of(tree))
+            value = body.materialize(body.value(tree.body), tree)
+            return body.ops, value
+        statements = BlockLowering(scope, namer, loc_of, loc_of(tree), tree)
+        ops, (output, _) = statements.tail(list(tree.body))
+        return ops, output
+
+    @staticmethod
+    def loop(loop, scope, namer, loc_of, stmt_loc):
+        """The ops of the `for` statement `loop` (a comprehension's), lowered in `scope`."""
+        ops, _, _ = BlockLowering(scope, namer, loc_of, stmt_loc, loop).loop(loop, tail=False)
+        return ops
+
+
+BODIES = _BodyLowering()

@@ -10,8 +10,8 @@ values of control flow included (keys such as "<break>", never a user's name).
 A call of the user's own module-level function (`FunctionScope.inline`) or of a local
 `def` or `lambda` (`LocalFunction.inline`) is inlined: its body is lowered in a scope
 of its own, with the call's operands bound to its parameters. That body is lowered
-by the statement and expression lowering, which is built on this module: those two
-methods import it where they run, as a top-level import would be a cycle.
+by the statement and expression lowering, which is built on this module: the scope
+holds it as `bodies`, handed in by `lower`, so this module never imports it.
 """
 import builtins
 import functools
@@ -50,12 +50,15 @@ class FunctionScope:
 
     Every non-local resolution is recorded in `dependencies` as (namespace, name,
     object) so that the cache can check the name still denotes the same object.
+    `bodies` lowers the body of a function inlined here, or of a comprehension's loop
+    (lower.BODIES): that lowering is built on this module, so it is handed in.
     """
 
     MISSING = object()
 
-    def __init__(self, fn, loc_of, assigned=(), dependencies=None, inlining=(), caller=None):
+    def __init__(self, fn, loc_of, assigned=(), dependencies=None, inlining=(), caller=None, bodies=None):
         self.fn, self.loc_of = fn, loc_of
+        self.bodies = bodies
         self.caller = caller  # the scope of the code this function's body is inlined into
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
@@ -82,10 +85,8 @@ class FunctionScope:
         operands = {name: DictOf(v.keys(), v.values()) if kinds[name] is inspect.Parameter.VAR_KEYWORD
                     else as_operand(v) for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, assigned_names(parsed.tree), self.dependencies,
-                              self.inlining, caller)
-        from .lower import lower_body  # built on this module: imported here (see the module docstring)
-        _, ops, output, _ = lower_body(parsed, scope, namer, operands)
-        return ops, output
+                              self.inlining, caller, self.bodies)
+        return self.bodies.function_body(parsed, scope, namer, operands)
 
     def recurses(self, obj):
         """True when calling `obj` here would recurse: it is being lowered (inlined) already."""
@@ -139,6 +140,7 @@ class NestedScope:
     def __init__(self, parent, bound, assigned, caller):
         self.parent, self.locals, self.assigned = parent, dict(bound), set(assigned)
         self.caller = caller  # the scope of the code calling it
+        self.bodies = parent.bodies
         self.dependencies = parent.dependencies
         self.views = parent.views
         self.appended = parent.appended
@@ -209,16 +211,7 @@ class LocalFunction:
                            hint="Pass the arguments the local function takes.")
         scope = NestedScope(self.scope, bound, assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
-        # The lowering of its body is built on this module: imported here (see the module docstring).
-        from .control_flow import BlockLowering
-        from .expressions import ExprLowering
-        if isinstance(tree, gast.Lambda):
-            body = ExprLowering(scope, namer, loc_of, loc_of(tree))
-            value = body.materialize(body.value(tree.body), tree)
-            return body.ops, value
-        statements = BlockLowering(scope, namer, loc_of, loc_of(tree), tree)
-        ops, (output, _) = statements.tail(list(tree.body))
-        return ops, output
+        return scope.bodies.local_function(tree, scope, namer, loc_of)
 
 
 def assigned_names(tree):
