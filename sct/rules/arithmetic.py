@@ -7,8 +7,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import matmul_adjoint_left, matmul_adjoint_right
-from .registry import adjoint, nondifferentiable
+from ..runtime import dot_adjoint_left, dot_adjoint_right, matmul_adjoint_left, matmul_adjoint_right
+from .registry import adjoint, method, nondifferentiable
 
 
 @adjoint(operator.add, np.add, elementwise=True)
@@ -58,7 +58,7 @@ def power(result, x, y):
         d[y] = d[result] * result * np.log(x)
 
 
-@adjoint(operator.matmul, np.matmul, np.dot)
+@adjoint(operator.matmul, np.matmul)
 def matmul(result, x, y):
     # With the operands' ranks known (code specialized to the arguments' shapes) the
     # adjoint is written out; otherwise runtime helpers handle every rank.
@@ -77,6 +77,15 @@ def matmul(result, x, y):
     else:
         d[x] = matmul_adjoint_left(d[result], x, y)
         d[y] = matmul_adjoint_right(d[result], x, y)
+
+
+@adjoint(np.dot, method("dot"))
+def dot(result, a, b, out=None):
+    # np.dot is `@` only for 1-D and 2-D operands: a 0-d operand multiplies, and N-D ones
+    # sum a's last axis against b's second-to-last, without broadcasting. The runtime
+    # helpers handle every rank.
+    d[a] = dot_adjoint_left(d[result], a, b)
+    d[b] = dot_adjoint_right(d[result], a, b)
 
 
 @adjoint(operator.mod, np.mod, np.remainder, elementwise=True)

@@ -9,11 +9,8 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
-from .arithmetic import matmul, power
+from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
-
-# x.dot(y) is np.dot(x, y): the same template.
-adjoint(method("dot"))(matmul)
 
 # ---- elementwise functions; rules reuse the forward result where that is cheaper
 
