@@ -67,3 +67,97 @@ MATMUL_SHAPES = [((3,), (4, 3, 5)), ((2, 4, 3), (3,)), ((2, 4, 3), (3, 2)), ((4,
 @pytest.mark.parametrize("a_shape, b_shape", MATMUL_SHAPES)
 def test_matmul_broadcasts_stacks(a_shape, b_shape):
     assert_grad_matches_fd(matmul_sin, (normal(*a_shape), normal(*b_shape)), (0, 1))
+
+
+# ---------------------------------------------------------------- 11: x ** y at the edges
+
+
+def power_of_zero(y):
+    return np.sum(np.power(0.0, y))
+
+
+def power_sum(x, y):
+    return np.sum(x ** y)
+
+
+def np_power_sum(x, y):
+    return np.sum(np.power(x, y))
+
+
+def float_power_sum(x, y):
+    return np.sum(np.float_power(x, y))
+
+
+def to_the_zero(x):
+    return np.sum(x ** 0)
+
+
+EXPONENTS = np.array([2.0, 3.0, 0.0, 0.5])
+
+
+def to_constant_array(x):
+    return np.sum(x ** EXPONENTS)
+
+
+def two_to_the(y):
+    return np.sum(2.0 ** y)
+
+
+BASES = np.array([0.0, 2.0])
+
+
+def constant_bases(y):
+    return np.sum(BASES ** y)
+
+
+def cube(x):
+    return np.sum(x ** 3)
+
+
+def to_list_of_exponents(x):
+    return np.sum(x ** [2.0, 3.0])
+
+
+def to_tuple_of_exponents(x):
+    return np.sum(np.power(x, (2.0, 0.0)))
+
+
+def list_of_bases(y):
+    return np.sum(np.power([1.5, 2.0], y))
+
+
+def test_item11_value():
+    assert sct.grad(power_of_zero)(2.0) == 0.0  # 0 ** y is 0 for every y > 0
+    assert_grad_matches_fd(power_of_zero, (2.0,))
+    assert_grad_matches_fd(power_of_zero, (np.array([0.5, 2.0, 3.0]),))
+
+
+@pytest.mark.parametrize("f", [power_sum, np_power_sum, float_power_sum])
+@pytest.mark.parametrize("x, y", [(np.array([0.5, 1.5, 2.0]), np.array([2.0, 0.5, 3.0])),
+                                  (np.array([0.5, 1.5]), 2.5), (1.7, np.array([0.5, 1.5])),
+                                  (np.array([[0.5], [1.5]]), np.array([1.0, 2.0, 3.0])),
+                                  (np.array([0.0, 1.5]), np.array([2.0, 3.0]))])
+def test_power_both_arguments(f, x, y):
+    assert_grad_matches_fd(f, (x, y), (0, 1))
+
+
+@pytest.mark.parametrize("f, x", [(to_the_zero, np.array([0.0, 1.0, -2.0])),
+                                  (to_constant_array, np.array([1.5, 2.0, 0.7, 1.2])),
+                                  (to_constant_array, np.array([1.5, 2.0, 0.0, 1.2])),
+                                  (two_to_the, np.array([0.5, 1.5])), (constant_bases, np.array([0.5, 1.5])),
+                                  (cube, np.array([0.0, 1.5])), (to_list_of_exponents, np.array([1.5, 2.0])),
+                                  (to_tuple_of_exponents, np.array([0.0, 2.0])),
+                                  (list_of_bases, np.array([1.5, 2.0]))])
+def test_power_constant_operands(f, x):
+    assert_grad_matches_fd(f, (x,))
+
+
+def test_power_conventions_where_no_derivative_exists():
+    # x ** 0 is 1 for every x: its derivative is 0 also at x == 0 (not 0 * inf)
+    np.testing.assert_array_equal(sct.grad(power_sum)(np.array([0.0, 1.0]), 0.0), [0.0, 0.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # d/dy 0 ** y: 0 for y > 0, taken as 0 at y == 0 and nan for y < 0 (0 ** y is inf), as autograd and JAX do
+        assert sct.grad(power_of_zero)(0.0) == 0.0
+        assert np.isnan(sct.grad(power_of_zero)(-1.0))
+        # d/dx x ** 0.5 at 0 is infinite: inf, not a chosen number
+        assert sct.grad(power_sum)(np.array([0.0]), 0.5)[0] == np.inf

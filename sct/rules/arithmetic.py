@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import dot_adjoint_left, dot_adjoint_right, matmul_adjoint_left, matmul_adjoint_right
+from ..runtime import dot_adjoint_left, dot_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, power_log
 from .registry import adjoint, method, nondifferentiable
 
 
@@ -47,15 +47,26 @@ def positive(result, x):
 
 @adjoint(operator.pow, np.power, elementwise=True)
 def power(result, x, y):
-    if is_const(y) and y == 2:
-        d[x] = d[result] * 2 * x
-    elif is_const(y) and y == 1:
-        d[x] = d[result]
-    elif is_const(y):
-        d[x] = d[result] * y * x ** (y - 1)
-    else:
-        d[x] = d[result] * y * x ** (y - 1)
-        d[y] = d[result] * result * np.log(x)
+    # x ** 0 is 1 for every x (0.0 ** 0 too), so where y is 0 the derivative w.r.t. x is 0:
+    # y * x ** (y - 1) is taken with the exponent 1 there, not as 0 * inf at x == 0. The
+    # derivative w.r.t. y, x ** y * log(x), is taken as 0 at x == 0 (power_log): 0 ** y is 0
+    # for all y > 0. Both are autograd's and JAX's conventions. (`y` may be a constant array.)
+    if not (is_const(y) and np.ndim(y) == 0 and y == 0):  # x ** 0: no gradient at all
+        if is_const(y) and np.ndim(y) == 0 and y == 2:
+            d[x] = d[result] * 2 * x
+        elif is_const(y) and np.ndim(y) == 0 and y == 1:
+            d[x] = d[result]
+        elif is_const(y) and np.ndim(y) == 0:
+            d[x] = d[result] * y * x ** (y - 1)
+        elif is_const(y):  # an array, list or tuple of exponents, zeros included
+            d[x] = d[result] * np.multiply(y, x ** np.where(np.equal(y, 0), 1, np.subtract(y, 1)))
+        else:
+            d[x] = d[result] * y * x ** np.where(y == 0, 1, y - 1)
+    if not is_const(y):
+        if is_const(x) and np.all(np.not_equal(x, 0)):
+            d[y] = d[result] * result * np.log(x)
+        else:
+            d[y] = d[result] * result * power_log(x)
 
 
 @adjoint(operator.matmul, np.matmul)

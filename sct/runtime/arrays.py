@@ -102,3 +102,12 @@ def ravel_adjoint(g, a, order):
             out[np.ravel(like_a, "K")] = np.ravel(g)
             return out.reshape(a_.shape)
     return np.reshape(g, np.shape(a), order=order)
+
+
+def power_log(x):
+    """np.log(x), with 0 where x == 0: in the adjoint of x ** y w.r.t. y, x ** y * log(x)
+    tends to 0 as x -> 0 for y > 0 (0 ** y is 0 there), so the gradient is 0, not 0 * -inf.
+    (autograd's and JAX's convention, also at y <= 0, where 0 ** y has no derivative.)"""
+    if np.ndim(x) == 0:
+        return np.log(x) if x != 0 else 0.0
+    return np.log(np.where(x == 0, 1.0, x))
