@@ -69,6 +69,63 @@ def test_matmul_broadcasts_stacks(a_shape, b_shape):
     assert_grad_matches_fd(matmul_sin, (normal(*a_shape), normal(*b_shape)), (0, 1))
 
 
+# ---------------------------------------------------------------- 10: np.std / np.var
+
+
+def std_all(x):
+    return np.std(x)
+
+
+def std_method(x):
+    return x.std()
+
+
+def std_axis0(x):
+    return np.sum(np.std(x, axis=0) * np.arange(1.0, 1.0 + np.shape(x)[1]))
+
+
+def std_axis1_squared(x):
+    return np.sum(np.std(x, axis=1) ** 2)
+
+
+def std_keepdims(x):
+    return np.sum(np.std(x, axis=0, keepdims=True) * np.arange(1.0, 1.0 + np.shape(x)[1]))
+
+
+def std_axes(x):
+    return np.sum(np.std(x, axis=(0, 2)))
+
+
+def std_ddof(x):
+    return np.std(x, ddof=1)
+
+
+def var_all(x):
+    return np.var(x)
+
+
+@pytest.mark.parametrize("f, x", [
+    (std_all, np.array([3.0])), (std_all, np.array(3.0)), (std_all, 3.0), (std_method, np.array([[2.0]])),
+    (std_axis0, normal(1, 3)), (std_axis1_squared, normal(3, 1)), (std_keepdims, normal(1, 3)),
+    (std_axes, normal(1, 3, 1)), (var_all, np.array([2.0])),
+    (std_all, normal(4)), (std_axis0, normal(3, 2)), (std_keepdims, normal(3, 2)), (std_axes, normal(2, 3, 2)),
+    (std_ddof, normal(4)), (std_axis1_squared, normal(3, 4)),
+])
+def test_std_var(f, x):
+    assert_grad_matches_fd(f, (x,))
+
+
+def test_item10_one_entry_has_zero_gradient():
+    np.testing.assert_array_equal(sct.grad(std_all)(np.array([3.0])), [0.0])
+    np.testing.assert_array_equal(sct.grad(var_all)(np.array([3.0])), [0.0])
+
+
+def test_std_of_equal_entries_is_not_differentiable():
+    # Like np.sqrt at 0 (and as autograd and JAX give): no gradient exists there.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.all(np.isnan(sct.grad(std_all)(np.ones(3))))
+
+
 # ---------------------------------------------------------------- 11: x ** y at the edges
 
 

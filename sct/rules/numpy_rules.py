@@ -9,6 +9,7 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
+from ..runtime import std_adjoint
 from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -419,15 +420,9 @@ def var(result, a, axis=None, *, ddof=0, keepdims=False):
 
 @adjoint(np.std, method("std"), exact_cotangent=False)
 def std(result, a, axis=None, *, ddof=0, keepdims=False):
-    # d std = d var / (2 std): infinite where the spread is zero, like np.sqrt at 0.
-    if axis is None:
-        d[a] = d[result] / ((np.size(a) - ddof) * result) * (a - np.mean(a))
-    elif keepdims:
-        d[a] = d[result] / ((np.size(a) / np.size(result) - ddof) * result) \
-            * (a - np.mean(a, axis=axis, keepdims=True))
-    else:
-        d[a] = unreduce(d[result] / result, a, axis, keepdims) / (np.size(a) / np.size(result) - ddof) \
-            * (a - np.mean(a, axis=axis, keepdims=True))
+    # d std = d var / (2 std): 0 for a group of one entry (its spread is 0 whatever it is);
+    # nan where several equal entries make the spread 0, like np.sqrt at 0 (runtime.std_adjoint).
+    d[a] = std_adjoint(d[result], result, a, axis, ddof, keepdims)
 
 
 @adjoint(np.linalg.solve)

@@ -18,7 +18,7 @@ from .indexing import add_at, getitem_adjoint, items_of, without_items
 from .containers import (add_item_adjoints, all_but_last, appended, default_adjoint, first_items, item_adjoint,
                          last_item, stack_row_adjoints, sum_adjoint)
 from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation, power_log,
-                     prod_adjoint, ravel_adjoint)
+                     prod_adjoint, ravel_adjoint, std_adjoint)
 from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
                      inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, norm_adjoint, solve_adjoint_a,
                      solve_adjoint_b, trace_adjoint)

@@ -104,6 +104,20 @@ def ravel_adjoint(g, a, order):
     return np.reshape(g, np.shape(a), order=order)
 
 
+def std_adjoint(g, result, a, axis, ddof, keepdims):
+    """Adjoint of `np.std(a, axis, ddof=ddof, keepdims=keepdims)`: g (a - mean) / ((n - ddof) std)
+    over groups of n entries. One entry's spread is 0 whatever its value: its gradient is 0
+    (not 0 / 0). Where several entries are equal, std is not differentiable (like np.sqrt at
+    0, and as in autograd and JAX): inf or nan."""
+    a = np.asarray(a)
+    n = a.size // max(1, np.size(result))
+    g = unreduce(g, a, axis, keepdims)
+    if n == 1 and ddof == 0:
+        return np.zeros(a.shape, dtype=np.result_type(g, a, np.float64))
+    spread = unreduce(result, a, axis, keepdims)
+    return g / ((n - ddof) * spread) * (a - np.mean(a, axis=axis, keepdims=True))
+
+
 def power_log(x):
     """np.log(x), with 0 where x == 0: in the adjoint of x ** y w.r.t. y, x ** y * log(x)
     tends to 0 as x -> 0 for y > 0 (0 ** y is 0 there), so the gradient is 0, not 0 * -inf.
