@@ -218,3 +218,126 @@ def test_power_conventions_where_no_derivative_exists():
         assert np.isnan(sct.grad(power_of_zero)(-1.0))
         # d/dx x ** 0.5 at 0 is infinite: inf, not a chosen number
         assert sct.grad(power_sum)(np.array([0.0]), 0.5)[0] == np.inf
+
+
+# ---------------------------------------------------------------- shape rules, given a cotangent that broadcasts
+# A keepdims reduction hands back a cotangent of shape (1,) or (1, 1) for a larger array.
+
+
+def expand_dims_keepdims(x):
+    return np.sum(np.expand_dims(x, 0), keepdims=True)[0, 0]
+
+
+def ravel_keepdims(x):
+    return np.sum(np.ravel(x), keepdims=True)[0]
+
+
+def ravel_f_keepdims(x):
+    return np.sum(np.ravel(x, order="F"), keepdims=True)[0]
+
+
+def ravel_k_keepdims(x):
+    return np.sum(np.ravel(x.T, order="K"), keepdims=True)[0]
+
+
+def flatten_keepdims(x):
+    return np.sum(x.flatten(), keepdims=True)[0]
+
+
+def ravel_method_keepdims(x):
+    return np.sum(x.ravel(), keepdims=True)[0]
+
+
+def squeeze_keepdims(x):
+    return np.sum(np.squeeze(x), keepdims=True)[0]
+
+
+def swapaxes_keepdims(x):
+    return np.sum(np.swapaxes(x, 0, 1), keepdims=True)[0, 0]
+
+
+def moveaxis_keepdims(x):
+    return np.sum(np.moveaxis(x, 0, -1), keepdims=True)[0, 0]
+
+
+def flip_keepdims(x):
+    return np.sum(np.flip(x, 0), keepdims=True)[0, 0]
+
+
+def flip_all_keepdims(x):
+    return np.sum(np.flip(x), keepdims=True)[0, 0]
+
+
+def max_of_ravel_keepdims(x):
+    return np.max(np.ravel(x), keepdims=True)[0]
+
+
+@pytest.mark.parametrize("f", [expand_dims_keepdims, ravel_keepdims, ravel_f_keepdims, ravel_k_keepdims,
+                               flatten_keepdims, ravel_method_keepdims, swapaxes_keepdims, moveaxis_keepdims,
+                               flip_keepdims, flip_all_keepdims, max_of_ravel_keepdims])
+def test_shape_rules_take_a_broadcast_cotangent(f):
+    assert_grad_matches_fd(f, (normal(2, 3),))
+
+
+def test_squeeze_takes_a_broadcast_cotangent():
+    assert_grad_matches_fd(squeeze_keepdims, (normal(1, 3),))
+
+
+# ---------------------------------------------------------------- joining: one array, axis=None, dtype
+
+
+def vstack_rows(x):
+    v = np.vstack(x)
+    return np.sum(v ** 2 * np.arange(float(v.size)).reshape(v.shape))
+
+
+def hstack_rows(x):
+    return np.sum(np.hstack(x) ** 2 * np.arange(float(np.size(x))))
+
+
+def concatenate_rows(x):
+    return np.sum(np.concatenate(x) ** 2 * np.arange(12.0).reshape(4, 3))
+
+
+def stack_rows(x):
+    return np.sum(np.stack(x) ** 2 * np.arange(6.0).reshape(2, 3))
+
+
+def concatenate_flat(x, y):
+    return np.sum(np.concatenate([x, y], axis=None) ** 2 * np.arange(9.0))
+
+
+def concatenate_flat_tuple(x, y):
+    return np.sum(np.concatenate((x, y), axis=None) * 1.0)
+
+
+def concatenate_columns(x, y):
+    return np.sum(np.concatenate([x, y], axis=1) ** 2)
+
+
+def stack_int(x, y):
+    return np.sum(np.stack([x, y], dtype=int, casting="unsafe") * 1.0)
+
+
+def concatenate_int(x, y):
+    return np.sum(np.concatenate([x, y], dtype=int, casting="unsafe") * 1.0)
+
+
+def vstack_int(x, y):
+    return np.sum(np.vstack([x, y], dtype=int, casting="unsafe") * 1.0)
+
+
+def hstack_float(x, y):
+    return np.sum(np.hstack([x, y], dtype=np.float64) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (vstack_rows, (normal(2, 3),)), (vstack_rows, (normal(3),)), (vstack_rows, (normal(2, 2, 3),)),
+    (hstack_rows, (normal(2, 3),)), (hstack_rows, (normal(3),)), (concatenate_rows, (normal(2, 2, 3),)),
+    (stack_rows, (normal(2, 3),)), (concatenate_flat, (normal(2, 3), normal(3))),
+    (concatenate_flat_tuple, (normal(2, 3), normal(3))), (concatenate_columns, (normal(2, 3), normal(2, 1))),
+    (stack_int, (normal(3), normal(3))), (concatenate_int, (normal(3), normal(3))),
+    (vstack_int, (normal(3), normal(3))), (hstack_float, (normal(3), normal(3))),
+])
+def test_joining(f, args):
+    assert_grad_matches_fd(f, args, tuple(range(len(args))))

@@ -492,7 +492,9 @@ def inner(result, a, b):
 
 # ---- shapes and copies. A scalar cotangent stands for every entry of the result;
 # these ops move entries without combining them, so it stands for every entry of
-# the argument too and passes through unchanged.
+# the argument too and passes through unchanged. Any other cotangent that only
+# broadcasts against the result (a keepdims reduction's, of shape (1,)) is expanded
+# to the result's shape before it is moved.
 
 
 @adjoint(np.squeeze, method("squeeze"), exact_cotangent=False)
@@ -500,7 +502,7 @@ def squeeze(result, a, axis=None):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.reshape(d[result], np.shape(a))
+        d[a] = np.reshape(expand(d[result], result), np.shape(a))
 
 
 @adjoint(np.expand_dims, exact_cotangent=False)
@@ -508,7 +510,7 @@ def expand_dims(result, a, axis):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.reshape(d[result], np.shape(a))
+        d[a] = np.reshape(expand(d[result], result), np.shape(a))
 
 
 @adjoint(np.ravel, method("ravel"), method("flatten"), exact_cotangent=False)
@@ -516,9 +518,9 @@ def ravel(result, a, order="C"):
     if is_scalar(d[result]):
         d[a] = d[result]
     elif order == "C" or order == "F":
-        d[a] = np.reshape(d[result], np.shape(a), order=order)
+        d[a] = np.reshape(expand(d[result], result), np.shape(a), order=order)
     else:  # 'A' and 'K' depend on the memory layout of `a`
-        d[a] = ravel_adjoint(d[result], a, order)
+        d[a] = ravel_adjoint(expand(d[result], result), a, order)
 
 
 @adjoint(np.swapaxes, method("swapaxes"), exact_cotangent=False)
@@ -526,7 +528,7 @@ def swapaxes(result, a, axis1, axis2):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.swapaxes(d[result], axis1, axis2)
+        d[a] = np.swapaxes(expand(d[result], result), axis1, axis2)
 
 
 @adjoint(np.moveaxis, exact_cotangent=False)
@@ -534,7 +536,7 @@ def moveaxis(result, a, source, destination):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.moveaxis(d[result], destination, source)
+        d[a] = np.moveaxis(expand(d[result], result), destination, source)
 
 
 @adjoint(np.flip, exact_cotangent=False)
@@ -542,7 +544,7 @@ def flip(result, m, axis=None):
     if is_scalar(d[result]):
         d[m] = d[result]
     else:
-        d[m] = np.flip(d[result], axis)
+        d[m] = np.flip(expand(d[result], result), axis)
 
 
 @adjoint(np.copy, method("copy"), exact_cotangent=False)
@@ -572,22 +574,34 @@ def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=Fals
 
 @adjoint(np.stack)
 def stack(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    d[arrays] = np.moveaxis(d[result], axis, 0)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[arrays] = np.moveaxis(d[result], axis, 0)
+    else:  # no gradient through an integer or boolean dtype
+        d[arrays] = np.moveaxis(cast_adjoint(d[result], result, dtype), axis, 0)
 
 
 @adjoint(np.concatenate)
 def concatenate(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    d[arrays] = concatenate_adjoint(d[result], arrays, axis)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[arrays] = concatenate_adjoint(d[result], arrays, axis)
+    else:
+        d[arrays] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), arrays, axis)
 
 
 @adjoint(np.vstack)
 def vstack(result, tup, *, dtype=None, casting="same_kind"):
-    d[tup] = concatenate_adjoint(d[result], tup, 0, np.atleast_2d)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[tup] = concatenate_adjoint(d[result], tup, 0, np.atleast_2d)
+    else:
+        d[tup] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), tup, 0, np.atleast_2d)
 
 
 @adjoint(np.hstack)
 def hstack(result, tup, *, dtype=None, casting="same_kind"):
-    d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
+    else:
+        d[tup] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), tup, hstack_axis(tup), np.atleast_1d)
 
 
 @adjoint(appended, exact_cotangent=False)  # `xs.append(x)` on a list made at run time

@@ -18,11 +18,18 @@ def inverse_permutation(axes, x):
 def concatenate_adjoint(g, arrays, axis=0, promote=None):
     """The adjoints of the items of np.concatenate(arrays, axis) given its cotangent `g`:
     the slice of `g` each item became, in the item's own shape. `promote` is what
-    np.vstack / np.hstack apply to each item first (np.atleast_2d, np.atleast_1d)."""
+    np.vstack / np.hstack apply to each item first (np.atleast_2d, np.atleast_1d);
+    axis=None joins the items flattened. `arrays` may be one array, joined row by row
+    (np.vstack(x)): its adjoint is then an array of its shape."""
+    if axis is None:
+        promote, axis = np.ravel, 0
     shapes = [np.shape(a) for a in arrays]
     sizes = [np.shape(promote(a) if promote else a)[axis] for a in arrays]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    adjoints = [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(adjoints), arrays.shape)
+    return adjoints
 
 
 def hstack_axis(arrays):
