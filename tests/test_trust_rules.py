@@ -19,6 +19,268 @@ def normal(*shape):
     return RNG.normal(size=shape)
 
 
+def refusal(f, *args, wrt=0):
+    """The SctError sct.grad(f) raises for `args`; it must name this file."""
+    with pytest.raises(sct.SctError) as info:
+        sct.grad(f, wrt=wrt)(*args)
+    assert info.value.loc is not None and info.value.loc.filename == __file__, str(info.value)
+    return info.value
+
+
+# ---------------------------------------------------------------- 5: np.full, np.full_like, np.arange
+
+
+def full_squared(mu):
+    return np.sum(np.full(3, mu) ** 2)
+
+
+def full_like_squared(mu):
+    return np.sum(np.full_like(np.zeros(3), mu) ** 2)
+
+
+def arange_from(t0):
+    return np.sum(np.arange(t0, t0 + 1, .25))
+
+
+def test_item5_values():
+    assert sct.grad(full_squared)(0.8) == pytest.approx(4.8)
+    assert sct.grad(full_like_squared)(0.8) == pytest.approx(4.8)
+    assert sct.grad(arange_from)(1.0) == pytest.approx(4.0)  # four entries, each t0 + i / 4
+
+
+def full_weighted(v):
+    return np.sum(np.full((2, 3), v) * np.arange(6.0).reshape(2, 3))
+
+
+def full_3d(v):
+    return np.sum(np.full((4, 2, 3), v) ** 2)
+
+
+def full_float32(v):
+    return np.sum(np.full((2, 3), v, dtype=np.float32) * 2.0)
+
+
+def full_int(v):
+    return np.sum(np.full((2, 3), v, dtype=int) * 2.0)
+
+
+def full_like_int(mu):
+    return np.sum(np.full_like(np.zeros(3, dtype=int), mu) ** 2)  # the value is truncated
+
+
+def full_like_float(mu, a):
+    return np.sum(np.full_like(a, mu, dtype=float) ** 2)
+
+
+def full_like_broadcast(v, a):
+    return np.sum(np.full_like(a, v) * a)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (full_squared, (0.8,), 0), (full_squared, (np.array(0.8),), 0),
+    (full_weighted, (normal(3),), 0), (full_weighted, (normal(2, 1),), 0), (full_weighted, (0.3,), 0),
+    (full_3d, (normal(2, 1),), 0),
+    (full_like_squared, (0.8,), 0), (full_like_float, (0.8, np.zeros(3, dtype=int)), 0),
+    (full_like_broadcast, (normal(3), normal(2, 3)), (0, 1)),
+    (full_int, (0.3,), 0), (full_like_int, (0.8,), 0),
+])
+def test_full(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+def test_full_float32():
+    assert_grad_matches_fd(full_float32, (0.3,), eps=1e-3, rtol=1e-5)
+    assert sct.grad(full_int)(0.3) == 0.0 and sct.grad(full_like_int)(0.8) == 0.0
+
+
+def arange_step(t0, h):
+    return np.sum(np.arange(t0, 2.0, h) ** 2)
+
+
+def arange_count(t):
+    return np.sum(np.arange(t) * 1.0)  # 0, 1, 2, ... whatever t is
+
+
+def arange_to(t0):
+    return np.sum(np.arange(t0, 3.0) ** 2)
+
+
+def arange_int(t0):
+    return np.sum(np.arange(t0, 3.0, dtype=int) * 1.0)
+
+
+def arange_keywords(t0):
+    return np.sum(np.sin(np.arange(start=t0, stop=2.1, step=0.5)))
+
+
+def arange_from_short(t0):
+    return np.sum(np.arange(t0, t0 + 0.9, 0.25) ** 2)  # the length stays 4 under the perturbation
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (arange_from_short, (1.0,), 0), (arange_from_short, (np.float64(1.0),), 0), (arange_step, (0.1, 0.3), (0, 1)),
+    (arange_count, (3.5,), 0), (arange_to, (0.3,), 0), (arange_int, (0.3,), 0), (arange_keywords, (0.2,), 0),
+])
+def test_arange(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt)
+
+
+# ---------------------------------------------------------------- 6: np.linspace, np.logspace, np.geomspace
+
+
+def linspace_squared(a, b):
+    return np.sum(np.linspace(a, b, 5) ** 2)
+
+
+def test_item6_values():
+    # samples 1, 1.25, ..., 2: d/da = sum 2 s (1 - t), d/db = sum 2 s t
+    np.testing.assert_allclose(sct.grad(linspace_squared, wrt=(0, 1))(1.0, 2.0), (6.25, 8.75))
+
+
+def linspace_open(a, b):
+    return np.sum(np.linspace(a, b, 4, endpoint=False) ** 3)
+
+
+def linspace_sin(a, b):  # start and stop broadcast to (3,)
+    return np.sum(np.sin(np.linspace(a, b, 4)) * np.arange(4.0).reshape(4, 1))
+
+
+def linspace_sin_2d(a, b):  # start and stop broadcast to (2, 3)
+    return np.sum(np.sin(np.linspace(a, b, 4)) * np.arange(4.0).reshape(4, 1, 1))
+
+
+def linspace_axis(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 3, axis=1)) * np.arange(1.0, 4.0).reshape(1, 3, 1))
+
+
+def linspace_last_axis(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 3, axis=-1)) * np.arange(1.0, 4.0))
+
+
+def linspace_one(a, b):
+    return np.sum(np.linspace(a, b, 1) ** 2)
+
+
+def linspace_default(a, b):
+    return np.sum(np.linspace(a, b) ** 2)
+
+
+def linspace_mean(a, b):
+    return np.mean(np.linspace(a, b, 5))
+
+
+def linspace_int(a, b):
+    return np.sum(np.linspace(a, b, 5, dtype=int) * 1.0)
+
+
+def linspace_retstep(a, b):
+    xs, step = np.linspace(a, b, 5, retstep=True)
+    return np.sum(xs) * step
+
+
+@pytest.mark.parametrize("f, args", [
+    (linspace_squared, (1.0, 2.0)), (linspace_open, (1.0, 2.0)), (linspace_one, (1.0, 2.0)),
+    (linspace_default, (1.0, 2.0)), (linspace_mean, (1.0, 2.0)), (linspace_int, (1.1, 2.7)),
+    (linspace_sin, (normal(3), 2.0)), (linspace_sin, (normal(3), normal(3))),
+    (linspace_sin_2d, (normal(2, 1), normal(3))),
+    (linspace_axis, (normal(2, 4), normal(2, 4))), (linspace_axis, (normal(2, 1), normal(4))),
+    (linspace_last_axis, (normal(2, 3), normal(3))),
+])
+def test_linspace(f, args):
+    assert_grad_matches_fd(f, args, (0, 1))
+
+
+def test_linspace_retstep_is_refused():
+    assert "step = (stop - start)" in refusal(linspace_retstep, 1.0, 2.0, wrt=(0, 1)).hint
+
+
+def logspace_sum(a, b):
+    return np.sum(np.logspace(a, b, 4))
+
+
+def logspace_base(a, b, base):
+    return np.sum(np.logspace(a, b, 4, base=base))
+
+
+def logspace_axis(a, b, base):
+    return np.sum(np.sin(np.logspace(a, b, 3, base=base, endpoint=False, axis=-1)))
+
+
+def logspace_middle_axis(a, b):
+    return np.sum(np.sin(np.logspace(a, b, 3, axis=1)))
+
+
+def geomspace_squared(a, b):
+    return np.sum(np.geomspace(a, b, 4) ** 2)
+
+
+def geomspace_axis(a, b):
+    return np.sum(np.sin(np.geomspace(a, b, 3, axis=1, endpoint=False)))
+
+
+def geomspace_one(a, b):
+    return np.sum(np.geomspace(a, b, 1))
+
+
+@pytest.mark.parametrize("f, args", [
+    (logspace_sum, (0.1, 0.7)), (logspace_base, (0.1, 0.7, 2.5)),
+    (logspace_middle_axis, (normal(2), normal(3, 2))), (logspace_axis, (normal(2), 0.5, np.array([2.0, 3.0]))),
+    (logspace_axis, (normal(2), 0.5, np.array([[2.0], [3.0]]))),
+    (geomspace_squared, (1.5, 8.0)), (geomspace_squared, (-1.5, -8.0)), (geomspace_one, (1.5, 8.0)),
+    (geomspace_axis, (np.array([1.0, 2.0]), np.array([[3.0, 5.0], [4.0, 6.0]]))),
+])
+def test_logspace_geomspace(f, args):
+    assert_grad_matches_fd(f, args, tuple(range(len(args))))
+
+
+# ---------------------------------------------------------------- np.meshgrid
+
+
+def meshgrid_xy(x, y):
+    X, Y = np.meshgrid(x, y)
+    return np.sum(X * Y ** 2) + np.sum(X)
+
+
+def meshgrid_ij(x, y):
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    return np.sum(np.sin(X) * Y)
+
+
+def meshgrid_3(x, y, z):
+    X, Y, Z = np.meshgrid(x, y, z)
+    return np.sum(X * Y * Z ** 2)
+
+
+def meshgrid_sparse(x, y):
+    X, Y = np.meshgrid(x, y, sparse=True)
+    return np.sum(X * Y ** 2)
+
+
+def meshgrid_one(x):
+    (X,) = np.meshgrid(x)
+    return np.sum(X ** 2)
+
+
+def meshgrid_indexed(x, y):
+    grids = np.meshgrid(x, y)
+    return np.sum(grids[0] * grids[1])
+
+
+def meshgrid_second_only(x, y):
+    X, Y = np.meshgrid(x, y)
+    return np.sum(Y)
+
+
+@pytest.mark.parametrize("f, args", [
+    (meshgrid_xy, (normal(2), normal(3))), (meshgrid_xy, (normal(2, 2), normal(3))),
+    (meshgrid_ij, (normal(2), normal(3))), (meshgrid_3, (normal(2), normal(3), normal(4))),
+    (meshgrid_sparse, (normal(2), normal(3))), (meshgrid_one, (normal(2),)),
+    (meshgrid_indexed, (normal(2), normal(3))), (meshgrid_second_only, (normal(2), normal(3))),
+])
+def test_meshgrid(f, args):
+    assert_grad_matches_fd(f, args, tuple(range(len(args))))
+
+
 # ---------------------------------------------------------------- 8, 9: np.dot is not matmul
 
 

@@ -9,7 +9,7 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
-from ..runtime import std_adjoint
+from ..runtime import geomspace_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint, std_adjoint
 from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -192,7 +192,7 @@ def getitem(result, x, index):
 nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attribute("dtype"),
                   np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
-                  np.arange, np.eye, np.empty_like, np.full, np.full_like, np.linspace, builtins.slice,
+                  np.eye, np.empty_like, builtins.slice,
                   builtins.range, builtins.isinstance, builtins.format, builtins.str, builtins.repr,
                   builtins.ascii)
 
@@ -655,3 +655,62 @@ nondifferentiable(method("argmax"), method("argmin"), method("argsort"), method(
                   method("any"), np.all, np.any, np.count_nonzero, np.nonzero, np.flatnonzero,
                   np.argwhere, np.searchsorted, np.isclose, np.allclose, np.array_equal, np.signbit,
                   np.fix, np.empty, np.identity, np.tri)
+
+
+# ---- arrays made from float arguments: constructors are differentiable in their values
+
+
+@adjoint(np.full, elementwise=True)
+def full(result, shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    # np.full broadcasts fill_value to `shape`, like np.broadcast_to.
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[fill_value] = d[result]
+    else:  # no gradient through an integer or boolean dtype (the value is truncated)
+        d[fill_value] = cast_adjoint(d[result], result, dtype)
+
+
+@adjoint(np.full_like, elementwise=True)
+def full_like(result, a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    # The result has a's dtype unless `dtype` is given: filling an integer array truncates.
+    if dtype is not None and is_const(dtype) and _is_float_dtype(dtype):
+        d[fill_value] = d[result]
+    else:
+        d[fill_value] = cast_adjoint(d[result], result, result.dtype)
+
+
+@adjoint(np.arange)
+def arange(result, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    # Entry i is start + i * step. The stop only decides how many entries there are (a
+    # piecewise constant), and np.arange(stop) alone counts 0, 1, ... whatever stop is.
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        g = d[result]
+    else:  # an integer dtype truncates
+        g = cast_adjoint(d[result], result, dtype)
+    if stop is not None:
+        d[start] = np.sum(g)
+    if step is not None:
+        d[step] = np.sum(g * np.arange(np.size(result)))
+
+
+@adjoint(np.linspace, exact_cotangent=False)
+def linspace(result, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    d[start] = linspace_adjoint(d[result], result, start, stop, num, endpoint, retstep, dtype, axis, 0)
+    d[stop] = linspace_adjoint(d[result], result, start, stop, num, endpoint, retstep, dtype, axis, 1)
+
+
+@adjoint(np.logspace)
+def logspace(result, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    d[start] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 0)
+    d[stop] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 1)
+    d[base] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 2)
+
+
+@adjoint(np.geomspace)
+def geomspace(result, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    d[start] = geomspace_adjoint(d[result], result, start, stop, num, endpoint, dtype, axis, 0)
+    d[stop] = geomspace_adjoint(d[result], result, start, stop, num, endpoint, dtype, axis, 1)
+
+
+@adjoint(np.meshgrid, exact_cotangent=False)
+def meshgrid(result, *xi, copy=True, sparse=False, indexing="xy"):
+    d[xi] = meshgrid_adjoint(d[result], result, xi, indexing)
