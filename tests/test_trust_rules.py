@@ -281,6 +281,133 @@ def test_meshgrid(f, args):
     assert_grad_matches_fd(f, args, tuple(range(len(args))))
 
 
+# ---------------------------------------------------------------- 7: np.r_, np.c_, np.mgrid (getitems of objects)
+
+
+def r_twice(x):
+    return np.sum(np.r_[x, x])
+
+
+def c_twice(x):
+    return np.sum(np.c_[x, x])
+
+
+def test_item7_values():
+    np.testing.assert_array_equal(sct.grad(r_twice)(normal(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(sct.grad(c_twice)(normal(3)), [2.0, 2.0, 2.0])
+
+
+def r_weighted(x, y):
+    return np.sum(np.sin(np.r_[x, 2.0, y]) * np.arange(1.0, 8.0))
+
+
+def r_scalar(x, a):
+    return np.sum(np.sin(np.r_[x, a]))
+
+
+def r_one(x):
+    return np.sum(np.r_[x] ** 2)
+
+
+def r_directive_rows(x, y):
+    return np.sum(np.sin(np.r_['0,2', x, y]) * np.arange(6.0).reshape(2, 3))
+
+
+def r_directive_axis(x, y):
+    return np.sum(np.sin(np.r_['1', x, y]))
+
+
+def r_directive_columns(x, y):
+    return np.sum(np.sin(np.r_['-1,2,0', x, y]) * np.arange(6.0).reshape(3, 2))
+
+
+def r_linspace_slice(a, b):
+    return np.sum(np.sin(np.r_[a:b:5j]) * np.arange(5.0))
+
+
+def r_arange_slice(a, h):
+    return np.sum(np.sin(np.r_[a:3.0:h]))
+
+
+def r_mixed(x, a, b):
+    return np.sum(np.sin(np.r_[x, a:b:4j, 1.0]) * np.arange(8.0))
+
+
+def r_list_item(x, y):
+    return np.sum(np.sin(np.r_[[x[0], 1.0], y]))
+
+
+def r_constant_slice(x):
+    return np.sum(np.r_[0:1:5j] * x)
+
+
+def r_stop_only(b):
+    return np.sum(np.sin(np.r_[:b:3j]))
+
+
+def c_weighted(X, y):
+    return np.sum(np.sin(np.c_[X, y]) * np.arange(9.0).reshape(3, 3))
+
+
+def c_slice(a, b, x):
+    return np.sum(np.sin(np.c_[a:b:3j, x]) * np.arange(6.0).reshape(3, 2))
+
+
+def mgrid_one(a, b):
+    return np.sum(np.sin(np.mgrid[a:b:4j]))
+
+
+def mgrid_two(a, b, c):
+    return np.sum(np.sin(np.mgrid[a:b:3j, c:2.0:4j]) * np.arange(24.0).reshape(2, 3, 4))
+
+
+def mgrid_step(a, h):
+    return np.sum(np.sin(np.mgrid[a:2.0:h, 0:3]))
+
+
+@pytest.mark.parametrize("f, args", [
+    (r_twice, (normal(3),)), (r_twice, (normal(2, 3),)), (c_twice, (normal(3),)),
+    (r_weighted, (normal(3), normal(3))), (r_scalar, (normal(3), 0.5)), (r_scalar, (normal(3), np.array(0.5))),
+    (r_one, (normal(3),)), (r_one, (normal(2, 3),)), (r_directive_rows, (normal(3), normal(3))),
+    (r_directive_axis, (normal(2, 2), normal(2, 3))), (r_directive_columns, (normal(3), normal(3))),
+    (r_linspace_slice, (0.3, 1.7)), (r_arange_slice, (0.1, 0.4)), (r_mixed, (normal(3), 0.3, 1.7)),
+    (r_list_item, (normal(2), normal(3))), (r_constant_slice, (normal(5),)), (r_stop_only, (1.7,)),
+    (c_weighted, (normal(3, 2), normal(3))), (c_slice, (0.2, 0.9, normal(3))),
+    (mgrid_one, (0.2, 0.9)), (mgrid_two, (0.2, 0.9, 0.1)), (mgrid_step, (0.1, 0.7)),
+])
+def test_index_objects(f, args):
+    assert_grad_matches_fd(f, args, tuple(range(len(args))))
+
+
+def ogrid_sum(a):
+    return np.sum(np.ogrid[a:2.0:3j])
+
+
+class Doubler:
+    def __getitem__(self, key):
+        return key * 2.0
+
+
+DOUBLER = Doubler()
+
+
+def doubled(x):
+    return DOUBLER[x]
+
+
+def test_index_objects_sct_cannot_follow_are_refused():
+    assert "np.ogrid" in str(refusal(ogrid_sum, 0.3))
+    assert "Doubler" in str(refusal(doubled, 0.3))
+
+
+def s_index(x):
+    return np.sum(x[np.s_[0:2]] * 3.0)
+
+
+def test_constant_index_objects_still_index():
+    assert_grad_matches_fd(s_index, (normal(3),))
+
+
 # ---------------------------------------------------------------- 8, 9: np.dot is not matmul
 
 

@@ -9,7 +9,8 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
-from ..runtime import geomspace_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint, std_adjoint
+from ..runtime import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
+                       meshgrid_adjoint, slice_adjoint, std_adjoint)
 from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -184,15 +185,37 @@ def setitem(result, x, index, value):
     d[value] = unbroadcast(items_of(d[result], result, index), value)
 
 
+def _index_is_data(obj):
+    """Whether `obj[index]` is made from the index's values (np.r_, np.c_, np.mgrid, any
+    object with its own __getitem__) rather than read at integer positions (arrays,
+    lists, dicts, strings), whose indices carry no derivative; for template tests."""
+    return not isinstance(obj, (np.ndarray, np.generic, list, tuple, dict, str, bytes, range))
+
+
 @adjoint(operator.getitem)
 def getitem(result, x, index):
-    d[x] = getitem_adjoint(d[result], x, index)
+    if is_const(x) and _index_is_data(x):  # np.r_[a, b], np.c_[...], np.mgrid[a:b:5j]: the index is the data
+        d[index] = index_object_adjoint(d[result], x, index)
+    else:
+        d[x] = getitem_adjoint(d[result], x, index)
+
+
+@adjoint(builtins.slice, exact_cotangent=False)
+def slice_(result, *bounds):
+    # An array's slice bounds are integers, with no derivative; a slice has an adjoint only
+    # as the grid of np.r_[a:b:5j] or np.mgrid[a:b:h] (the cotangent of that grid).
+    if len(bounds) == 1:
+        d[bounds] = slice_adjoint(d[result], result, 1)
+    elif len(bounds) == 2:
+        d[bounds] = slice_adjoint(d[result], result, 2)
+    else:
+        d[bounds] = slice_adjoint(d[result], result, 3)
 
 
 nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attribute("dtype"),
                   np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
-                  np.eye, np.empty_like, builtins.slice,
+                  np.eye, np.empty_like,
                   builtins.range, builtins.isinstance, builtins.format, builtins.str, builtins.repr,
                   builtins.ascii)
 

@@ -20,7 +20,8 @@ from .containers import (add_item_adjoints, all_but_last, appended, default_adjo
                          last_item, stack_row_adjoints, sum_adjoint)
 from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation, power_log,
                      prod_adjoint, ravel_adjoint, std_adjoint)
-from .grids import geomspace_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint
+from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint,
+                    slice_adjoint)
 from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
                      inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, norm_adjoint, solve_adjoint_a,
                      solve_adjoint_b, trace_adjoint)

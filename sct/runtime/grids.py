@@ -1,6 +1,7 @@
 """Adjoints of NumPy's constructors that make arrays from float arguments.
 
-np.linspace, np.logspace, np.geomspace and np.meshgrid.
+np.linspace, np.logspace, np.geomspace and np.meshgrid, and the index objects np.r_,
+np.c_ and np.mgrid, whose "index" is their data (`np.r_[x, 0.0]`, `np.mgrid[a:b:5j]`).
 Each helper takes the cotangent `g` of the result first and returns the adjoint of
 one argument in that argument's shape, or raises SctError for a form it cannot
 differentiate (never a wrong gradient).
@@ -131,3 +132,103 @@ def meshgrid_adjoint(g, result, xi, indexing):
         others = tuple(i for i in range(np.ndim(part)) if i != axis)
         adjoints.append(np.reshape(np.sum(part, axis=others), np.shape(x)))
     return adjoints
+
+
+# ---- np.r_, np.c_ and np.mgrid: the items of the index are the data
+
+_CONCATENATORS = (type(np.r_), type(np.c_))
+_GRIDS = (type(np.mgrid),)
+
+
+def _refuse_index(maker, why=""):
+    names = {type(np.r_): "np.r_", type(np.c_): "np.c_", type(np.mgrid): "np.mgrid", type(np.ogrid): "np.ogrid",
+             type(np.s_): "np.s_ / np.index_exp"}
+    known = names.get(type(maker))
+    if known is None:
+        raise SctError(f"sct cannot differentiate through the index of a {type(maker).__name__} object "
+                       f"(obj[index] with a computed index){why}",
+                       hint="Pass the object to the function and call a method of it instead (sct inlines "
+                            "the methods of objects it is given), or compute the value with NumPy operations.")
+    raise SctError(f"sct cannot differentiate through the items of {known}[...]{why}",
+                   hint="Build the array with functions sct differentiates: np.concatenate, np.stack, "
+                        "np.linspace(a, b, n), np.arange(a, b, h), np.meshgrid(..., indexing='ij').")
+
+
+def index_object_adjoint(g, maker, index):
+    """The adjoints of the items of `maker[index]`, for maker np.r_ or np.c_ (the items
+    are joined) or np.mgrid (slices `a:b:nj` / `a:b:h` are grids): one per item of a
+    tuple index (0.0 for directive strings), or the single item's. A slice's adjoint is
+    the cotangent of the 1-D grid it stands for (slice_adjoint takes it to the bounds)."""
+    items = index if type(index) is tuple else (index,)
+    if isinstance(maker, _CONCATENATORS):
+        adjoints = _concatenator_adjoint(g, maker, items)
+    elif isinstance(maker, _GRIDS):
+        adjoints = _grid_adjoint(g, items, type(index) is tuple)
+    else:
+        _refuse_index(maker)
+    return adjoints if type(index) is tuple else adjoints[0]
+
+
+def _concatenator_adjoint(g, maker, items):
+    """np.r_ / np.c_ only move entries: each entry of the result is a copy of one entry of
+    one item (or of a slice's grid). The same call on items replaced by distinct labels
+    1, 2, ... says which: the cotangent is summed per label (np.bincount), and each item
+    takes back its own labels' sums, in its own shape."""
+    labelled, spans, offset = [], [], 1
+    for item in items:
+        if isinstance(item, str):  # a directive such as '0,2' or 'r'
+            labelled.append(item)
+            spans.append(None)
+            continue
+        if isinstance(item, slice):
+            shape = np.shape(np.r_[item])  # the 1-D grid the slice stands for
+        else:
+            shape = np.shape(item)
+        size = int(np.prod(shape, dtype=np.int64))
+        labels = np.arange(offset, offset + size, dtype=np.float64).reshape(shape)
+        scalar = type(item) in np.ScalarType  # NumPy treats scalars apart from 0-d arrays
+        labelled.append(float(labels) if scalar else labels)
+        spans.append((offset - 1, size, shape, scalar))
+        offset += size
+    where = np.asarray(maker[tuple(labelled)])
+    g = np.asarray(g, dtype=np.float64)
+    if where.shape != g.shape:
+        _refuse_index(maker, f" (its cotangent has shape {g.shape}, its result {where.shape})")
+    sums = np.bincount(where.ravel().astype(np.int64) - 1, weights=g.ravel(), minlength=offset - 1)
+    adjoints = []
+    for span in spans:
+        if span is None:
+            adjoints.append(0.0)
+            continue
+        first, size, shape, scalar = span
+        part = sums[first:first + size]
+        adjoints.append(float(part[0]) if scalar else part.reshape(shape))
+    return adjoints
+
+
+def _grid_adjoint(g, items, many):
+    """np.mgrid[s] is the 1-D grid of slice s; np.mgrid[s0, s1, ...] stacks the grids
+    broadcast against each other ('ij'): grid k runs along axis k of result[k]."""
+    if not all(isinstance(item, slice) for item in items):
+        _refuse_index(np.mgrid, " (only slices)")
+    g = np.asarray(g, dtype=np.float64)
+    if not many:
+        return [g]
+    count = len(items)
+    return [np.sum(g[k], axis=tuple(i for i in range(count) if i != k)) for k in range(count)]
+
+
+def slice_adjoint(g, bounds, count):
+    """The adjoints of the `count` arguments of slice(...) (stop; start, stop; or start,
+    stop, step) given the cotangent `g` of the grid it stands for in np.r_[...] or
+    np.mgrid[...]: a complex step `nj` makes np.linspace(start, stop, n), a real one
+    np.arange(start, stop, step) (sample i is start + i * step: the stop only decides
+    how many there are)."""
+    g = np.asarray(g, dtype=np.float64).ravel()
+    step = bounds.step
+    if isinstance(step, (complex, np.complexfloating)):
+        t = _sample_positions(g.size, True)
+        start, stop, step = float(np.sum(g * (1.0 - t))), float(np.sum(g * t)), 0.0
+    else:
+        start, stop, step = float(np.sum(g)), 0.0, float(np.sum(g * np.arange(g.size)))
+    return [stop] if count == 1 else [start, stop] if count == 2 else [start, stop, step]
