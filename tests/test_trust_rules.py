@@ -5,12 +5,22 @@ shape-specialized and the shape-generic code (`assert_grad_matches_fd`). What sc
 cannot differentiate it refuses with an SctError at the user's line. Where the
 derivative does not exist at a point, sct follows autograd and JAX, and the tests
 pin that down (the conventions are in docs/architecture.md, Rules).
+
+The last part walks sct's whole non-differentiable registry and checks, by finite
+differences, that each entry really has zero derivative at sample float arguments.
 """
+import inspect
+import operator
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import sct
-from conftest import assert_grad_matches_fd
+from conftest import ROOT, assert_grad_matches_fd, numerical_grad
+from sct.rules import registry
 
 RNG = np.random.default_rng(10)
 
@@ -730,3 +740,167 @@ def hstack_float(x, y):
 ])
 def test_joining(f, args):
     assert_grad_matches_fd(f, args, tuple(range(len(args))))
+
+
+# ---------------------------------------------------------------- text read back as a number
+
+
+def through_str(x):
+    return float(str(x)) * 2.0
+
+
+def through_fstring(x):
+    return float(f"{x}") * 2.0
+
+
+def through_repr_and_format(x):
+    return float(repr(x)) + float(format(x, ".3f"))
+
+
+def text_on_the_side(x):
+    label = f"{x:.1f}"
+    return x * 2.0 + len(label)
+
+
+@pytest.mark.parametrize("f", [through_str, through_fstring, through_repr_and_format])
+def test_text_read_back_as_a_number_is_refused(f):
+    assert "text" in str(refusal(f, 0.3))
+
+
+def test_text_that_does_not_reach_the_output_is_fine():
+    assert_grad_matches_fd(text_on_the_side, (0.3,))
+
+
+# ---------------------------------------------------------------- the non-differentiable registry, entry by entry
+
+
+class Flat:
+    """Samples of an entry: `fn(*args)` (any number, bool or array) is piecewise constant
+    around `args`, so its finite-difference derivative w.r.t. each float argument is 0."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def check(self, name):
+        def value(*args):
+            return float(np.sum(np.asarray(self.fn(*args), dtype=np.float64)))
+        for i, arg in enumerate(self.args):
+            if isinstance(arg, float) or (isinstance(arg, np.ndarray) and arg.dtype.kind == "f"):
+                g = numerical_grad(value, self.args, i)
+                assert np.all(g == 0), f"{name} has a derivative w.r.t. argument {i} at {self.args}: {g}"
+
+
+class NoFloats:
+    """`fn` accepts no float argument (shapes, counts, bit patterns): it raises TypeError
+    for one, so no derivative can flow through it."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def check(self, name):
+        with pytest.raises(TypeError):
+            self.fn(*self.args)
+
+
+class ByDeclaration:
+    """Held constant on purpose: the user asked for it (sct.stop_gradient)."""
+
+    def __init__(self, why):
+        self.why = why
+
+    def check(self, name):
+        assert self.why
+
+
+X3 = np.array([0.3, -1.2, 2.6])
+Y3 = np.array([0.5, -1.7, 2.1])
+SORTED = np.array([-1.5, 0.2, 1.1, 3.3])
+
+
+def _samples():
+    """Entry of sct's non-differentiable registry -> its samples."""
+    comparisons = {op: [Flat(op, 0.3, 0.7), Flat(op, X3, Y3)] for op in (
+        operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+        np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)}
+    bitwise = {op: [NoFloats(op, 0.5, 0.5), NoFloats(op, X3, Y3)] for op in (
+        operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift)}
+    rounding = {op: [Flat(op, X3)] for op in (np.sign, np.floor, np.ceil, np.rint, np.trunc, np.fix,
+                                             np.isnan, np.isinf, np.isfinite, np.signbit, np.any, np.all,
+                                             np.count_nonzero, np.argmax, np.argmin, np.argsort,
+                                             np.flatnonzero, np.argwhere, np.zeros_like, np.ones_like)}
+    return {
+        **comparisons, **bitwise, **rounding,
+        operator.is_: [Flat(operator.is_, 0.3, 0.7)], operator.is_not: [Flat(operator.is_not, 0.3, 0.7)],
+        operator.not_: [Flat(operator.not_, 0.3)],
+        operator.invert: [NoFloats(operator.invert, 0.5), NoFloats(np.invert, X3)],
+        operator.floordiv: [Flat(operator.floordiv, 1.7, 0.4), Flat(operator.floordiv, X3, Y3)],
+        np.floor_divide: [Flat(np.floor_divide, X3, Y3)],
+        np.logical_and: [Flat(np.logical_and, X3, Y3)], np.logical_or: [Flat(np.logical_or, X3, Y3)],
+        np.logical_xor: [Flat(np.logical_xor, X3, Y3)], np.logical_not: [Flat(np.logical_not, X3)],
+        np.round: [Flat(np.round, X3), Flat(lambda x: np.round(x, 1), np.array([0.33, 1.71]))],
+        np.isclose: [Flat(np.isclose, X3, Y3)], np.allclose: [Flat(np.allclose, X3, Y3)],
+        np.array_equal: [Flat(np.array_equal, X3, Y3)],
+        np.nonzero: [Flat(lambda x: np.nonzero(x)[0], X3)],
+        np.searchsorted: [Flat(np.searchsorted, SORTED, Y3)],
+        registry.attribute("shape"): [Flat(lambda x: x.shape, X3)],
+        registry.attribute("ndim"): [Flat(lambda x: x.ndim, X3)],
+        registry.attribute("size"): [Flat(lambda x: x.size, X3)],
+        registry.attribute("dtype"): [Flat(lambda x: x.dtype.itemsize, X3)],
+        np.shape: [Flat(np.shape, X3), Flat(np.shape, 0.3)], np.ndim: [Flat(np.ndim, X3)],
+        np.size: [Flat(np.size, X3)], len: [Flat(len, X3)],
+        int: [Flat(int, 2.7), Flat(int, -0.4)], bool: [Flat(bool, 0.3)],
+        round: [Flat(round, 2.3), Flat(lambda x: round(x, 1), 2.33)],
+        np.empty_like: [Flat(lambda x: np.empty_like(x).shape, X3)],
+        isinstance: [Flat(lambda x: isinstance(x, float), 0.3)],
+        range: [NoFloats(range, 2.5)],
+        np.zeros: [NoFloats(np.zeros, 2.5)], np.ones: [NoFloats(np.ones, 2.5)],
+        np.empty: [NoFloats(np.empty, 2.5)],
+        np.eye: [NoFloats(np.eye, 2.5)], np.identity: [NoFloats(np.identity, 2.5)],
+        np.tri: [Flat(np.tri, 2.5), Flat(lambda k: np.tri(3, 3, k), 0.5)],
+        registry.method("argmax"): [Flat(lambda x: x.argmax(), X3)],
+        registry.method("argmin"): [Flat(lambda x: x.argmin(), X3)],
+        registry.method("argsort"): [Flat(lambda x: x.argsort(), X3)],
+        registry.method("nonzero"): [Flat(lambda x: x.nonzero()[0], X3)],
+        registry.method("all"): [Flat(lambda x: x.all(), X3)],
+        registry.method("any"): [Flat(lambda x: x.any(), X3)],
+        sct.stop_gradient: [ByDeclaration("the user holds its argument constant: that is what it is for")],
+    }
+
+
+def _describe(key):
+    """A stable name for a registry key: 'numpy.floor', '_operator.lt', 'method:argmax'."""
+    if isinstance(key, tuple):
+        return f"{key[0]}:{key[1]}"
+    module = getattr(key, "__module__", None) or type(key).__module__
+    name = getattr(key, "__qualname__", None) or getattr(key, "__name__", None) or repr(key)
+    return f"{module}.{name}"
+
+
+def _builtin_entries():
+    """The names of the entries sct itself declares (a fresh interpreter: tests may
+    register functions of their own)."""
+    program = ("import sct\nfrom sct.rules.registry import _NONDIFFERENTIABLE\n" + inspect.getsource(_describe) +
+               "print('\\n'.join(_describe(k) for k in _NONDIFFERENTIABLE))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_every_nondifferentiable_entry_has_zero_derivative():
+    samples = {_describe(key): rows for key, rows in _samples().items()}
+    entries = _builtin_entries()
+    assert entries, "the registry is empty?"
+    missing = [name for name in entries if name not in samples]
+    assert not missing, (f"no sample arguments for {missing}: add rows to _samples() in {__file__} showing "
+                         f"that each has zero derivative (or give it an adjoint rule instead)")
+    stale = [name for name in samples if name not in entries]
+    assert not stale, f"rows for entries that are no longer non-differentiable: {stale}"
+    for name in entries:
+        for row in samples[name]:
+            row.check(name)
+
+
+def test_registry_entries_are_what_sct_treats_as_constant():
+    for key in _samples():
+        assert registry.is_nondifferentiable(key), _describe(key)

@@ -10,7 +10,7 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
 from ..runtime import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
-                       meshgrid_adjoint, slice_adjoint, std_adjoint)
+                       meshgrid_adjoint, no_gradient_through_text, slice_adjoint, std_adjoint)
 from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -212,12 +212,16 @@ def slice_(result, *bounds):
         d[bounds] = slice_adjoint(d[result], result, 3)
 
 
+@adjoint(builtins.str, builtins.repr, builtins.ascii, builtins.format, exact_cotangent=False)
+def to_text(result, value, *rest):
+    # float(str(x)) is x again: text read back as a number is refused, never a zero gradient.
+    d[value] = no_gradient_through_text(d[result], value)
+
+
 nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attribute("dtype"),
                   np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
-                  np.eye, np.empty_like,
-                  builtins.range, builtins.isinstance, builtins.format, builtins.str, builtins.repr,
-                  builtins.ascii)
+                  np.eye, np.empty_like, builtins.range, builtins.isinstance)
 
 
 # ==== more NumPy functions and methods
