@@ -262,8 +262,7 @@ class _Reverse(_LoopAdjoints):
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
-        if any(id(v) in self.complex_values for v in flat_vars(op.operands())) or \
-                any(_is_complex_constant(c.value) for c in _constants(op.operands())):
+        if any(id(v) in self.complex_values for v in flat_vars(op.operands())) or _has_complex_constant(op):
             raise UnsupportedSyntaxError(
                 "sct does not differentiate through complex numbers yet", op.loc,
                 hint="Keep the real and imaginary parts in separate real arrays (e.g. exp(i t) as "
@@ -517,6 +516,12 @@ def _is_complex_constant(value):
         return False
 
 
+def _has_complex_constant(op):
+    """Whether a complex number or dtype is among `op`'s operands. Not in a slice: the
+    complex step of np.r_[a:b:5j] is a count of points, and the grid is real."""
+    return op.callee.obj is not slice and any(_is_complex_constant(c.value) for c in _constants(op.operands()))
+
+
 # Callables whose result may be complex for real arguments.
 _COMPLEX_MAKERS = (complex, np.complex64, np.complex128, np.linalg.eig, np.linalg.eigvals, np.roots,
                    np.vectorize)
@@ -537,8 +542,7 @@ def _complex_values(body):
                 pairs = _joins(op)
             else:
                 obj = op.callee.obj if op.callee.kind == CALL else None
-                makes = any(_is_complex_constant(c.value) for c in _constants(op.operands())) or \
-                    (obj is not None and _makes_complex(obj))
+                makes = _has_complex_constant(op) or (obj is not None and _makes_complex(obj))
                 sources = [v for v in flat_vars(op.operands()) if id(v) in found]
                 pairs = [(r, r if makes else sources[0]) for r in op.results] if makes or sources else []
             for value, source in pairs:
