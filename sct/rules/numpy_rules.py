@@ -97,16 +97,21 @@ def item(result, x):
 
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
-def sum_(result, a, axis=None, keepdims=False):
-    if axis is None or keepdims or is_scalar(d[result]):
-        d[a] = d[result]  # already broadcasts against `a`
-    else:
-        d[a] = unreduce(d[result], a, axis, keepdims)
+def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False):
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        if axis is None or keepdims or is_scalar(d[result]):
+            d[a] = d[result]  # already broadcasts against `a`
+        else:
+            d[a] = unreduce(d[result], a, axis, keepdims)
+    else:  # summed in an integer type: no gradient (a complex one raises)
+        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
-def mean(result, a, axis=None, keepdims=False):
-    if axis is None:
+def mean(result, a, axis=None, dtype=None, out=None, keepdims=False):
+    if dtype is not None and not (is_const(dtype) and _is_float_dtype(dtype)):  # an integer mean: none
+        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
+    elif axis is None:
         d[a] = d[result] / np.size(a)
     elif keepdims or is_scalar(d[result]):
         d[a] = d[result] * (np.size(result) / np.size(a))
@@ -115,7 +120,7 @@ def mean(result, a, axis=None, keepdims=False):
 
 
 @adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
-def max_(result, a, axis=None, keepdims=False):
+def max_(result, a, axis=None, out=None, keepdims=False):
     # Ties share the cotangent equally, so the rule is the gradient of a symmetric function.
     if axis is None:
         mask = a == result
@@ -129,7 +134,7 @@ def max_(result, a, axis=None, keepdims=False):
 
 
 @adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
-def min_(result, a, axis=None, keepdims=False):
+def min_(result, a, axis=None, out=None, keepdims=False):
     if axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
@@ -427,10 +432,13 @@ def where(result, condition, x, y):
 
 
 @adjoint(np.prod, method("prod"), exact_cotangent=False)
-def prod(result, a, axis=None, keepdims=False):
+def prod(result, a, axis=None, dtype=None, out=None, keepdims=False):
     # g * (product of the other entries): result / a where that is safe, and exact
     # cumulative products where `a` has zeros (runtime.prod_adjoint).
-    d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
+    else:  # a product in an integer type: no gradient
+        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
 
 
 @adjoint(np.var, method("var"), exact_cotangent=False)
