@@ -307,7 +307,8 @@ class _Reverse(_LoopAdjoints):
         decided at run time, for a value only the run time knows the kind of."""
         if key in self.sequences:
             return runtime_callee(runtime.add_item_adjoints)
-        if key in self.run_time_kinds:
+        if key in self.run_time_kinds and (key not in self.primal_of
+                                           or self.shapes.array_shape(self.primal_of[key]) is None):
             return runtime_callee(runtime.add_adjoints)
         return Callee(BINOP, "+", operator.add)
 
@@ -571,7 +572,10 @@ def _joins(op):
 
 def _run_time_kinds(body):
     """Ids of the values whose kind only the run time knows: the output of a recursive call
-    (a number, an array or a container), the items read out of one, and what they join."""
+    (a number, an array or a container), a call's value read item by item (a function
+    with a rule may return a tuple), the items read out of those, and what they join."""
+    made_by_calls = {id(r) for op in walk(body) if isinstance(op, Op) and op.callee.kind in (CALL, METHOD)
+                     for r in op.results}
     found = set()
     changed = True
     while changed:
@@ -583,6 +587,8 @@ def _run_time_kinds(body):
                 pairs = [(op.results[0], op.results[0])]
             elif op.callee.kind == GETITEM:
                 pairs = [(op.result, op.args[0])]
+                if isinstance(op.args[1], Const) and id(op.args[0]) in made_by_calls:
+                    pairs.append((op.args[0], op.args[0]))  # `r, t = polar(x, y)`: a tuple, or an array
             else:
                 continue
             for value, source in pairs:
