@@ -36,3 +36,25 @@ def keepdims_mean_of_a_row_times_a_column(W):
                                keepdims_mean_of_a_row_times_a_column])
 def test_keepdims_adjoints_count_every_broadcast_copy(f):
     assert_grad_matches_fd(f, (W,))
+
+
+def batch_mean_of_a_shifted_batch(b, X):
+    mu = np.mean(X + b, axis=0, keepdims=True)
+    return np.sum((X - mu) ** 2) + np.sum(mu ** 2)
+
+
+def keepdims_sum_of_a_broadcast_sum(x, W):
+    return np.sum(np.sum(W + x, axis=0, keepdims=True)[0])
+
+
+def keepdims_sum_minus_a_0d_array(s, W):
+    return np.sum(np.sum(W - s, axis=1, keepdims=True) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (batch_mean_of_a_shifted_batch, (np.array([0.5, -0.3]), np.arange(6.0).reshape(3, 2) / 7)),
+    (keepdims_sum_of_a_broadcast_sum, (np.array([0.5, -0.3, 0.2]), W)),
+    (keepdims_sum_minus_a_0d_array, (np.array(0.4), W)),
+])
+def test_a_vector_broadcast_under_a_keepdims_reduction(f, args):
+    assert_grad_matches_fd(f, args, wrt=(0, 1))

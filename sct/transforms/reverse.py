@@ -371,21 +371,23 @@ class _Reverse(_LoopAdjoints):
             # Summed over the axes var was broadcast along, it is itself times the copies.
             result_shape, var_shape = shapes.array_shape(op.result), shapes.array_shape(var)
             if result_shape is not None and var_shape is not None:
-                copies = Const(int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(
-                    var_shape, dtype=np.int64))))
-            else:
-                copies = self._emit_runtime(runtime.broadcast_copies, [op.result, var], "copies", op)
+                return self._times_copies(value, result_shape, var_shape, var, op)
+            copies = self._emit_runtime(runtime.broadcast_copies, [op.result, var], "copies", op)
             return self._emit_op(Callee(BINOP, "*", operator.mul), [value, copies], "b" + var.name, op)
-        if shapes.same(value, var) and not shapes.same(var, op.result) and not shapes.same(cotangent, op.result):
-            # `value` has var's shape but may stand for the whole broadcast result, as the
-            # adjoint of a keepdims reduction does: var's entries were then repeated.
-            result_shape, var_shape = self._broadcast_shape(op), shapes.array_shape(var)
+        # The adjoint of a keepdims reduction has the reduction's shape and stands for the
+        # whole broadcast result; each entry of an argument then counts once per copy.
+        result_shape, value_shape, var_shape = self._broadcast_shape(op), shapes.array_shape(value), \
+            shapes.array_shape(var)
+        if result_shape is not None and value_shape is not None and value_shape != result_shape:
+            if value_shape == var_shape:
+                return self._times_copies(value, result_shape, var_shape, var, op)
+            value = self._emit_runtime(runtime.expand, [value, op.result], "b" + op.result.name, op)
+            shapes.set(value, shapes.of(op.result), result_shape)
+        elif shapes.same(value, var) and not shapes.same(var, op.result) and not shapes.same(cotangent, op.result):
+            # `value` has var's shape but may stand for the whole result: only the run time knows
             if result_shape is None or var_shape is None:
                 return self._emit_runtime(runtime.unbroadcast, [value, var, op.result], "b" + var.name, op)
-            copies = int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(var_shape, dtype=np.int64)))
-            if copies == 1:
-                return value
-            return self._emit_op(Callee(BINOP, "*", operator.mul), [value, Const(copies)], "b" + var.name, op)
+            return self._times_copies(value, result_shape, var_shape, var, op)
         if shapes.same(value, var):
             return value
         axes = _static_reduction(shapes.array_shape(value), shapes.array_shape(var))
@@ -408,6 +410,13 @@ class _Reverse(_LoopAdjoints):
             # shape sums nothing.)
             args.append(op.result)
         return self._emit_runtime(runtime.unbroadcast, args, "b" + var.name, op)
+
+    def _times_copies(self, value, result_shape, var_shape, var, op):
+        """`value` times the number of copies of `var` broadcasting made in the result."""
+        copies = int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(var_shape, dtype=np.int64)))
+        if copies == 1:
+            return value
+        return self._emit_op(Callee(BINOP, "*", operator.mul), [value, Const(copies)], "b" + var.name, op)
 
     def _broadcast_shape(self, op):
         """The shape of an elementwise op's result, known or found from its operands' known
