@@ -73,15 +73,16 @@ def minimum(result, x, y):
 
 @adjoint(builtins.max, elementwise=True)
 def builtin_max(result, x, y):
-    # Python's max(x, y) is y only where y > x: the one it returns gets the cotangent.
+    # Python's max(x, y) is y only where y > x: the one it returns gets the cotangent. The
+    # test is one bool (also for a one-element array), so the result is x or y whole.
     d[x] = d[result] * (not (y > x))
-    d[y] = d[result] * (y > x)
+    d[y] = d[result] * bool(y > x)
 
 
 @adjoint(builtins.min, elementwise=True)
 def builtin_min(result, x, y):
     d[x] = d[result] * (not (y < x))
-    d[y] = d[result] * (y < x)
+    d[y] = d[result] * bool(y < x)
 
 
 @adjoint(builtins.float)
