@@ -95,29 +95,39 @@ def item(result, x):
     d[x] = expand(d[result], x)
 
 
-# ---- reductions: the cotangent of the result may still be a broadcast scalar
+# ---- reductions: the cotangent of the result may still be a broadcast scalar. Their
+# parameters keep NumPy's positions (np.sum(x, 1, np.float64) passes a dtype, not
+# keepdims); `out`, `initial` and `where` are refused when the rule is bound.
 
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
-def sum_(result, a, axis=None, keepdims=False):
+def sum_(result, a, axis=None, dtype=None, *, keepdims=False):
     if axis is None or keepdims or is_scalar(d[result]):
-        d[a] = d[result]  # already broadcasts against `a`
+        g = d[result]  # already broadcasts against `a`
     else:
-        d[a] = unreduce(d[result], a, axis, keepdims)
+        g = unreduce(d[result], a, axis, keepdims)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[a] = g
+    else:  # an integer or boolean dtype truncates each entry first: no gradient
+        d[a] = cast_adjoint(expand(g, a), a, dtype)
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
-def mean(result, a, axis=None, keepdims=False):
+def mean(result, a, axis=None, dtype=None, *, keepdims=False):
     if axis is None:
-        d[a] = d[result] / np.size(a)
+        g = d[result] / np.size(a)
     elif keepdims or is_scalar(d[result]):
-        d[a] = d[result] * (np.size(result) / np.size(a))
+        g = d[result] * (np.size(result) / np.size(a))
     else:
-        d[a] = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
+        g = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[a] = g
+    else:
+        d[a] = cast_adjoint(expand(g, a), a, dtype)
 
 
 @adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
-def max_(result, a, axis=None, keepdims=False):
+def max_(result, a, axis=None, *, keepdims=False):
     # Ties share the cotangent equally, so the rule is the gradient of a symmetric function.
     if axis is None:
         mask = a == result
@@ -131,7 +141,7 @@ def max_(result, a, axis=None, keepdims=False):
 
 
 @adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
-def min_(result, a, axis=None, keepdims=False):
+def min_(result, a, axis=None, *, keepdims=False):
     if axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
@@ -403,10 +413,13 @@ def where(result, condition, x, y):
 
 
 @adjoint(np.prod, method("prod"), exact_cotangent=False)
-def prod(result, a, axis=None, keepdims=False):
+def prod(result, a, axis=None, dtype=None, *, keepdims=False):
     # g * (product of the other entries): result / a where that is safe, and exact
     # cumulative products where `a` has zeros (runtime.prod_adjoint).
-    d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
+    else:  # an integer or boolean dtype truncates each entry first: no gradient
+        d[a] = cast_adjoint(prod_adjoint(d[result], result, a, axis, keepdims), a, dtype)
 
 
 @adjoint(np.var, method("var"), exact_cotangent=False)
