@@ -358,10 +358,10 @@ R(np.std, "np.std(x)", x=V(np.array([0.5, 0.5])), values={"x": np.array([np.nan,
 R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(3, 3), b=A(3))
 R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(3, 3), b=A(3, 2))
 R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(2, 3, 3), b=A(2, 3, 2))
-R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(2, 3, 3), b=A(3), xfail=LATER)
-R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(2, 3, 3), b=A(3, 2), xfail=LATER)
-R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(3, 3), b=A(2, 3, 2), xfail=LATER)
-R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(1, 3, 3), b=A(2, 3, 1), xfail=LATER)
+R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(2, 3, 3), b=A(3))  # one b for every matrix of a
+R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(2, 3, 3), b=A(3, 2))
+R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(3, 3), b=A(2, 3, 2))  # one a for every b
+R(np.linalg.solve, "np.linalg.solve(a, b)", a=SPD(1, 3, 3), b=A(2, 3, 1))
 R(np.linalg.inv, "np.linalg.inv(a)", a=SPD(3, 3))
 R(np.linalg.inv, "np.linalg.inv(a)", a=SPD(2, 3, 3))
 R(np.linalg.inv, "np.linalg.inv(a)", a=SPD(1, 1))

@@ -449,8 +449,8 @@ def std(result, a, axis=None, *, ddof=0, keepdims=False):
 
 @adjoint(np.linalg.solve)
 def linalg_solve(result, a, b):
-    d[b] = solve_adjoint_b(d[result], a)
-    d[a] = solve_adjoint_a(d[result], a, result)
+    d[b] = solve_adjoint_b(d[result], a, b)
+    d[a] = solve_adjoint_a(d[result], a, b, result)
 
 
 @adjoint(np.linalg.inv)
