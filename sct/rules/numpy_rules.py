@@ -651,12 +651,18 @@ def diagonal(result, a, offset=0, axis1=0, axis2=1):
 
 @adjoint(np.tril)
 def tril(result, m, k=0):
-    d[m] = np.tril(d[result], k)
+    if ndim(m) >= 2:
+        d[m] = np.tril(d[result], k)
+    else:  # NumPy broadcasts a 1-D m to a square matrix first: its rows' adjoints add up
+        d[m] = unbroadcast(np.tril(d[result], k), m)
 
 
 @adjoint(np.triu)
 def triu(result, m, k=0):
-    d[m] = np.triu(d[result], k)
+    if ndim(m) >= 2:
+        d[m] = np.triu(d[result], k)
+    else:
+        d[m] = unbroadcast(np.triu(d[result], k), m)
 
 
 nondifferentiable(method("argmax"), method("argmin"), method("argsort"), method("nonzero"), method("all"),
