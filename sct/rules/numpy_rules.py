@@ -585,8 +585,8 @@ def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=Fals
     # Identity for an array argument; for a list of arrays, item k gets d[result][k].
     if (dtype is None or (is_const(dtype) and _is_float_dtype(dtype))) and ndmin == 0:
         d[a] = d[result]
-    else:
-        d[a] = cast_adjoint(d[result], a, dtype)
+    else:  # (a cotangent that only broadcasts against the result is expanded before it is reshaped)
+        d[a] = cast_adjoint(expand(d[result], result), a, dtype)
 
 
 # ---- joining a list or tuple of arrays: each item's adjoint is its part of the cotangent
