@@ -157,6 +157,7 @@ for xs, ys in [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), ()), (FL
     R(operator.mod, "x % y", x=_spec(U(2.3, 2.7), xs), y=_spec(U(1.0, 1.1), ys))
 R(operator.mod, "x % y", x=U(-2.7, -2.3)(3), y=U(1.0, 1.1)(3))
 R(operator.mod, "x % 0.7", x=U(0.1, 0.6)(4))
+R(operator.mod, "x % y", x=U(2.3, 2.7)(3), y=U(-1.1, -1.0)(3))
 R(np.remainder, "np.remainder(x, y)", x=U(2.3, 2.7)(2, 3), y=U(1.0, 1.1)(3))
 R(np.remainder, "np.mod(x, y)", x=U(2.3, 2.7)(2, 3), y=U(1.0, 1.1)(FLOAT))
 
@@ -373,6 +374,9 @@ for shape, forms in [((5,), ["", "2", "1", "np.inf", "-np.inf", "3", "0.5", "-1"
     for form in forms:
         R(np.linalg.norm, f"np.linalg.norm(x{', ' if form else ''}{form})", x=AWAY(*shape))
 R(np.linalg.norm, "np.linalg.norm(x, np.inf)", x=V(np.array([1.0, -1.0, 0.5])))
+R(np.linalg.norm, "np.linalg.norm(x)", x=AWAY(FLOAT))
+R(np.linalg.norm, "np.linalg.norm(x, axis=(-2, -1))", x=AWAY(2, 3, 4))
+R(np.linalg.norm, "np.linalg.norm(x, 'fro', (1, 2), True)", x=AWAY(2, 3, 4))
 for form, shape in [("'nuc'", (3, 4)), ("2", (3, 4)), ("1", (3, 4)), ("np.inf", (3, 4)), ("-2, (0, 1)", (3, 4))]:
     R(np.linalg.norm, f"np.linalg.norm(x, {form})", x=AWAY(*shape), raises=(sct.SctError, "no gradient"))
 
@@ -422,6 +426,12 @@ for key, call in ((np.copy, "np.copy(x)"), (method("copy"), "x.copy()")):
             continue
         R(key, call, x=_spec(A, shape))
 R(np.copy, "np.copy(x, order='F')", x=A(2, 3))
+# Python numbers through the shape functions
+for call in ("np.reshape(x, (1, 1))", "np.squeeze(x)", "np.ravel(x)", "np.transpose(x)", "np.flip(x)",
+             "np.cumsum(x)", "np.outer(x, x)", "np.prod(x)", "np.var(x)", "np.broadcast_to(x, (2,))"):
+    R({"reshape": np.reshape, "squeeze": np.squeeze, "ravel": np.ravel, "transpose": np.transpose,
+       "flip": np.flip, "cumsum": np.cumsum, "outer": np.outer, "prod": np.prod, "var": np.var,
+       "broadcast_to": np.broadcast_to}[call[3:call.index("(")]], call, x=A(FLOAT))
 for dtype in ("np.float64", "float", "'float64'"):
     R(method("astype"), f"x.astype({dtype})", x=A(2, 3))
 R(method("astype"), "x.astype(np.float32)", x=A(2, 3), check={"eps": 1e-2, "rtol": 1e-4})
@@ -473,6 +483,7 @@ R(builtins.sum, "return sum([r for r in x], 1.5)", x=A(4))
 for xs, shape in [((4,), "(3, 4)"), ((3, 1), "(3, 4)"), ((), "(2, 3)"), (FLOAT, "(3,)"), ((1, 4), "(2, 3, 4)")]:
     R(np.broadcast_to, f"np.broadcast_to(x, {shape})", x=_spec(A, xs))
 R(np.broadcast_to, "np.broadcast_to(x, shape=(2, 3))", x=A(3))
+R(np.broadcast_to, "np.broadcast_to(x, (3,))", x=A(3))
 
 for shape, args in [((3,), ""), ((3,), ", 1"), ((3,), ", k=-2"), ((3, 3), ""), ((3, 4), ", 1"), ((4, 3), ", -2")]:
     R(np.diag, f"np.diag(x{args})", x=A(*shape))
@@ -509,6 +520,10 @@ for body, shape in [("x[1]", (3, 4)), ("x[-1]", (3, 4)), ("x[1:3]", (4, 3)), ("x
                     ("x[:, -1:]", (3, 4)), ("x[0][1]", (2, 3))]:
     R(operator.getitem, body, x=A(*shape))
 R(operator.getitem, "x[idx]", x=A(4, 2), idx=V(np.array([3, 0, 3, 1])))
+R(operator.getitem, "x[:, [1, 1, 0]]", x=A(3, 2))
+R(operator.getitem, "x[mask]", x=A(3, 2), mask=V(np.array([True, False, True])))
+R(operator.getitem, "x[::-1, ::2]", x=A(3, 4))
+R(operator.getitem, "x[s]", x=A(5), s=V(slice(1, None, 2)))
 R(operator.getitem, "x[mask]", x=A(3, 4), mask=MASK(3, 4))
 R(operator.getitem, "x[x > 0]", x=A(6))
 R(operator.getitem, "x[i] * x[j]", x=A(4), i=V(1), j=V(1))
@@ -548,6 +563,7 @@ for cs, xs, ys in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1)), ((3, 4), FL
     R(np.where, "np.where(c, x, y)", c=MASK(*cs), x=_spec(A, xs), y=_spec(A, ys))
 R(np.where, "np.where(x > 0, x, 0.1 * x)", x=A(3, 4))
 R(np.where, "np.where(c, x, 0.0)", c=MASK(3), x=A(3))
+R(np.where, "np.where(c, x, y)", c=V(True), x=A(3), y=A(3))
 
 
 # ---- rules that arrive with trust-rules: array constructors differentiable in their
