@@ -509,6 +509,10 @@ R(method("transpose"), "x.transpose()", x=A(2, 3))
 for shape, args in [((3, 4), "(12,)"), ((3, 4), "(-1,)"), ((3, 4), "(2, -1)"), ((3, 4), "(4, 3), order='F'"),
                     ((), "(1,)"), ((6,), "(2, 3)"), ((1,), "()"), ((3, 4), "shape=(2, 6)"), ((2, 3), "-1")]:
     R(np.reshape, f"np.reshape(x, {args})", x=A(*shape))
+R(np.reshape, "np.reshape(x, [2, 6])", x=A(3, 4))
+R(np.reshape, "np.reshape(x.T, (6,), order='A')", x=A(2, 3))
+R(method("reshape"), "x.T.reshape(6, order='A')", x=A(2, 3))
+R(method("reshape"), "x.reshape([4, 3])", x=A(3, 4))
 for shape, args in [((3, 4), "12"), ((3, 4), "(2, 6)"), ((3, 4), "-1"), ((3, 4), "2, 3, 2"),
                     ((3, 4), "4, 3, order='F'"), ((), "1"), ((1,), "()")]:
     R(method("reshape"), f"x.reshape({args})", x=A(*shape))

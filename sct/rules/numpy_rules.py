@@ -181,12 +181,18 @@ def transpose_method(result, a, *axes):
 
 @adjoint(np.reshape)
 def reshape(result, a, shape=None, order="C"):
-    d[a] = np.reshape(d[result], np.shape(a), order=order)
+    if order == "C" or order == "F":
+        d[a] = np.reshape(d[result], np.shape(a), order=order)
+    else:  # 'A' reads and writes in the memory order of `a`, not of the cotangent
+        d[a] = ravel_adjoint(d[result], a, order)
 
 
 @adjoint(method("reshape"))
 def reshape_method(result, a, *shape, order="C"):
-    d[a] = np.reshape(d[result], np.shape(a), order=order)
+    if order == "C" or order == "F":
+        d[a] = np.reshape(d[result], np.shape(a), order=order)
+    else:
+        d[a] = ravel_adjoint(d[result], a, order)
 
 
 # Not elementwise: the written value's cotangent stands for `result[index]`, not for the
