@@ -315,6 +315,10 @@ def _gradient_leaf(gradient, arg, path, name):
         return None, f"the gradient of {where} is {_describe(item)}, not a real number or array"
     if g.shape != np.shape(arg):
         return None, f"the gradient of {where} has shape {g.shape}, but {where} has shape {np.shape(arg)}"
+    if type(arg) is float and not isinstance(item, float):  # sct's contract: a number's gradient is a float
+        return None, f"the gradient of {where} is {_describe(item)}, but {where} is a Python float"
+    if isinstance(arg, np.ndarray) and arg.ndim and not isinstance(item, np.ndarray):
+        return None, f"the gradient of {where} is {_describe(item)}, but {where} is {_describe(arg)}"
     return g, None
 
 
@@ -326,6 +330,8 @@ def _spelled(name, path):
 def _describe(value):
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"a NumPy {type(value).__name__}"
     if type(value) in _CONTAINERS:
         return f"a {type(value).__name__} of {len(value)}"
     return "None" if value is None else f"a {type(value).__name__}"

@@ -169,6 +169,18 @@ def test_fails_on_a_gradient_of_the_wrong_shape_or_structure(monkeypatch, gradie
         sct.check_grads(sum_of_squares, RNG.standard_normal((2, 3)), {"w": RNG.standard_normal(2)})
 
 
+@pytest.mark.parametrize("gradients,match", [
+    ((np.array(3.0), np.array([0.5, 0.5])), r"gradient of x is an array of shape \(\), but x is a Python float$"),
+    ((3.0, [0.5, 0.5]), r"gradient of v is a list of 2, but v is an array of shape \(2,\)$"),
+])
+def test_fails_on_a_gradient_of_the_wrong_type(monkeypatch, gradients, match):
+    def f(x, v):
+        return x * np.sum(v)
+    monkeypatch.setattr(sct.api, "grad", _returning(gradients))
+    with pytest.raises(AssertionError, match=match):
+        sct.check_grads(f, 0.5, np.array([1.0, 2.0]))
+
+
 def test_fails_when_sct_changes_an_argument_or_its_output_differs(monkeypatch):
     real_vjp = sct.api.vjp
 
