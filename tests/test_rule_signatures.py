@@ -42,6 +42,10 @@ from sct.rules.registry import _RULES, _key, attribute, method
 
 FLOAT = "float"  # shape spec: a Python float
 OTHER_BRANCH = "issue 10: fixed on trust-rules"
+# A call that writes into an array it is given (NumPy's out=) and whose result is not
+# used gives a zero or wrong gradient, silently: the IR does not see the write, and
+# no rule is asked. Lowering must refuse it, as it refuses x.sort(); not done here.
+IN_PLACE = "out= writes behind sct's IR: lowering must refuse it (not on this branch)"
 
 
 # ---------------------------------------------------------------- argument specs
@@ -185,7 +189,7 @@ for exponent in ("2", "3", "1"):
     R(operator.pow, f"x ** {exponent}", x=V(np.array([0.0, 0.5, 1.5])))
 R(operator.pow, "x ** 0", x=V(np.array([0.0, 0.5, 1.5])), xfail=OTHER_BRANCH)
 R(np.power, "np.power(x, 0)", x=V(np.array([0.0, 0.5])), xfail=OTHER_BRANCH)
-R(operator.pow, "x ** n", x=V(np.array([0.0, 0.5, 0.0])), n=V(np.array([0, 2, 3])), xfail=OTHER_BRANCH)
+R(operator.pow, "x ** n  # 0 ** 0", x=V(np.array([0.0, 0.5, 0.0])), n=V(np.array([0, 2, 3])), xfail=OTHER_BRANCH)
 R(operator.pow, "x ** y", x=V(np.array([0.0, 0.5])), y=V(np.array([2.5, 1.5])), xfail=OTHER_BRANCH)
 R(operator.pow, "x ** 0.5", x=V(np.array([0.0, 1.0])), values={"x": np.array([np.inf, 0.5])})
 R(operator.pow, "x ** 4.5", x=V(np.array([0.0, 1.0])), values={"x": np.array([0.0, 4.5])})
@@ -592,6 +596,15 @@ for key, call in ((builtins.str, "str(x)"), (builtins.repr, "repr(x)"), (builtin
                   (builtins.ascii, "ascii(x)")):
     R(key, f"float({call}) * y", x=A(FLOAT), y=A(FLOAT), raises=(sct.SctError, "text"), **PENDING)
 
+
+# ---- NumPy's out=: refused, never a silent gradient
+for key, call in ((np.add, "np.add(x, 1.0, out=y)"), (np.negative, "np.negative(x, y)"),
+                  (np.exp, "np.exp(x, out=y)"), (np.sum, "np.sum(x[None], axis=0, out=y)"),
+                  (np.stack, "np.stack([x], out=y[None])"), (np.concatenate, "np.concatenate([x], out=y)"),
+                  (np.clip, "np.clip(x, 0.0, 1.0, out=y)")):
+    R(key, f"y = np.zeros(3)\n{call}\nreturn y * 1.0", x=A(3), raises=(sct.SctError, "out"), xfail=IN_PLACE)
+R(np.negative, "y = x * 1.0\nnp.negative(y, out=y)\nreturn y", x=A(3), raises=(sct.SctError, "out"),
+  xfail=IN_PLACE)
 
 # ---------------------------------------------------------------- the row functions
 
