@@ -597,6 +597,38 @@ for key, call in ((builtins.str, "str(x)"), (builtins.repr, "repr(x)"), (builtin
     R(key, f"float({call}) * y", x=A(FLOAT), y=A(FLOAT), raises=(sct.SctError, "text"), **PENDING)
 
 
+# ---- parameters known only at run time (arguments, not literals): templates take their general branch
+for call, extra in [("np.sum(x, axis=ax, keepdims=kd)", {"ax": V(1), "kd": V(True)}),
+                    ("np.sum(x, axis=ax)", {"ax": V(None)}), ("np.sum(x, 1, dt)", {"dt": V(np.float64)}),
+                    ("np.mean(x, axis=ax, keepdims=kd)", {"ax": V((0, 2)), "kd": V(False)}),
+                    ("np.mean(x, axis=ax)", {"ax": V(None)}),
+                    ("np.max(x, axis=ax, keepdims=kd)", {"ax": V(-1), "kd": V(True)}),
+                    ("np.min(x, axis=ax)", {"ax": V(None)}), ("np.prod(x, axis=ax)", {"ax": V(1)}),
+                    ("np.var(x, axis=ax, ddof=dd)", {"ax": V(1), "dd": V(1)}),
+                    ("np.std(x, axis=ax, ddof=dd, keepdims=kd)", {"ax": V(None), "dd": V(0), "kd": V(True)}),
+                    ("np.linalg.norm(x, o, ax, kd)", {"o": V(1), "ax": V(2), "kd": V(False)}),
+                    ("np.linalg.norm(x, o, ax)", {"o": V(None), "ax": V(None)}),
+                    ("np.linalg.norm(x, o, ax)", {"o": V(2), "ax": V(-1)}),
+                    ("np.cumsum(x, axis=ax)", {"ax": V(None)}), ("np.cumsum(x, ax)", {"ax": V(1)}),
+                    ("np.transpose(x, ax)", {"ax": V((1, 2, 0))}), ("x.transpose(ax)", {"ax": V((2, 0, 1))}),
+                    ("np.reshape(x, s, order=o)", {"s": V((4, 6)), "o": V("F")}),
+                    ("x.reshape(s)", {"s": V((6, 4))}), ("np.ravel(x, o)", {"o": V("F")}),
+                    ("x.flatten(o)", {"o": V("A")}), ("np.squeeze(x[:, :1], ax)", {"ax": V(1)}),
+                    ("np.expand_dims(x, ax)", {"ax": V(1)}), ("np.swapaxes(x, a1, a2)", {"a1": V(0), "a2": V(2)}),
+                    ("np.moveaxis(x, s, d)", {"s": V(0), "d": V(-1)}), ("np.flip(x, ax)", {"ax": V(None)}),
+                    ("x.astype(dt)", {"dt": V(np.float64)}), ("np.asarray(x, dtype=dt)", {"dt": V(np.float64)}),
+                    ("np.stack([x, x * 2.0], axis=ax)", {"ax": V(1)}),
+                    ("np.concatenate([x, x], ax)", {"ax": V(-1)}),
+                    ("np.trace(x, o, a1, a2)", {"o": V(1), "a1": V(0), "a2": V(2)}),
+                    ("np.diagonal(x, o)", {"o": V(-1)}), ("np.tril(x, k)", {"k": V(1)}),
+                    ("np.triu(x[0], k)", {"k": V(-1)}), ("np.broadcast_to(x, s)", {"s": V((3, 2, 3, 4))}),
+                    ("np.clip(x, lo, hi)", {"lo": V(-0.5), "hi": V(None)}), ("x.clip(lo, hi)", {"lo": V(None), "hi": V(0.3)})]:
+    name = call[3:call.index("(")] if call.startswith("np.") else call[2:call.index("(")]
+    key = method(name) if call.startswith("x.") else {"linalg.norm": np.linalg.norm}.get(name) or getattr(np, name)
+    R(key, call, x=A(2, 3, 4), **(KEEPSUM if name in ("ravel", "flatten", "squeeze", "expand_dims") else {}),
+      **extra)
+R(np.diag, "np.diag(x, k)", x=A(3), k=V(1))
+
 # ---- NumPy's out=: refused, never a silent gradient
 for key, call in ((np.add, "np.add(x, 1.0, out=y)"), (np.negative, "np.negative(x, y)"),
                   (np.exp, "np.exp(x, out=y)"), (np.sum, "np.sum(x[None], axis=0, out=y)"),

@@ -583,7 +583,7 @@ def astype(result, a, dtype, order="K", casting="unsafe", subok=True, copy=True)
     if is_const(dtype) and _is_float_dtype(dtype):
         d[a] = d[result]
     else:  # no gradient through an integer or boolean cast; complex raises
-        d[a] = cast_adjoint(d[result], a, dtype)
+        d[a] = cast_adjoint(expand(d[result], result), a, dtype)
 
 
 @adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray, exact_cotangent=False)
