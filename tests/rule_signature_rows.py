@@ -380,7 +380,7 @@ for key, call in ((np.cumsum, "np.cumsum(x{sep}{args})"), (method("cumsum"), "x.
 for xs, ys in [((3,), (4,)), ((2, 3), (4,)), ((3,), (2, 2)), ((), (3,)), ((2,), FLOAT)]:
     R(np.outer, "np.outer(x, y)", x=_spec(A, xs), y=_spec(A, ys))
 for xs, ys in [((3,), (3,)), ((2, 3), (3,)), ((3,), (2, 3)), ((2, 3), (4, 3)), ((2, 2, 3), (3,)),
-               ((2, 3), (2, 2, 3)), ((), (3,)), ((2, 3), FLOAT)]:
+               ((2, 3), (2, 2, 3)), ((), (3,)), ((2, 3), FLOAT), ((), ())]:
     R(np.inner, "np.inner(x, y)", x=_spec(A, xs), y=_spec(A, ys))
 
 # ---- shapes and copies
@@ -455,6 +455,16 @@ R(np.vstack, "np.vstack(x)", x=A(2, 3), xfail=OTHER_BRANCH)
 for xs, ys in [((3,), (2,)), ((2, 3), (2, 1)), ((), ()), ((), (2,)), ((2, 1, 2), (2, 3, 2))]:
     R(np.hstack, "np.hstack([x, y])", x=A(*xs), y=A(*ys))
 R(np.hstack, "np.hstack(x)", x=A(2, 3), xfail=OTHER_BRANCH)
+# containers passed in: the gradient has the container's structure
+R(np.stack, "np.stack(xs)", xs=[A(3), A(3), A(3)])
+R(np.stack, "np.stack(xs, axis=1)", xs=(A(2, 2), A(2, 2)))
+R(np.concatenate, "np.concatenate(xs)", xs=(A(2), A(3)))
+R(np.vstack, "np.vstack(xs)", xs=[A(3), A(2, 3)])
+R(np.hstack, "np.hstack(xs)", xs=[A(2), A(3)])
+R(np.array, "np.array(xs)", xs=[A(2), A(2)])
+R(np.sum, "np.sum(xs, axis=0)", xs=[A(3), A(3)])
+R(np.mean, "np.mean(xs)", xs=(A(2), A(2)))
+R(np.max, "np.max(p['a'], axis=1) * p['b']", p={"a": A(2, 3), "b": A(2)})
 
 # ---- lists, dicts and sums made at run time
 R(appended, "hs = []\nfor row in x:\n    hs.append(np.tanh(row) * y)\nreturn np.stack(hs)", x=A(3, 2), y=A(2))
@@ -465,6 +475,8 @@ R(method("get"), "stats = {}\nfor i in range(2):\n    stats['a'] = x * (i + 1.0)
 R(builtins.sum, "return sum([np.sin(r) for r in x])", x=A(3, 2))
 R(builtins.sum, "return sum([r * r for r in x], y)", x=A(3, 2), y=A(2))
 R(builtins.sum, "return sum([r for r in x], 1.5)", x=A(4))
+R(builtins.sum, "return sum([r for r in x], y)", x=A(4, 2), y=A(3, 2))  # the start broadcasts the items
+R(builtins.sum, "hs = []\nfor r in x:\n    hs.append(r)\nhs.append(y)\nreturn sum(hs)", x=A(2, 3), y=A(2, 3))
 
 for xs, shape in [((4,), "(3, 4)"), ((3, 1), "(3, 4)"), ((), "(2, 3)"), (FLOAT, "(3,)"), ((1, 4), "(2, 3, 4)")]:
     R(np.broadcast_to, f"np.broadcast_to(x, {shape})", x=_spec(A, xs))
@@ -554,6 +566,9 @@ for cs, xs, ys in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1)), ((3, 4), FL
 R(np.where, "np.where(x > 0, x, 0.1 * x)", x=A(3, 4))
 R(np.where, "np.where(c, x, 0.0)", c=MASK(3), x=A(3))
 R(np.where, "np.where(c, x, y)", c=V(True), x=A(3), y=A(3))
+R(np.where, "np.where(c, x, y)", c=MASK(3, 4), x=A(FLOAT), y=A(FLOAT))
+R(np.clip, "np.clip(x, lo, hi)", x=U(-0.1, 0.1)(FLOAT), lo=U(-0.6, -0.2)(2, 3), hi=U(0.2, 0.6)(3))
+R(np.maximum, "np.maximum(x, y)", x=V(np.array([0.5, 1.0])), y=V(0.5))  # a tie against a broadcast number
 
 
 # ---- rules that arrive with trust-rules: array constructors differentiable in their
