@@ -126,10 +126,6 @@ def test_fails_on_a_wrong_rule_for_a_python_float_and_a_0d_array():
         sct.check_grads(f, np.array(0.25), np.array(0.5))
 
 
-def slightly_off(x):
-    return np.sin(x)
-
-
 def test_catches_small_relative_errors_and_tolerances_loosen_it():
     def halfway(x):
         return x * 1.0
