@@ -47,10 +47,10 @@ def _shape_key(args, kwargs):
     object's structure and its items' shapes, else the argument's type."""
     for a in list(args) + list(kwargs.values()):
         _learn_object_kinds(a)
-    key = tuple([a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
+    key = tuple([(a.shape, a.dtype) if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
                  for a in args])
     if kwargs:
-        key += tuple(sorted((k, v.shape if type(v) is _ndarray else _container_key(v) if type(v) in _KEYED_KINDS
+        key += tuple(sorted((k, (v.shape, v.dtype) if type(v) is _ndarray else _container_key(v) if type(v) in _KEYED_KINDS
                              else type(v)) for k, v in kwargs.items()))
     return key
 
@@ -79,7 +79,7 @@ def _container_key(value):
     if kind is list or kind is tuple:
         return (kind,) + tuple([_container_key(v) for v in value])
     if kind is _ndarray:
-        return value.shape
+        return value.shape, value.dtype
     if kind in _KEYED_KINDS:
         return (kind,) + tuple([(k, _container_key(v)) for k, v in value.__dict__.items()])
     return value if isinstance(value, FUNCTION_KINDS) else kind
@@ -99,9 +99,42 @@ class _Specializations:
         key = _shape_key(args, kwargs)
         entry = self.by_key.get(key)
         if entry is None or not entry.is_current():
+            bound = self._bind(args, kwargs)
+            self._refuse_complex(bound)
+            if self.mode != codegen.VJP:
+                self._check_differentiable(bound)
             entry = self.by_key[key] = _compiled(self.fn, self.wrt, self.mode, self.return_tuple,
-                                                 self._shapes(self._bind(args, kwargs)))
+                                                 self._shapes(bound))
         return entry
+
+    def _refuse_complex(self, bound):
+        """Refuse complex arguments, wherever they are: sct's rules are for real numbers
+        (the key holds each array's dtype, so every new dtype passes here)."""
+        for name, value in bound.arguments.items():
+            where = _complex_part(value, name)
+            if where:
+                raise SctUsageError(f"{self.fn.__qualname__}'s argument {where} is complex; sct does not "
+                                    f"differentiate through complex numbers yet",
+                                    hint="Pass the real and imaginary parts as two real arrays.")
+
+    def _check_differentiable(self, bound):
+        """Refuse a `wrt` argument with no gradient to give (a str, bool, None or integer):
+        its derivative is not zero, it does not exist, and 0.0 would read as an answer."""
+        names = [p.name for p in self.signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL,
+                                                                                     p.VAR_KEYWORD)]
+        for index in self.wrt:
+            name = names[index]
+            value = bound.arguments.get(name)
+            kind = getattr(value, "dtype", None)
+            if isinstance(value, (bool, np.bool_, int, np.integer, str, type(None))) \
+                    or (isinstance(value, _ndarray) and kind.kind != "f"):
+                kind_name = type(value).__name__
+                what = f"an array of dtype {kind}" if isinstance(value, _ndarray) else \
+                    f"{'an' if kind_name[0] in 'aeiou' else 'a'} {kind_name}"
+                raise SctUsageError(
+                    f"{self.fn.__qualname__}'s argument {name!r} is {what}, which has no gradient",
+                    hint=f"Differentiate with respect to float arguments only: pass {name} as a float "
+                         f"(e.g. 3.0 or x.astype(float)) if it varies continuously, or leave it out of wrt.")
 
     def _bind(self, args, kwargs):
         try:
@@ -121,6 +154,21 @@ class _Specializations:
         if len(self.by_key) >= MAX_SPECIALIZATIONS:  # shape-generic code, but containers keep their structure
             return {name: fact.without_shapes() for name, fact in facts.items() if isinstance(fact, Structure)}
         return facts
+
+
+def _complex_part(value, path):
+    """How to reach a complex number or array in `value` (spelled from `path`), or None."""
+    if isinstance(value, complex) or getattr(getattr(value, "dtype", None), "kind", None) == "c":
+        return path
+    kind = type(value)
+    items = value.items() if kind is dict else enumerate(value) if kind in (list, tuple) else \
+        vars(value).items() if kind in _KEYED_KINDS else ()
+    for key, item in items:
+        spelled = f"{path}.{key}" if kind in _KEYED_KINDS and kind not in _CONTAINERS else f"{path}[{key!r}]"
+        found = _complex_part(item, spelled)
+        if found:
+            return found
+    return None
 
 
 def _wrt_indices(fn, wrt):
@@ -226,7 +274,7 @@ class GradientFunction:
             return self._call(args, kwargs)
         # The common path, inlined: it runs on every call of a gradient.
         entry = self._specializations.by_key.get(tuple([
-            a.shape if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
+            (a.shape, a.dtype) if type(a) is _ndarray else _container_key(a) if type(a) in _KEYED_KINDS else type(a)
             for a in args]))
         if entry is None or not entry.is_current():
             return self._call(args, kwargs)

@@ -4,7 +4,7 @@ from typing import Any
 
 from . import codegen, frontend, ir, transforms
 from .analysis import Structure
-from .frontend.lower import FunctionScope
+from .frontend.scope import FunctionScope
 
 
 @dataclass

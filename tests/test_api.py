@@ -376,3 +376,20 @@ def test_a_pullback_called_again_gives_the_same_rows():
     jacobian = np.array([numerical_grad(lambda x, k=k: loop_times_x(x)[k], (x,), 0) for k in range(3)])
     np.testing.assert_allclose(np.array(rows[:3]), jacobian, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(rows[3], rows[0])
+
+
+def _scaled(W, act, flag=True):
+    return np.sum(np.tanh(W) if act == "tanh" else W)
+
+
+@pytest.mark.parametrize("value, what", [("tanh", "a str"), (True, "a bool"), (None, "a NoneType"), (3, "an int"),
+                                         (np.int64(3), "an int64"), (np.arange(3), "an array of dtype int64")])
+def test_grad_with_respect_to_an_argument_with_no_gradient_is_refused(value, what):
+    W = np.ones(3)
+    with pytest.raises(sct.SctUsageError, match=f"argument 'act' is {what}, which has no gradient"):
+        sct.grad(_scaled, wrt="act")(W, value)
+    with pytest.raises(sct.SctUsageError, match="argument 'flag'"):
+        sct.value_and_grad(_scaled, wrt=("W", "flag"))(W, "tanh", value)
+    # The arguments it is not taken with respect to may be anything.
+    np.testing.assert_allclose(sct.grad(_scaled)(W, "tanh"), 1 - np.tanh(W) ** 2)
+    np.testing.assert_allclose(sct.grad(_scaled)(np.float32(2.0) * W, "identity", value), np.ones(3))

@@ -155,3 +155,59 @@ def test_an_inactive_recursive_call_is_a_plain_call():
     assert_grad_matches_fd(f, (0.5, 1.5))
     source = sct.grad(f).source
     assert "call_with_pullback" not in source and "power(y, " in source
+
+
+def _pair(x, n):
+    if n == 0:
+        return (x * 1.0, x * 2.0)
+    a, b = _pair(x, n - 1)
+    return (a + x, b * x)
+
+
+def _nested(x, n):
+    if n == 0:
+        return ((x, 2.0 * x), 3.0)
+    (a, b), c = _nested(x, n - 1)
+    return ((a * x, b + c), c * 1.5)
+
+
+def _stats(x, n):
+    if n == 0:
+        return {"a": x, "b": 2 * x}
+    r = _stats(x, n - 1)
+    return {"a": r["a"] + x, "b": r["b"] * x}
+
+
+def _scalar_pair(x, n):
+    if n == 0:
+        return (x, 1.0)
+    a, b = _scalar_pair(x, n - 1)
+    return (a * x, a + b)
+
+
+def _tuple_loss(x):
+    return np.sum(_pair(x, 3)[0] * _pair(x, 3)[1])
+
+
+def _tuple_as_array_loss(x):
+    return np.sum(np.prod(_pair(x, 2), axis=0))
+
+
+def _nested_loss(x):
+    return np.sum(_nested(x, 2)[0][0] * _nested(x, 2)[0][1]) + np.sum(_nested(x, 2)[1])
+
+
+def _dict_loss(x):
+    return np.sum(_stats(x, 2)["a"] * _stats(x, 2)["b"])
+
+
+@pytest.mark.parametrize("loss", [_tuple_loss, _tuple_as_array_loss, _nested_loss, _dict_loss])
+def test_a_recursive_helpers_container_result_adds_its_items_cotangents_item_by_item(loss):
+    assert_grad_matches_fd(loss, (np.array([0.5, 1.2, -0.7]),))
+
+
+def test_a_recursive_pair_of_python_floats():
+    def f(x):
+        a, b = _scalar_pair(x, 3)
+        return a * b + b
+    assert_grad_matches_fd(f, (1.3,))

@@ -991,7 +991,7 @@ def s_astype_complex_dtype(x):
 
 
 def test_astype_complex_refused():
-    with pytest.raises(sct.SctError, match="no gradient through a conversion to complex128"):
+    with pytest.raises(sct.SctError, match="complex numbers"):
         sct.grad(s_astype_complex_dtype)(np.array([1.0, 2.0]))
 
 

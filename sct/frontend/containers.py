@@ -124,3 +124,12 @@ def method(container, name, args, loc):
                    loc, hint={"list": "Supported: append, extend, pop(), copy.",
                               "dict": "Supported: keys, values, items, get, copy.",
                               "tuple": "Index it or unpack it instead."}[kind])
+
+
+def flat(operands):
+    """The operands in `operands`, looking inside structured operands."""
+    for x in operands:
+        if isinstance(x, tuple):
+            yield from flat(x)
+        else:
+            yield x

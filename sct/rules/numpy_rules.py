@@ -9,11 +9,10 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
-from .arithmetic import matmul, power
+from ..runtime import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
+                       meshgrid_adjoint, no_gradient_through_text, slice_adjoint, std_adjoint)
+from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
-
-# x.dot(y) is np.dot(x, y): the same template.
-adjoint(method("dot"))(matmul)
 
 # ---- elementwise functions; rules reuse the forward result where that is cheaper
 
@@ -97,11 +96,12 @@ def item(result, x):
 
 # ---- reductions: the cotangent of the result may still be a broadcast scalar. Their
 # parameters keep NumPy's positions (np.sum(x, 1, np.float64) passes a dtype, not
-# keepdims); `out`, `initial` and `where` are refused when the rule is bound.
+# keepdims); `initial` and `where` are refused when the rule is bound. A dtype known
+# only at run time takes the last branch: the float gradient, then cast_adjoint.
 
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
-def sum_(result, a, axis=None, dtype=None, *, keepdims=False):
+def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None or keepdims or is_scalar(d[result]):
         g = d[result]  # already broadcasts against `a`
     else:
@@ -113,7 +113,7 @@ def sum_(result, a, axis=None, dtype=None, *, keepdims=False):
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
-def mean(result, a, axis=None, dtype=None, *, keepdims=False):
+def mean(result, a, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         g = d[result] / np.size(a)
     elif keepdims or is_scalar(d[result]):
@@ -127,7 +127,7 @@ def mean(result, a, axis=None, dtype=None, *, keepdims=False):
 
 
 @adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
-def max_(result, a, axis=None, *, keepdims=False):
+def max_(result, a, axis=None, out=None, keepdims=False):
     # Ties share the cotangent equally, so the rule is the gradient of a symmetric function.
     if axis is None:
         mask = a == result
@@ -141,7 +141,7 @@ def max_(result, a, axis=None, *, keepdims=False):
 
 
 @adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
-def min_(result, a, axis=None, *, keepdims=False):
+def min_(result, a, axis=None, out=None, keepdims=False):
     if axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
@@ -203,17 +203,43 @@ def setitem(result, x, index, value):
     d[value] = unbroadcast(items_of(d[result], result, index), value)
 
 
+def _index_is_data(obj):
+    """Whether `obj[index]` is made from the index's values (np.r_, np.c_, np.mgrid, any
+    object with its own __getitem__) rather than read at integer positions (arrays,
+    lists, dicts, strings), whose indices carry no derivative; for template tests."""
+    return not isinstance(obj, (np.ndarray, np.generic, list, tuple, dict, str, bytes, range))
+
+
 @adjoint(operator.getitem)
 def getitem(result, x, index):
-    d[x] = getitem_adjoint(d[result], x, index)
+    if is_const(x) and _index_is_data(x):  # np.r_[a, b], np.c_[...], np.mgrid[a:b:5j]: the index is the data
+        d[index] = index_object_adjoint(d[result], x, index)
+    else:
+        d[x] = getitem_adjoint(d[result], x, index)
+
+
+@adjoint(builtins.slice, exact_cotangent=False)
+def slice_(result, *bounds):
+    # An array's slice bounds are integers, with no derivative; a slice has an adjoint only
+    # as the grid of np.r_[a:b:5j] or np.mgrid[a:b:h] (the cotangent of that grid).
+    if len(bounds) == 1:
+        d[bounds] = slice_adjoint(d[result], result, 1)
+    elif len(bounds) == 2:
+        d[bounds] = slice_adjoint(d[result], result, 2)
+    else:
+        d[bounds] = slice_adjoint(d[result], result, 3)
+
+
+@adjoint(builtins.str, builtins.repr, builtins.ascii, builtins.format, exact_cotangent=False)
+def to_text(result, value, *rest):
+    # float(str(x)) is x again: text read back as a number is refused, never a zero gradient.
+    d[value] = no_gradient_through_text(d[result], value)
 
 
 nondifferentiable(attribute("shape"), attribute("ndim"), attribute("size"), attribute("dtype"),
                   np.shape, np.ndim, np.size, builtins.len, builtins.int, builtins.bool, builtins.round,
                   np.argmax, np.argmin, np.argsort, np.zeros_like, np.ones_like, np.zeros, np.ones,
-                  np.arange, np.eye, np.empty_like, np.full, np.full_like, np.linspace, builtins.slice,
-                  builtins.range, builtins.isinstance, builtins.format, builtins.str, builtins.repr,
-                  builtins.ascii)
+                  np.eye, np.empty_like, builtins.range, builtins.isinstance)
 
 
 # ==== more NumPy functions and methods
@@ -419,7 +445,7 @@ def where(result, condition, x, y):
 
 
 @adjoint(np.prod, method("prod"), exact_cotangent=False)
-def prod(result, a, axis=None, dtype=None, *, keepdims=False):
+def prod(result, a, axis=None, dtype=None, out=None, keepdims=False):
     # g * (product of the other entries): result / a where that is safe, and exact
     # cumulative products where `a` has zeros (runtime.prod_adjoint).
     if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
@@ -442,15 +468,9 @@ def var(result, a, axis=None, *, ddof=0, keepdims=False):
 
 @adjoint(np.std, method("std"), exact_cotangent=False)
 def std(result, a, axis=None, *, ddof=0, keepdims=False):
-    # d std = d var / (2 std): infinite where the spread is zero, like np.sqrt at 0.
-    if axis is None:
-        d[a] = d[result] / ((np.size(a) - ddof) * result) * (a - np.mean(a))
-    elif keepdims:
-        d[a] = d[result] / ((np.size(a) / np.size(result) - ddof) * result) \
-            * (a - np.mean(a, axis=axis, keepdims=True))
-    else:
-        d[a] = unreduce(d[result] / result, a, axis, keepdims) / (np.size(a) / np.size(result) - ddof) \
-            * (a - np.mean(a, axis=axis, keepdims=True))
+    # d std = d var / (2 std): 0 for a group of one entry (its spread is 0 whatever it is);
+    # nan where several equal entries make the spread 0, like np.sqrt at 0 (runtime.std_adjoint).
+    d[a] = std_adjoint(d[result], result, a, axis, ddof, keepdims)
 
 
 @adjoint(np.linalg.solve)
@@ -520,7 +540,9 @@ def inner(result, a, b):
 
 # ---- shapes and copies. A scalar cotangent stands for every entry of the result;
 # these ops move entries without combining them, so it stands for every entry of
-# the argument too and passes through unchanged.
+# the argument too and passes through unchanged. Any other cotangent that only
+# broadcasts against the result (a keepdims reduction's, of shape (1,)) is expanded
+# to the result's shape before it is moved.
 
 
 @adjoint(np.squeeze, method("squeeze"), exact_cotangent=False)
@@ -528,7 +550,7 @@ def squeeze(result, a, axis=None):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.reshape(d[result], np.shape(a))
+        d[a] = np.reshape(expand(d[result], result), np.shape(a))
 
 
 @adjoint(np.expand_dims, exact_cotangent=False)
@@ -536,7 +558,7 @@ def expand_dims(result, a, axis):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.reshape(d[result], np.shape(a))
+        d[a] = np.reshape(expand(d[result], result), np.shape(a))
 
 
 @adjoint(np.ravel, method("ravel"), method("flatten"), exact_cotangent=False)
@@ -544,9 +566,9 @@ def ravel(result, a, order="C"):
     if is_scalar(d[result]):
         d[a] = d[result]
     elif order == "C" or order == "F":
-        d[a] = np.reshape(d[result], np.shape(a), order=order)
+        d[a] = np.reshape(expand(d[result], result), np.shape(a), order=order)
     else:  # 'A' and 'K' depend on the memory layout of `a`
-        d[a] = ravel_adjoint(d[result], a, order)
+        d[a] = ravel_adjoint(expand(d[result], result), a, order)
 
 
 @adjoint(np.swapaxes, method("swapaxes"), exact_cotangent=False)
@@ -554,7 +576,7 @@ def swapaxes(result, a, axis1, axis2):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.swapaxes(d[result], axis1, axis2)
+        d[a] = np.swapaxes(expand(d[result], result), axis1, axis2)
 
 
 @adjoint(np.moveaxis, exact_cotangent=False)
@@ -562,7 +584,7 @@ def moveaxis(result, a, source, destination):
     if is_scalar(d[result]):
         d[a] = d[result]
     else:
-        d[a] = np.moveaxis(d[result], destination, source)
+        d[a] = np.moveaxis(expand(d[result], result), destination, source)
 
 
 @adjoint(np.flip, exact_cotangent=False)
@@ -570,7 +592,7 @@ def flip(result, m, axis=None):
     if is_scalar(d[result]):
         d[m] = d[result]
     else:
-        d[m] = np.flip(d[result], axis)
+        d[m] = np.flip(expand(d[result], result), axis)
 
 
 @adjoint(np.copy, method("copy"), exact_cotangent=False)
@@ -600,22 +622,34 @@ def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=Fals
 
 @adjoint(np.stack)
 def stack(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    d[arrays] = np.moveaxis(d[result], axis, 0)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[arrays] = np.moveaxis(d[result], axis, 0)
+    else:  # no gradient through an integer or boolean dtype
+        d[arrays] = np.moveaxis(cast_adjoint(d[result], result, dtype), axis, 0)
 
 
 @adjoint(np.concatenate)
 def concatenate(result, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    d[arrays] = concatenate_adjoint(d[result], arrays, axis)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[arrays] = concatenate_adjoint(d[result], arrays, axis)
+    else:
+        d[arrays] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), arrays, axis)
 
 
 @adjoint(np.vstack)
 def vstack(result, tup, *, dtype=None, casting="same_kind"):
-    d[tup] = concatenate_adjoint(d[result], tup, 0, np.atleast_2d)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[tup] = concatenate_adjoint(d[result], tup, 0, np.atleast_2d)
+    else:
+        d[tup] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), tup, 0, np.atleast_2d)
 
 
 @adjoint(np.hstack)
 def hstack(result, tup, *, dtype=None, casting="same_kind"):
-    d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[tup] = concatenate_adjoint(d[result], tup, hstack_axis(tup), np.atleast_1d)
+    else:
+        d[tup] = concatenate_adjoint(cast_adjoint(d[result], result, dtype), tup, hstack_axis(tup), np.atleast_1d)
 
 
 @adjoint(appended, exact_cotangent=False)  # `xs.append(x)` on a list made at run time
@@ -675,3 +709,62 @@ nondifferentiable(method("argmax"), method("argmin"), method("argsort"), method(
                   method("any"), np.all, np.any, np.count_nonzero, np.nonzero, np.flatnonzero,
                   np.argwhere, np.searchsorted, np.isclose, np.allclose, np.array_equal, np.signbit,
                   np.fix, np.empty, np.identity, np.tri)
+
+
+# ---- arrays made from float arguments: constructors are differentiable in their values
+
+
+@adjoint(np.full, elementwise=True)
+def full(result, shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    # np.full broadcasts fill_value to `shape`, like np.broadcast_to.
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[fill_value] = d[result]
+    else:  # no gradient through an integer or boolean dtype (the value is truncated)
+        d[fill_value] = cast_adjoint(d[result], result, dtype)
+
+
+@adjoint(np.full_like, elementwise=True)
+def full_like(result, a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    # The result has a's dtype unless `dtype` is given: filling an integer array truncates.
+    if dtype is not None and is_const(dtype) and _is_float_dtype(dtype):
+        d[fill_value] = d[result]
+    else:
+        d[fill_value] = cast_adjoint(d[result], result, result.dtype)
+
+
+@adjoint(np.arange)
+def arange(result, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    # Entry i is start + i * step. The stop only decides how many entries there are (a
+    # piecewise constant), and np.arange(stop) alone counts 0, 1, ... whatever stop is.
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        g = d[result]
+    else:  # an integer dtype truncates
+        g = cast_adjoint(d[result], result, dtype)
+    if stop is not None:
+        d[start] = np.sum(g)
+    if step is not None:
+        d[step] = np.sum(g * np.arange(np.size(result)))
+
+
+@adjoint(np.linspace, exact_cotangent=False)
+def linspace(result, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    d[start] = linspace_adjoint(d[result], result, start, stop, num, endpoint, retstep, dtype, axis, 0)
+    d[stop] = linspace_adjoint(d[result], result, start, stop, num, endpoint, retstep, dtype, axis, 1)
+
+
+@adjoint(np.logspace)
+def logspace(result, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    d[start] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 0)
+    d[stop] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 1)
+    d[base] = logspace_adjoint(d[result], result, start, stop, num, endpoint, base, dtype, axis, 2)
+
+
+@adjoint(np.geomspace)
+def geomspace(result, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    d[start] = geomspace_adjoint(d[result], result, start, stop, num, endpoint, dtype, axis, 0)
+    d[stop] = geomspace_adjoint(d[result], result, start, stop, num, endpoint, dtype, axis, 1)
+
+
+@adjoint(np.meshgrid, exact_cotangent=False)
+def meshgrid(result, *xi, copy=True, sparse=False, indexing="xy"):
+    d[xi] = meshgrid_adjoint(d[result], result, xi, indexing)

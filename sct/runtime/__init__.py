@@ -5,7 +5,8 @@
     indexing      adjoints of x[index] and y[index] = v
     containers    lists, tuples and dicts made at run time, and their adjoints
     arrays        adjoints of NumPy's shaping, joining, casting and reducing functions
-    linalg        adjoints of matmul, inner, solve, norms and diagonals
+    grids         adjoints of linspace, logspace, geomspace, meshgrid and np.r_/np.c_/np.mgrid
+    linalg        adjoints of matmul, np.dot, inner, solve, norms and diagonals
     checks        run-time checks where Python or NumPy would behave differently
     recursion     recursive calls, through a VJP the API compiles on demand
 
@@ -15,11 +16,14 @@ errors and this package. The names below are the ones generated code and rules u
 from .broadcasting import broadcast_copies, expand, unbroadcast, unreduce
 from .gradients import as_gradient, copy_gradient, object_like, private_copy, scalar_seed, zero_gradient
 from .indexing import add_at, getitem_adjoint, items_of, without_items
-from .containers import (add_item_adjoints, all_but_last, appended, default_adjoint, first_items, item_adjoint,
-                         last_item, stack_row_adjoints, sum_adjoint)
-from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation,
-                     prod_adjoint, ravel_adjoint)
-from .linalg import (diag_adjoint, diagonal_adjoint, inner_adjoint_left, inner_adjoint_right, matmul_adjoint_left,
-                     matmul_adjoint_right, norm_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint)
-from .checks import check_rebinding, check_unpack
+from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, first_items,
+                         item_adjoint, last_item, stack_row_adjoints, sum_adjoint)
+from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation, power_log,
+                     prod_adjoint, ravel_adjoint, std_adjoint)
+from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint,
+                    slice_adjoint)
+from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
+                     inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, norm_adjoint, solve_adjoint_a,
+                     solve_adjoint_b, trace_adjoint)
+from .checks import check_rebinding, check_unpack, no_gradient_through_text
 from .recursion import call_with_pullback, provide_vjp_compiler

@@ -18,11 +18,18 @@ def inverse_permutation(axes, x):
 def concatenate_adjoint(g, arrays, axis=0, promote=None):
     """The adjoints of the items of np.concatenate(arrays, axis) given its cotangent `g`:
     the slice of `g` each item became, in the item's own shape. `promote` is what
-    np.vstack / np.hstack apply to each item first (np.atleast_2d, np.atleast_1d)."""
+    np.vstack / np.hstack apply to each item first (np.atleast_2d, np.atleast_1d);
+    axis=None joins the items flattened. `arrays` may be one array, joined row by row
+    (np.vstack(x)): its adjoint is then an array of its shape."""
+    if axis is None:
+        promote, axis = np.ravel, 0
     shapes = [np.shape(a) for a in arrays]
     sizes = [np.shape(promote(a) if promote else a)[axis] for a in arrays]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    adjoints = [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(adjoints), arrays.shape)
+    return adjoints
 
 
 def hstack_axis(arrays):
@@ -103,3 +110,26 @@ def ravel_adjoint(g, a, order):
             out[np.ravel(like_a, "K")] = np.ravel(g)
             return out.reshape(a_.shape)
     return np.reshape(g, np.shape(a), order=order)
+
+
+def std_adjoint(g, result, a, axis, ddof, keepdims):
+    """Adjoint of `np.std(a, axis, ddof=ddof, keepdims=keepdims)`: g (a - mean) / ((n - ddof) std)
+    over groups of n entries. One entry's spread is 0 whatever its value: its gradient is 0
+    (not 0 / 0). Where several entries are equal, std is not differentiable (like np.sqrt at
+    0, and as in autograd and JAX): inf or nan."""
+    a = np.asarray(a)
+    n = a.size // max(1, np.size(result))
+    g = unreduce(g, a, axis, keepdims)
+    if n == 1 and ddof == 0:
+        return np.zeros(a.shape, dtype=np.result_type(g, a, np.float64))
+    spread = unreduce(result, a, axis, keepdims)
+    return g / ((n - ddof) * spread) * (a - np.mean(a, axis=axis, keepdims=True))
+
+
+def power_log(x):
+    """np.log(x), with 0 where x == 0: in the adjoint of x ** y w.r.t. y, x ** y * log(x)
+    tends to 0 as x -> 0 for y > 0 (0 ** y is 0 there), so the gradient is 0, not 0 * -inf.
+    (autograd's and JAX's convention, also at y <= 0, where 0 ** y has no derivative.)"""
+    if np.ndim(x) == 0:
+        return np.log(x) if x != 0 else 0.0
+    return np.log(np.where(x == 0, 1.0, x))

@@ -72,7 +72,10 @@ def unreduce(g, x, axis, keepdims):
 
 
 def expand(g, x):
-    """`g` (broadcast-compatible with `x`) with exactly `x`'s shape (a read-only view if broadcast)."""
+    """`g` (broadcast-compatible with `x`) with exactly `x`'s shape (a read-only view if broadcast).
+    An adjoint that is a container (its items' adjoints) is exact already: `g` itself."""
+    if type(g) in (list, tuple, dict):
+        return g
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g

@@ -5,7 +5,7 @@ where sct cannot give a correct gradient.
 """
 import numpy as np
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import SctError, UnsupportedSyntaxError
 
 
 def check_unpack(value, count):
@@ -28,3 +28,12 @@ def check_rebinding(value, statement, alias, loc):
             f"`{statement} ...` would change an array that {who} also refers to", loc,
             hint=f"NumPy updates arrays in place, so {who} would change too. Write "
                  f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array.")
+
+
+def no_gradient_through_text(g, value):
+    """The adjoint of the value in str(x), repr(x), format(x, spec), f"{x}": text that the
+    function reads back as a number (float(str(x)) is x again). sct does not follow
+    gradients through text, so it refuses rather than give none."""
+    raise SctError("sct cannot differentiate through a conversion to text (str, repr, format, an f-string) "
+                   "that is read back as a number",
+                   hint="Keep the number: compute with x itself, or use np.round(x, n) to round it.")

@@ -33,12 +33,13 @@ def add_item_adjoints(a, b):
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return a + b
     if isinstance(a, dict):
-        return {k: _add_items(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
-    return [_add_items(x, y) for x, y in zip(a, b)]
+        return {k: add_adjoints(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
+    return [add_adjoints(x, y) for x, y in zip(a, b)]
 
 
-def _add_items(x, y):
-    """Two adjoints of one item; an item that is a container itself adds item by item."""
+def add_adjoints(x, y):
+    """x + y for two adjoints of a value whose kind is known only at run time (a recursive
+    call's output, an item of one): item by item when it is a container."""
     if type(x) in (list, dict) or type(y) in (list, dict):
         return add_item_adjoints(x, y)
     return x + y

@@ -1,4 +1,4 @@
-"""Adjoints of products and linear algebra: matmul for every rank, inner, solve, norms, diagonals.
+"""Adjoints of products and linear algebra: matmul and np.dot for every rank, inner, solve, norms, diagonals.
 
 Helpers for the rules in rules/arithmetic.py and rules/numpy_rules.py; each takes the
 cotangent `g` first and returns one argument's adjoint in that argument's shape, or
@@ -41,6 +41,32 @@ def matmul_adjoint_right(g, a, b):
     if b_ndim == 1:
         return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[:, 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def dot_adjoint_left(g, a, b):
+    """Adjoint of `a` in np.dot(a, b) for operands of any rank. np.dot is not matmul: a
+    0-d operand multiplies, and for b of rank >= 2 it sums a's last axis against b's
+    second-to-last, giving a.shape[:-1] + b.shape[:-2] + b.shape[-1:] (no broadcasting)."""
+    a_ndim, b_ndim = _ndim(a), _ndim(b)
+    if a_ndim == 0 or b_ndim == 0:
+        return unbroadcast(g * b, a)
+    if b_ndim == 1:
+        return np.multiply.outer(g, b)  # g has a.shape[:-1]
+    # g's axes after a's leading ones come from b: all of b's axes but the contracted one
+    from_b = tuple(range(a_ndim - 1, np.ndim(g)))
+    return np.tensordot(g, b, axes=(from_b, tuple(range(b_ndim - 2)) + (b_ndim - 1,)))
+
+
+def dot_adjoint_right(g, a, b):
+    """Adjoint of `b` in np.dot(a, b) for operands of any rank (see dot_adjoint_left)."""
+    a_ndim, b_ndim = _ndim(a), _ndim(b)
+    if a_ndim == 0 or b_ndim == 0:
+        return unbroadcast(g * a, b)
+    leading = tuple(range(a_ndim - 1))
+    contracted = np.tensordot(np.asarray(a), np.asarray(g), axes=(leading, leading))  # (m,) + g's rest
+    if b_ndim == 1:
+        return contracted
+    return np.moveaxis(contracted, 0, b_ndim - 2)
 
 
 def inner_adjoint_left(g, a, b):

@@ -59,26 +59,35 @@ def _filter_blocks(adj, keep_op):
 
 def _replace_operands(adj, mapping):
     """Replace operands by id according to `mapping` everywhere, outputs included."""
-    def sub(x):
-        if isinstance(x, tuple):
-            return rebuild(x, [sub(e) for e in x])
-        return mapping.get(id(x), x) if isinstance(x, Var) else x
     for block in (adj.forward, adj.backward):
-        for op in walk(block):
-            if isinstance(op, If):
-                op.cond = sub(op.cond)
-                for region in op.regions():
-                    region.yields = [sub(y) for y in region.yields]
-            elif isinstance(op, Loop):
-                op.inits = [sub(i) for i in op.inits]
-                op.iterable = sub(op.iterable) if op.iterable is not None else None
-                for region in op.regions():
-                    region.yields = [sub(y) for y in region.yields]
-            else:
-                op.args = [sub(a) for a in op.args]
-                op.kwargs = {k: sub(v) for k, v in op.kwargs.items()}
-    adj.gradients = [sub(g) for g in adj.gradients]
-    adj.primal.output = sub(adj.primal.output)
+        substitute(block, mapping)
+    adj.gradients = [_substituted(g, mapping) for g in adj.gradients]
+    adj.primal.output = _substituted(adj.primal.output, mapping)
+
+
+def substitute(ops, mapping):
+    """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
+    for o in walk(ops):
+        if isinstance(o, Op):
+            o.args = [_substituted(a, mapping) for a in o.args]
+            o.kwargs = {k: _substituted(v, mapping) for k, v in o.kwargs.items()}
+        elif isinstance(o, If):
+            o.cond = _substituted(o.cond, mapping)
+            for region in o.regions():
+                region.yields = [_substituted(y, mapping) for y in region.yields]
+        else:
+            o.inits = [_substituted(i, mapping) for i in o.inits]
+            if o.iterable is not None:
+                o.iterable = _substituted(o.iterable, mapping)
+            for region in o.regions():
+                region.yields = [_substituted(y, mapping) for y in region.yields]
+
+
+def _substituted(x, mapping):
+    """The operand `x` (a structured one item by item) with its Vars replaced by id."""
+    if isinstance(x, tuple):
+        return rebuild(x, [_substituted(e, mapping) for e in x])
+    return mapping.get(id(x), x) if isinstance(x, Var) else x
 
 
 def _shape_facts(adj):

@@ -4,23 +4,25 @@ Walks the primal ops backwards; for each op with an active result it inlines the
 op's rule template, with the op's operands substituted, and adds each contribution
 to the argument's adjoint: the first contribution is assigned, later ones added,
 so no adjoint is ever zero-initialised. Only active values get adjoints.
+
+A loop's adjoint, and the tape it keeps, is in `reverse_loops`; a rule's template is
+inlined by `templates`.
 """
-import builtins
 import inspect
 import operator
 
-import gast
 import numpy as np
 
-from ..analysis import PYTHON_NUMBER, SCALAR, ShapeClasses, active_values
-from ..errors import MissingRuleError, NonScalarOutputError, SctError, UnsupportedSyntaxError
-from ..frontend import ExprLowering, GlobalRef
+from ..analysis import PYTHON_NUMBER, ShapeClasses, active_values
+from ..errors import MissingRuleError, NonScalarOutputError, UnsupportedSyntaxError
 from ..analysis import flat_vars
-from ..analysis.shapes import REDUCTIONS, SHAPE_ONLY_ARGS
+from ..analysis.shapes import REDUCTIONS
 from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
-from .optimize import prune_dead
+from .reverse_loops import _LoopAdjoints
+from .runtime_calls import runtime_callee
+from .templates import inline_template
 
 SEED_SCALAR = "scalar"  # grad: the output must be a scalar; its adjoint is 1.0
 SEED_COTANGENT = "cotangent"  # vjp: the output's adjoint is given by the caller
@@ -36,12 +38,7 @@ def reverse(fn, wrt, seed_mode=SEED_SCALAR):
     return _Reverse(fn, tuple(wrt), seed_mode).run()
 
 
-def runtime_callee(helper):
-    """Callee for a `sct.runtime` helper, called by its bare name in generated code."""
-    return Callee(CALL, helper.__name__, helper, helper)
-
-
-class _Reverse:
+class _Reverse(_LoopAdjoints):
     def __init__(self, fn, wrt, seed_mode):
         self.fn, self.wrt, self.seed_mode = fn, wrt, seed_mode
         self.namer = fn.namer
@@ -50,6 +47,8 @@ class _Reverse:
         self.shapes = ShapeClasses(fn.params, fn.param_shapes)
         self.shapes.add_all(fn.body)
         self.sequences = _sequence_values(fn.body)
+        self.run_time_kinds = _run_time_kinds(fn.body)
+        self.complex_values = _complex_values(fn.body)
         self.producers = {id(r): o for o in walk(fn.body) if isinstance(o, Op) for r in o.results}
         self.loop_of_result = {id(r): o for o in walk(fn.body) if isinstance(o, Loop) for r in o.results}
         self.adjoints = {}  # id(primal Var) -> operand holding its adjoint
@@ -182,7 +181,7 @@ class _Reverse:
                         loc=op.loc if op else None, stmt=op.stmt if op else None))
         return result
 
-    # ---- blocks and control flow
+    # ---- blocks and control flow (a loop's adjoint and its tape: reverse_loops._LoopAdjoints)
 
     def _reverse_block(self, ops):
         """Append the adjoint of `ops` (in reverse order) to the current backward block.
@@ -196,243 +195,6 @@ class _Reverse:
                 elif any(id(v) in self.active for v in flat_vars(op.operands())):
                     self._adjoint_of(op)
                 # else nothing it reads needs an adjoint: it reads an argument's item or attribute
-
-    def _adjoint_of_loop(self, op, block):
-        """A reversed loop. Its body is the adjoint of the forward body; it carries the
-        adjoints of the carried values backwards (seeded with the results' adjoints) and
-        accumulates the adjoints of values from before the loop. Forward-body values the
-        adjoint body reads are overwritten by each iteration: the forward loop appends
-        them to a list (the tape) and the reversed loop pops them. Nothing else is taped."""
-        # The arrays iterated row by row that are being differentiated, each with the path
-        # to its row in the loop's target: () for the target itself, (k,) for item k of a
-        # zip or enumerate tuple, (1, k) inside enumerate(zip(...)) ...
-        rows_of = []
-        if op.target is not None and id(op.target) in self.active:
-            if op.reversible and isinstance(op.iterable, Var):
-                rows_of = [(op.iterable, ())]
-            else:
-                rows_of = self._rows_in(op.iterable, (), op)
-        outer_adjoints, outer_backward = self.adjoints, self.backward
-        carried = [k for k, c in enumerate(op.carried) if id(c) in self.active]
-        inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
-        self.adjoints, self.backward = {}, []
-        # The adjoint of each carried value at the end of an iteration.
-        incoming = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried]
-        for k, b in zip(carried, incoming):
-            # A carried adjoint has its value's shape, when known: the loop boundary makes
-            # it so (see _exact_adjoint), so the body needs no run-time unbroadcast. Otherwise
-            # its class is unknown (it may be a scalar standing for the value's shape).
-            scalar = self.shapes.of(op.carried[k]) is SCALAR
-            self.shapes.set(b, SCALAR if scalar else b, self.shapes.shape(op.carried[k]))
-            y = op.body.yields[k]
-            if isinstance(y, Var) and id(y) in self.active:
-                self._add_to_adjoint(y, b, op, fresh=set())
-        self._reverse_block(op.body.body)
-        body_adjoints = self.adjoints
-        outgoing = [self._exact_adjoint(body_adjoints.get(id(op.carried[k]), Const(0.0)), op.carried[k], op)
-                    for k in carried]
-        outer = [key for key in body_adjoints if key not in inside]
-        row_adjoints = None
-        if rows_of:  # each iteration's row adjoint, collected (last row first)
-            row_adjoints = Var(self.namer.fresh("b" + op.target.name + "_rows"))
-            row = body_adjoints.get(id(op.target), Const(0.0))
-            self._append(Op([Var(self.namer.fresh("collected"), is_temp=True)], Callee(METHOD, "append"),
-                            [row_adjoints, row], keep=True))
-        accumulators = [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        totals, written_into = [], set()
-        for key, acc in zip(outer, accumulators):
-            self.shapes.set(acc, acc)
-            item = self._lone_item_adjoint(body_adjoints[key], key)
-            if item is not None:  # `acc[index] += g` in place, not acc + (zeros with g at index)
-                item.callee, item.args = runtime_callee(runtime.add_at), item.args + [acc]
-                totals.append(item.result)
-                written_into.add(key)
-                continue
-            totals.append(self._emit_op(self._adder(key), [acc, body_adjoints[key]],
-                                        "b" + self.primal_of[key].name, op))
-        backward_body = self.backward
-        self.adjoints, self.backward = outer_adjoints, outer_backward
-        # Drop what the adjoint body computes for nothing before deciding what to tape.
-        prune_dead(backward_body, outgoing + totals)
-        self._read_shapes_from_outside(backward_body, inside, op)
-
-        iterable, target = self._taped(op, block, backward_body)
-        results = [Var(self.namer.fresh("b" + op.carried[k].name)) for k in carried] + \
-            [Var(self.namer.fresh("b" + self.primal_of[key].name)) for key in outer]
-        inits = [self._exact_adjoint(outer_adjoints.get(id(op.results[k]), Const(0.0)), op.carried[k], op)
-                 for k in carried] + [self._private(outer_adjoints.get(key, Const(0.0)), key in written_into,
-                                                    "b" + self.primal_of[key].name, op) for key in outer]
-        loop = Loop(results, incoming + accumulators, inits, Region(backward_body, outgoing + totals),
-                    iterable, target, None, op.loc, op.stmt)
-        if row_adjoints is not None:
-            self._append(Op([row_adjoints], Callee(CALL, "list", list, list), []))
-        self._append(loop)
-        for r in op.results:
-            self.adjoints.pop(id(r), None)
-        for key, result in zip(outer, results[len(carried):]):
-            self.adjoints[key] = result  # each accumulator started from the adjoint before the loop
-        # Added after the accumulators: the array may also be read directly in the body, and
-        # its accumulator would replace an adjoint that already held the rows.
-        for array, path in rows_of:
-            stacked = self._emit_runtime(runtime.stack_row_adjoints, [row_adjoints, array, Const(path)],
-                                         "b" + array.name, op)
-            self._add_to_adjoint(array, stacked, op, fresh=set())
-        for k, result in zip(carried, results):
-            init = op.inits[k]
-            if isinstance(init, Var) and id(init) in self.active:
-                self._add_to_adjoint(init, result, op, fresh=set())
-
-    def _read_shapes_from_outside(self, backward_body, inside, op):
-        """Where the adjoint body reads a forward-body value only for its shape
-        (`without_items(g, out_1, i)` after `out[i] = ...`), read a value of the same shape
-        from before the loop instead, so that the value is not taped (a tape of the whole
-        array each iteration would cost O(n) memory per write). A carried value whose
-        yield keeps its shape (`_keeps_shape`) has its init's shape in every iteration."""
-        same_shape_init = {id(c): init for c, init, y in zip(op.carried, op.inits, op.body.yields)
-                           if isinstance(init, Var) and self._keeps_shape(y, c)}
-        for o in walk(backward_body):
-            if not isinstance(o, Op) or o.callee.kind != CALL:
-                continue
-            for i in SHAPE_ONLY_ARGS.get(o.callee.obj, ()):
-                x = o.args[i] if i < len(o.args) else None
-                if not isinstance(x, Var) or id(x) not in inside or id(x) in self.sequences:
-                    continue
-                root = self.shapes.of(x)
-                root = same_shape_init.get(id(root), root)
-                if isinstance(root, Var) and id(root) not in inside:
-                    o.args[i] = root
-
-    def _lone_item_adjoint(self, value, key):
-        """The op of the current (loop body) block that makes `value` as the adjoint of an
-        array item read (`getitem_adjoint(g, x, i)`), when nothing else in the block reads
-        it: the loop can add it into its accumulator in place. None otherwise."""
-        if key in self.sequences or not isinstance(value, Var):
-            return None
-        maker = next((o for o in self.backward if isinstance(o, Op) and value in o.results), None)
-        if maker is None or maker.callee.obj is not runtime.getitem_adjoint:
-            return None
-        readers = [o for o in walk(self.backward) for v in flat_vars(o.operands()) if v is value]
-        return maker if not readers else None
-
-    def _private(self, init, written_into, hint, op):
-        """A loop accumulator's first value: a private copy when the loop writes into it."""
-        if not written_into or isinstance(init, Const):
-            return init
-        return self._emit_runtime(runtime.private_copy, [init], hint, op)
-
-    def _keeps_shape(self, value, start):
-        """Whether `value` provably has the shape of `start`: same shape class, or the
-        result of an inner loop that starts from `start` and keeps its shape (a nested
-        loop filling an array)."""
-        if value is start or self.shapes.of(value) is start:
-            return True
-        loop = self.loop_of_result.get(id(value))
-        if loop is None:
-            return False
-        k = next(k for k, r in enumerate(loop.results) if r is value)
-        return loop.inits[k] is start and self._keeps_shape(loop.body.yields[k], loop.carried[k])
-
-    def _rows_in(self, iterable, path, op):
-        """[(array, path of its rows in each item)] for the differentiated arrays that the
-        one-pass `iterable` (zip, enumerate, nested) goes through row by row."""
-        producer = self.producers.get(id(iterable))
-        if producer is None or producer.callee.obj not in (zip, enumerate) or set(producer.kwargs) - {"start"}:
-            if isinstance(iterable, Var) and id(iterable) in self.active and path:
-                return [(iterable, path)]
-            raise UnsupportedSyntaxError(
-                "iterating over this iterator of a value that is being differentiated is not "
-                "supported yet", op.loc,
-                hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
-        sources = enumerate(producer.args) if producer.callee.obj is zip else [(1, producer.args[0])]
-        return [row for k, a in sources if isinstance(a, Var) and id(a) in self.active
-                for row in self._rows_in(a, path + (k,), op)]
-
-    def _exact_adjoint(self, adjoint, value, op):
-        """`adjoint` with `value`'s known array shape (a broadcast view when it is a scalar
-        standing for the whole array): what a loop-carried adjoint of known shape is assumed
-        to have. With the shape unknown it is left as it is: the carried adjoint's class is
-        unknown then, and what reads it in the body does not take it for exact."""
-        shape = self.shapes.shape(value)
-        if not isinstance(shape, tuple):
-            return adjoint
-        if self.shapes.shape(adjoint) == shape or (shape == () and self.shapes.is_scalar(adjoint)):
-            return adjoint
-        result = self._emit_op(Callee(CALL, "np.broadcast_to", np.broadcast_to, np), [adjoint, Const(shape)],
-                               "b" + value.name, op)
-        return result
-
-    def _taped(self, op, block, backward_body):
-        """Record what the reversed loop needs: returns its (iterable, target)."""
-        tape = Var(self.namer.fresh("tape"))
-        restored = {}
-        target = None
-        if op.iterable is not None and op.reversible and any(op.target is v for o in walk(backward_body)
-                                                             for v in flat_vars(o.operands())):
-            target = Var(self.namer.fresh(op.target.name))  # the reversed loop's own item
-            restored[id(op.target)] = target
-        # Items of a one-pass iterable (enumerate, zip ...) are taped like the body's values.
-        defined_here = list(op.carried) + ([op.target] if not op.reversible else [])
-        used = self._tape_level(op.body.body, backward_body, tape, restored, defined_here)
-        inside = {id(r) for o in walk(op.body.body) for r in o.results} | {id(v) for v in op.defined()}
-        for o in walk(backward_body):
-            for v in flat_vars(o.operands()):
-                if id(v) in inside and id(v) not in restored:
-                    raise UnsupportedSyntaxError(
-                        "the adjoint of this loop needs a value computed inside an inner loop of its "
-                        "body; that is not supported yet", op.loc,
-                        hint="Compute the value in the loop body itself, outside the inner loop.")
-        if used:
-            block.insert(block.index(op), Op([tape], Callee(CALL, "list", list, list), []))
-        _substitute(backward_body, restored)
-        # The reversed loop visits the items the forward loop visited, last first: all of
-        # them, or, when the loop could stop early (while, break), as many as it counted.
-        trips = None
-        if op.counter is not None:
-            trips = next(r for r, c in zip(op.results, op.carried) if c is op.counter)
-        if op.iterable is None or not op.reversible:
-            iterable = self._emit_op(Callee(CALL, "range", range, range), [trips], "iterations", op)
-        else:
-            items = op.iterable
-            if trips is not None:
-                items = self._emit_op(runtime_callee(runtime.first_items), [op.iterable, trips], "visited", op)
-                items.is_temp = True
-            iterable = self._emit_op(Callee(CALL, "reversed", reversed, reversed), [items], "reversed", op)
-        iterable.is_temp = True
-        return iterable, target
-
-    def _tape_level(self, forward, backward, tape, restored, defined_here=()):
-        """Tape the values of one level of a loop body that its adjoint reads: pushed at
-        the end of the forward block, popped at the start of the adjoint block. A branch
-        of the body is a level of its own, taped inside the branch (the adjoint branch
-        runs on the same, itself taped, condition), so each iteration records only the
-        path it took. Returns whether anything was taped."""
-        used = False
-        forward_ifs = {id(o.cond): o for o in forward if isinstance(o, If) and isinstance(o.cond, Var)}
-        for b in backward:
-            f = forward_ifs.get(id(b.cond)) if isinstance(b, If) and isinstance(b.cond, Var) else None
-            if f is not None:
-                for f_region, b_region in zip(f.regions(), b.regions()):
-                    used |= self._tape_level(f_region.body, b_region.body, tape, restored)
-        here = {id(r): r for o in forward for r in o.results}
-        here.update((id(v), v) for v in defined_here)
-        saved = []
-        for o in walk(backward):
-            for v in flat_vars(o.operands()):
-                if id(v) in here and id(v) not in restored and v not in saved:
-                    saved.append(v)
-        if saved:
-            self._push_and_pop(forward, backward, tape, saved, restored)
-        return used or bool(saved)
-
-    def _push_and_pop(self, forward, backward, tape, saved, restored):
-        record = tuple(saved) if len(saved) != 1 else (saved[0] if saved else Const(None))
-        forward.append(Op([Var(self.namer.fresh("pushed"), is_temp=True)], Callee(METHOD, "append"),
-                          [tape, record], keep=True))
-        popped = [Var(self.namer.fresh(v.name)) for v in saved] or [Var(self.namer.fresh("popped"), is_temp=True)]
-        backward.insert(0, Op(popped, Callee(METHOD, "pop"), [tape], keep=True))
-        for v, r in zip(saved, popped):
-            restored[id(v)] = r
-            self.shapes.set(r, self.shapes.of(v), self.shapes.shape(v))
 
     def _adjoint_of_if(self, op):
         """`if cond:` in the adjoint sweep, on the same condition (still live, so no
@@ -500,6 +262,11 @@ class _Reverse:
         rule = rules.lookup(op.callee.key)
         if rule is None:
             raise _missing_rule(op)
+        if any(id(v) in self.complex_values for v in flat_vars(op.operands())) or _has_complex_constant(op):
+            raise UnsupportedSyntaxError(
+                "sct does not differentiate through complex numbers yet", op.loc,
+                hint="Keep the real and imaginary parts in separate real arrays (e.g. exp(i t) as "
+                     "np.cos(t) and np.sin(t)), or hold this value constant with sct.stop_gradient.")
         result = op.result
         cotangent = self.adjoints[id(result)]
         # A rule's adjoint for a container of computed values is split item by item, which a
@@ -511,7 +278,8 @@ class _Reverse:
         exact_already = id(result) in self.sequences  # a run-time list's adjoint is never a stand-in scalar
         if (rule.exact_cotangent or splits) and not exact_already and not self.shapes.same(cotangent, result):
             cotangent = self._emit_runtime(runtime.expand, [cotangent, result], "b" + result.name, op)
-        contributions, fresh = _inline(rule, op, cotangent, self)
+        ops, contributions, fresh = inline_template(rule, op, "d", {id(result): cotangent}, self.namer, self.shapes)
+        self.backward.extend(ops)
         for target, value in contributions:
             if isinstance(target, tuple):  # `np.stack([a, b])`: item k's adjoint is value[k]
                 if rule.elementwise:
@@ -535,9 +303,12 @@ class _Reverse:
 
     def _adder(self, key):
         """How two adjoints of the value with id `key` add: `+`, or item by item for a
-        list, tuple or dict made at run time (whose `+` would concatenate)."""
+        list, tuple or dict made at run time (whose `+` would concatenate), or either,
+        decided at run time, for a value only the run time knows the kind of."""
         if key in self.sequences:
             return runtime_callee(runtime.add_item_adjoints)
+        if key in self.run_time_kinds:
+            return runtime_callee(runtime.add_adjoints)
         return Callee(BINOP, "+", operator.add)
 
     def _add_to_items(self, items, value, op, fresh, exact=True):
@@ -590,6 +361,16 @@ class _Reverse:
             else:
                 copies = self._emit_runtime(runtime.broadcast_copies, [op.result, var], "copies", op)
             return self._emit_op(Callee(BINOP, "*", operator.mul), [value, copies], "b" + var.name, op)
+        if shapes.same(value, var) and not shapes.same(var, op.result) and not shapes.same(cotangent, op.result):
+            # `value` has var's shape but may stand for the whole broadcast result, as the
+            # adjoint of a keepdims reduction does: var's entries were then repeated.
+            result_shape, var_shape = self._broadcast_shape(op), shapes.array_shape(var)
+            if result_shape is None or var_shape is None:
+                return self._emit_runtime(runtime.unbroadcast, [value, var, op.result], "b" + var.name, op)
+            copies = int(np.prod(result_shape, dtype=np.int64)) // max(1, int(np.prod(var_shape, dtype=np.int64)))
+            if copies == 1:
+                return value
+            return self._emit_op(Callee(BINOP, "*", operator.mul), [value, Const(copies)], "b" + var.name, op)
         if shapes.same(value, var):
             return value
         axes = _static_reduction(shapes.array_shape(value), shapes.array_shape(var))
@@ -612,6 +393,20 @@ class _Reverse:
             # shape sums nothing.)
             args.append(op.result)
         return self._emit_runtime(runtime.unbroadcast, args, "b" + var.name, op)
+
+    def _broadcast_shape(self, op):
+        """The shape of an elementwise op's result, known or found from its operands' known
+        shapes (constants are scalars), or None."""
+        shape = self.shapes.array_shape(op.result)
+        if shape is not None:
+            return shape
+        shapes = [() if isinstance(a, Const) else self.shapes.array_shape(a) for a in op.operands()]
+        if any(s is None for s in shapes):
+            return None
+        try:
+            return np.broadcast_shapes(*shapes)
+        except ValueError:  # a branch that never runs (see analysis/shapes.py)
+            return None
 
     def _emit_op(self, callee, args, hint, op, kwargs=None):
         result = Var(self.namer.fresh(hint))
@@ -661,14 +456,13 @@ def _sequence_values(body):
         for op in walk(body):
             pairs = []
             if isinstance(op, Loop):
-                pairs = [(c, i) for c, i in zip(op.carried, op.inits)] + list(zip(op.results, op.carried)) + \
-                    [(c, y) for c, y in zip(op.carried, op.body.yields) if y is not c]  # (c, c): not made here
+                pairs = _joins(op)
                 if op.target is not None and id(op.iterable) in containers_in:
                     pairs.append((op.target, op.target))
                     if id(op.iterable) in one_pass:
                         containers_in[id(op.target)] = tuple_items(id(op.iterable))
             elif isinstance(op, If):
-                pairs = [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
+                pairs = _joins(op)
             elif op.callee.kind == GETITEM and isinstance(op.args[1], Const) and \
                     isinstance(op.args[1].value, (int, str)):
                 inside = containers_in.get(id(op.args[0]), {})
@@ -699,6 +493,103 @@ def _sequence_values(body):
 
 
 _ALL = "all"
+
+
+def _constants(operands):
+    """The Consts among `operands`, looking inside tuple operands."""
+    for x in operands:
+        if isinstance(x, tuple):
+            yield from _constants(x)
+        elif isinstance(x, Const):
+            yield x
+
+
+def _is_complex_constant(value):
+    """A complex number, or a complex dtype (`dtype=complex`, `astype(np.complex128)`)."""
+    if isinstance(value, complex):
+        return True
+    if isinstance(value, str):  # not np.dtype(value): "F" is also reshape's order
+        return "complex" in value
+    try:
+        return isinstance(value, (type, np.dtype)) and np.dtype(value).kind == "c"
+    except TypeError:
+        return False
+
+
+def _has_complex_constant(op):
+    """Whether a complex number or dtype is among `op`'s operands. Not in a slice: the
+    complex step of np.r_[a:b:5j] is a count of points, and the grid is real."""
+    return op.callee.obj is not slice and any(_is_complex_constant(c.value) for c in _constants(op.operands()))
+
+
+# Callables whose result may be complex for real arguments.
+_COMPLEX_MAKERS = (complex, np.complex64, np.complex128, np.linalg.eig, np.linalg.eigvals, np.roots,
+                   np.vectorize)
+_COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.emath")
+
+
+def _complex_values(body):
+    """Ids of the values that may be complex: made from a complex constant or dtype, by a
+    function that returns complex numbers for real arguments (np.fft, np.emath ...), or
+    from such values. sct's rules are for real numbers, so an adjoint through one is
+    refused (its gradient would be complex, or wrong)."""
+    found = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(body):
+            if isinstance(op, (Loop, If)):
+                pairs = _joins(op)
+            else:
+                obj = op.callee.obj if op.callee.kind == CALL else None
+                makes = _has_complex_constant(op) or (obj is not None and _makes_complex(obj))
+                sources = [v for v in flat_vars(op.operands()) if id(v) in found]
+                pairs = [(r, r if makes else sources[0]) for r in op.results] if makes or sources else []
+            for value, source in pairs:
+                if id(value) not in found and (value is source or id(source) in found):
+                    found.add(id(value))
+                    changed = True
+    return found
+
+
+def _makes_complex(obj):
+    try:
+        if obj in _COMPLEX_MAKERS:
+            return True
+    except TypeError:  # an unhashable callable
+        return False
+    return (getattr(obj, "__module__", None) or "").startswith(_COMPLEX_MODULES)
+
+
+def _joins(op):
+    """(value, source) pairs of a Loop or If: each value joins the sources that flow into it."""
+    if isinstance(op, Loop):
+        return [(c, i) for c, i in zip(op.carried, op.inits)] + list(zip(op.results, op.carried)) + \
+            [(c, y) for c, y in zip(op.carried, op.body.yields) if y is not c]  # (c, c): not made here
+    return [(r, y) for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) for y in (a, b)]
+
+
+def _run_time_kinds(body):
+    """Ids of the values whose kind only the run time knows: the output of a recursive call
+    (a number, an array or a container), the items read out of one, and what they join."""
+    found = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(body):
+            if isinstance(op, (Loop, If)):
+                pairs = _joins(op)
+            elif op.callee.obj is runtime.call_with_pullback:
+                pairs = [(op.results[0], op.results[0])]
+            elif op.callee.kind == GETITEM:
+                pairs = [(op.result, op.args[0])]
+            else:
+                continue
+            for value, source in pairs:
+                if id(value) not in found and (value is source or id(source) in found):
+                    found.add(id(value))
+                    changed = True
+    return found
 
 
 def _static_reduction(value_shape, var_shape):
@@ -755,162 +646,3 @@ def _missing_rule(op):
                     f"        d[x] = d[result] * ...   # the derivative of {c.spelling} at x\n"
                     f"or mark it with sct.nondifferentiable({c.spelling}) if no gradient flows through it.")
     return MissingRuleError(f"no adjoint rule for {what}", op.loc, hint)
-
-
-# ---- template inlining
-
-
-class _NotStatic(Exception):
-    pass
-
-
-class _Dynamic:
-    """Stands for a run-time value while a template's `if` test is evaluated; only
-    the static predicates (`is_scalar`, `ndim`) may look at it, through its facts."""
-
-    def __init__(self, shape=None, scalar=False):
-        self.shape, self.scalar = shape, scalar
-
-    def _refuse(self, *args):
-        raise _NotStatic()
-
-    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __len__ = __getitem__ = _refuse
-    __add__ = __sub__ = __mul__ = __truediv__ = __neg__ = __hash__ = __iter__ = _refuse
-
-
-def _static(x, shapes):
-    if isinstance(x, Const):
-        return x.value
-    if isinstance(x, tuple):
-        return tuple(_static(e, shapes) for e in x)
-    return _Dynamic(shapes.array_shape(x), shapes.is_scalar(x))
-
-
-def _is_scalar(x):
-    if isinstance(x, _Dynamic):
-        return x.scalar
-    return np.ndim(x) == 0
-
-
-def _ndim(x):
-    if isinstance(x, _Dynamic):
-        if x.shape is None:
-            raise _NotStatic()
-        return len(x.shape)
-    return np.ndim(x)
-
-
-# Predicates a template's `if` test may use besides constant arguments.
-_STATIC_PREDICATES = {"is_const": lambda x: not isinstance(x, _Dynamic), "is_scalar": _is_scalar,
-                      "ndim": _ndim}
-
-
-class _TemplateScope:
-    """Names inside a template: its locals, `d[result]`, its parameters (bound to the
-    op's operands), then the template module's globals and builtins."""
-
-    def __init__(self, rule, env, cotangent):
-        self.rule, self.env, self.cotangent = rule, env, cotangent
-        self.locals = {}
-
-    def lookup(self, name, node):
-        if name in self.locals:
-            return self.locals[name]
-        if name.startswith("d["):
-            if name[2:-1] != self._result_param():
-                raise SctError(f"rule {self.rule.name}: only d[{self._result_param()}] can be read")
-            return self.cotangent
-        if name in self.env:
-            value = self.env[name]
-            if isinstance(value, tuple) and all(isinstance(e, Const) for e in value):
-                return Const(tuple(e.value for e in value))
-            return value
-        for namespace in (self.rule.namespace, builtins.__dict__):
-            if name in namespace:
-                obj = namespace[name]
-                return GlobalRef(name, obj, obj)
-        raise SctError(f"rule {self.rule.name} uses an undefined name {name!r}")
-
-    def _result_param(self):
-        return next(iter(self.rule.signature.parameters))
-
-
-def _inline(rule, op, cotangent, reverse):
-    """Inline `rule` for `op`: appends its ops to the backward sweep and returns
-    ([(argument operand, contribution operand)], ids of the Vars the template created)."""
-    try:
-        bound = rule.signature.bind(op.result, *op.args, **op.kwargs)
-    except TypeError as e:
-        raise SctError(f"sct's rule for {op.callee} does not accept these arguments ({e})", op.loc,
-                       hint="Pass the arguments the way NumPy documents them (e.g. axis=..., "
-                            "keepdims=...).") from None
-    bound.apply_defaults()
-    env = {name: _as_operand(value) for name, value in bound.arguments.items()}
-    scope = _TemplateScope(rule, env, cotangent)
-    lowering = ExprLowering(scope, reverse.namer, lambda node: op.loc, op.stmt)
-    contributions = []
-    statics = {name: _static(value, reverse.shapes) for name, value in env.items()}
-    statics[f"d[{next(iter(rule.signature.parameters))}]"] = _static(cotangent, reverse.shapes)
-    for stmt in _specialize(rule, rule.body, statics):
-        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1 \
-                or not isinstance(stmt.targets[0], gast.Name):
-            raise SctError(f"rule {rule.name}: templates may only contain `name = expr`, "
-                           f"`d[arg] = expr` and static `if` statements")
-        target = stmt.targets[0].id
-        start = len(lowering.ops)
-        value = lowering.value(stmt.value)
-        if target.startswith("d["):
-            contributions.append((env[target[2:-1]], value))
-        else:
-            scope.locals[target] = value
-        for new_op in lowering.ops[start:]:
-            reverse.shapes.add(new_op)
-    reverse.backward.extend(lowering.ops)
-    return contributions, {id(r) for o in lowering.ops for r in o.results}
-
-
-def _substitute(ops, mapping):
-    """Replace Vars by id in `ops` and their regions (operands, conditions, yields)."""
-    def sub(x):
-        if isinstance(x, tuple):
-            return rebuild(x, [sub(e) for e in x])
-        return mapping.get(id(x), x) if isinstance(x, Var) else x
-    for o in walk(ops):
-        if isinstance(o, Op):
-            o.args = [sub(a) for a in o.args]
-            o.kwargs = {k: sub(v) for k, v in o.kwargs.items()}
-        elif isinstance(o, If):
-            o.cond = sub(o.cond)
-            for region in o.regions():
-                region.yields = [sub(y) for y in region.yields]
-        else:
-            o.inits = [sub(i) for i in o.inits]
-            if o.iterable is not None:
-                o.iterable = sub(o.iterable)
-            for region in o.regions():
-                region.yields = [sub(y) for y in region.yields]
-
-
-def _as_operand(value):
-    """A bound template argument as an operand: defaults become Consts, `*args` a tuple."""
-    if isinstance(value, (Var, Const)):
-        return value
-    if isinstance(value, tuple):
-        return rebuild(value, [_as_operand(v) for v in value])
-    return Const(value)
-
-
-def _specialize(rule, body, statics):
-    """The template's statements with every `if` decided from constant arguments and
-    static shape facts; a test that needs a run-time value takes the `else` branch,
-    the template's general form."""
-    namespace = dict(rule.namespace, **_STATIC_PREDICATES)
-    for stmt in body:
-        if isinstance(stmt, gast.If):
-            try:
-                taken = bool(eval(rule.tests[id(stmt)], namespace, statics))
-            except _NotStatic:
-                taken = False
-            yield from _specialize(rule, stmt.body if taken else stmt.orelse, statics)
-        else:
-            yield stmt

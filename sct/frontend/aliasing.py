@@ -1,0 +1,157 @@
+"""What shares memory, and what a write or an in-place change reaches.
+
+Takes the scopes being lowered: their `locals`, `views` (Var -> the Var whose memory
+it may share: a slice, a reshape...) and `appended` (Vars put in a list made at run
+time), and the old and new value of a write. The IR is functional: `y[i] = v` makes
+a new array, `xs.append(x)` a new list, `obj.w = v` a new object. Guarantees Python's
+meaning or an error: every name for the old object denotes the new one, in this
+function and in those it is inlined into or closes over (`rebind_everywhere`); a
+name that Python would show the write through but the generated code would not (a
+view of the array, the array it views) is made unreadable (`_Stale`); a write that
+would change an array put in a list is refused.
+"""
+from ..errors import UnsupportedSyntaxError
+from ..ir import ATTR, CALL, GETITEM, METHOD, Var, rebuild
+from .scope import Unreadable
+from .static_values import LocalObject
+
+
+# Methods of lists, dicts and arrays that change their object: the IR has no such effects.
+MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
+                     "setdefault", "popitem", "fill", "put", "resize", "itemset", "partition", "setflags"}
+
+
+# Ops whose result may share memory with their first argument (a write into either
+# would show in both), by callee kind and name.
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal", "T"}
+_VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.swapaxes", "np.moveaxis",
+                   "np.expand_dims", "np.broadcast_to", "np.asarray", "np.diagonal", "np.atleast_1d",
+                   "np.atleast_2d", "np.flip"}
+
+
+def may_be_view(op):
+    c = op.callee
+    return c.kind == GETITEM or (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
+        (c.kind == CALL and c.spelling in _VIEW_FUNCTIONS)
+
+
+def shares_memory(v, array, views):
+    """Whether `v` is the array `array`, the array it is a view of, or a view of that
+    array (`views`: Var -> the Var whose memory it may share)."""
+    base = views.get(array, array) if isinstance(array, Var) else array
+    return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
+
+
+def was_appended(array, scope):
+    """Whether `array`, or memory it shares, was put in a list made at run time."""
+    views = getattr(scope, "views", {})
+    return any(shares_memory(v, array, views) for v in getattr(scope, "appended", ()))
+
+
+def sharing_names(scope, value, name, owner=None):
+    """The other names that `name op= ...` (or `owner.attr op= ...`) would change too,
+    were `value` an array (NumPy updates arrays in place): names for the same value or
+    for memory it shares (views), here and in the functions this one is inlined into,
+    and the containers and objects holding it (other than `owner`). Empty for a value
+    that is not a Var."""
+    if not isinstance(value, Var):
+        return []
+    views = getattr(scope, "views", {})
+    found = []
+    for s in scope_chain(scope):
+        for other, bound in s.locals.items():
+            if (s is scope and other == name) or bound is owner:
+                continue
+            if isinstance(bound, Var):
+                if shares_memory(bound, value, views):
+                    found.append(other)
+            elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
+                found.append(other)
+    return found
+
+
+def _held(container):
+    """The values a container or object holds, nested ones included."""
+    for item in (container.attributes.values() if isinstance(container, LocalObject) else container):
+        if isinstance(item, (tuple, LocalObject)):
+            yield from _held(item)
+        else:
+            yield item
+
+
+def refuse_shared_write(name, array, loc, scope):
+    """Mark every other name for the memory `name` writes into (aliases, views of it,
+    the array it is a view of, and that array's other views) as stale."""
+    views = getattr(scope, "views", {})
+    for s in scope_chain(scope):
+        for other, v in list(s.locals.items()):
+            if isinstance(v, (tuple, LocalObject)):  # holding the array itself: rebound; a view of it: stale
+                if any(shares_memory(x, array, views) and x is not array for x in _held(v)):
+                    s.locals[other] = _Stale(name, loc)
+                continue
+            if (s is scope and other == name) or not isinstance(v, Var) or (s is not scope and v is array):
+                continue  # the written name, and the caller's names for the same array, see the write
+            if shares_memory(v, array, views):
+                s.locals[other] = _Stale(name, loc)
+
+
+class _Stale(Unreadable):
+    """What a name denotes after a write changed its array through another name: in
+    Python it would show the new values, in the generated code the old ones, so it
+    may not be read any more."""
+
+    def __init__(self, written, loc):
+        self.written, self.loc = written, loc
+
+    def error(self, name, loc):
+        return UnsupportedSyntaxError(
+            f"{name!r} shares memory with {self.written!r}, which line {self.loc.line} wrote into",
+            loc, hint=f"Python would show the written values through {name!r}; sct does not follow writes "
+                      f"through shared memory. Make one of them a copy with .copy() before the write.")
+
+
+def scope_chain(scope):
+    """`scope`, then the scopes whose names its code can change in place: those of the
+    functions it is inlined into (its callers) and, for a local function, the enclosing
+    function's."""
+    seen, pending = set(), [scope]
+    while pending:
+        s = pending.pop()
+        if s is None or id(s) in seen:
+            continue
+        seen.add(id(s))
+        yield s
+        pending += [getattr(s, "parent", None), s.caller]
+
+
+def rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
+    """After `old.append(x)` made the list `new` (or a write, an array; a set attribute,
+    an object): every name for `old` denotes `new`, in this function and in the functions
+    it is inlined into or closes over, and so do the containers and objects holding it,
+    as every name for one Python object sees its change."""
+    replaced = {id(old): new}  # id -> replacement, so one container held twice stays one
+
+    def replace(value):
+        if id(value) in replaced:
+            return replaced[id(value)]
+        if isinstance(value, tuple) and value:
+            items = [replace(v) for v in value]
+            made = value if all(a is b for a, b in zip(items, value)) else rebuild(value, items)
+        elif isinstance(value, LocalObject):
+            attributes = {k: replace(v) for k, v in value.attributes.items()}
+            made = value if all(attributes[k] is v for k, v in value.attributes.items()) \
+                else LocalObject(value.cls, attributes)
+        else:
+            return value
+        replaced[id(value)] = made
+        return made
+
+    for s in scope_chain(scope):
+        if outer_only and s is scope:
+            continue
+        for name, bound in list(s.locals.items()):
+            if s is scope and not names_here and not isinstance(bound, (tuple, LocalObject)):
+                continue  # (a name here for the written array is stale: see refuse_shared_write)
+            made = replace(bound)
+            if made is not bound:
+                s.locals[name] = made

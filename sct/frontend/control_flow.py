@@ -1,0 +1,582 @@
+"""Control flow: blocks of statements, `if`, `for` and `while`, and the exits from them.
+
+Takes the statements of a function body (or of a body being inlined) with its scope,
+`Namer` and `loc_of`; each statement without control flow goes to statements.py.
+Gives ops and, for a tail block (one the function returns from by falling off its
+end), the operand returned. Guarantees:
+- an `if` decided while lowering (`isinstance` of a container) lowers only the branch
+  taken; any other is an If op whose results join the names its branches bind
+  differently;
+- a `for` over a container known while lowering is unrolled, item by item; any other
+  loop is one Loop op that carries exactly what it must from one iteration to the
+  next (what the body rebinds that exists before the loop, is read after it, is read
+  in the body before the body binds it, or is carried by an enclosing loop; a list or
+  array the body changes in place), and its trip count where that is not known
+  beforehand, which the adjoint loop needs;
+- `break`, `continue` and `return` inside a loop or a branch become carried flags (and
+  a returned value): the code after them runs under `if not ...`, and one output
+  leaves the function.
+The Loop op's adjoint, and what it tapes, are the reverse transform's.
+"""
+import operator
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild
+from . import containers
+from .aliasing import (MUTATING_METHODS, rebind_everywhere, refuse_shared_write, scope_chain, shares_memory,
+                       was_appended)
+from .expressions import ExprLowering
+from .scope import BREAK, BROKE, HIDDEN_NAMES, ITEM, RETURNED, RETURN_VALUE, TRIPS, LocalFunction, Unreadable
+from .static_values import LocalObject
+from .statements import lower_simple_statement
+from .targets import assign
+
+
+class BlockLowering:
+    """Lowers statement lists (blocks): `if`, loops and their exits here, each other
+    statement by `lower_simple_statement`. A *tail* block is one the function returns
+    from when it falls off its end (the body, and a branch the rest of the function
+    moved into)."""
+
+    def __init__(self, scope, namer, loc_of, function_loc, tree):
+        self.scope, self.namer, self.loc_of = scope, namer, loc_of
+        self.function_loc = function_loc
+        # Where each name is read, in source order: which values a loop must carry.
+        self.reads = [(_position(n), n.id) for n in gast.walk(tree)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        self.enclosing_carried = set()  # names the loops around the current one carry
+        # Names whose value is put into a list or dict by reference (`hs.append(h)`,
+        # `d[k] = h`), which an in-place `h += ...` would change too.
+        self.stored_names = {a.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+                             and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "insert")
+                             for a in n.args if isinstance(a, gast.Name)} | \
+            {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
+             and any(isinstance(t, gast.Subscript) for t in n.targets)}
+        self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
+        self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
+
+    def tail(self, stmts):
+        """Lower a tail block: (ops, (returned operand, location of the return))."""
+        ops, returned = self.block(stmts, tail=True)
+        return ops, returned
+
+    def block(self, stmts, tail=False):
+        """Lower `stmts`; returns (ops, returned), `returned` None unless the block returns."""
+        ops = []
+        for i, stmt in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(stmt, gast.Return):
+                if rest:
+                    raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
+                                                 hint="Remove the unreachable statements.")
+                if self.loop_depth or self.flag_returns:  # record the value; returned after the loop/if
+                    value, _ = self.returned(stmt, ops)
+                    self.scope.locals.update({RETURN_VALUE: value, RETURNED: Const(True)})
+                    if self.loop_depth:
+                        self.scope.locals[BREAK] = Const(True)
+                    return ops, None
+                return ops, self.returned(stmt, ops)
+            if isinstance(stmt, (gast.Continue, gast.Break)):
+                if rest:
+                    raise UnsupportedSyntaxError(f"code after `{type(stmt).__name__.lower()}` is never run",
+                                                 self.loc_of(rest[0]), hint="Remove the unreachable statements.")
+                if isinstance(stmt, gast.Break):
+                    self.scope.locals[BREAK] = Const(True)
+                return ops, None
+            if isinstance(stmt, gast.If):
+                if_ops, returned, consumed = self.if_statement(stmt, rest, tail)
+                ops.extend(if_ops)
+                if returned is not None:
+                    return ops, returned
+                if consumed:
+                    return ops, None
+                continue
+            if isinstance(stmt, (gast.For, gast.While)):
+                loop_ops, returned_flag, else_stmts = self.loop(stmt, tail)
+                ops.extend(loop_ops)
+                rest = else_stmts + rest
+                if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
+                    value = self.scope.locals.pop(RETURN_VALUE)
+                    if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
+                    ops.extend(if_ops)
+                    return ops, returned
+                if else_stmts:  # lowered as the statements that follow the loop
+                    rest_ops, returned = self.block(rest, tail)
+                    return ops + rest_ops, returned
+                continue
+            ops.extend(lower_simple_statement(stmt, self.scope, self.namer, self.loc_of, self.stored_names))
+        if tail:
+            return ops, (Const(None), self.function_loc)
+        return ops, None
+
+    def returned(self, stmt, ops):
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
+        value = lowering.value(stmt.value) if stmt.value is not None else Const(None)
+        value = lowering.materialize(value, stmt)
+        ops.extend(lowering.ops)
+        return value, self.loc_of(stmt)
+
+    def if_statement(self, stmt, rest, tail):
+        """Lower `if`: (ops, returned, consumed). Consumes `rest` (moving it into the other
+        branch) when a branch returns, or ends its loop iteration (`continue`, `break`)."""
+        loc = self.loc_of(stmt)
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+        cond = lowering.truth(lowering.value(stmt.test), stmt.test)
+        if isinstance(cond, Const) and type(cond.value) is bool:
+            # Decided now (`isinstance` of a container argument): only the branch taken is
+            # lowered, as the other may not lower for this argument (`w * t` on a tuple).
+            taken = list(stmt.body if cond.value else stmt.orelse)
+            if not _always_ends(taken, (gast.Return, gast.Break, gast.Continue)):
+                taken += list(rest)  # (after a branch that always leaves, `rest` is never run)
+            ops, returned = self.block(taken, tail)
+            return lowering.ops + ops, returned, True
+        # In a loop body, `return` leaves the iteration like `break` does; in a branch that
+        # returns on some paths only, it ends the branch and sets the returned flag.
+        kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth or self.flag_returns else _LOOP_EXITS
+        then_exits, else_exits = _always_ends(stmt.body, kinds), _always_ends(stmt.orelse, kinds)
+        if (_contains(stmt.body, kinds) and not then_exits) or (_contains(stmt.orelse, kinds) and not else_exits):
+            raise UnsupportedSyntaxError(
+                "a `break`/`continue`/`return` that only some paths through this branch reach is not "
+                "supported yet",
+                loc, hint="Give the branch an `else` so that every path through it leaves the iteration.")
+        if then_exits or else_exits:
+            then_stmts = list(stmt.body) + ([] if then_exits else list(rest))
+            else_stmts = list(stmt.orelse) + ([] if else_exits else list(rest))
+            ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
+            return ops, None, True
+        returns = (gast.Return,)
+        then_returns, else_returns = _always_ends(stmt.body, returns), _always_ends(stmt.orelse, returns)
+        if (_contains(stmt.body, returns) and not then_returns) or \
+                (_contains(stmt.orelse, returns) and not else_returns):
+            if not tail:
+                raise UnsupportedSyntaxError(
+                    "a `return` that only some paths through this branch reach is not supported here yet", loc,
+                    hint="Give the branch an `else` so that every path through it returns, or assign the "
+                         "value and return once after the `if`.")
+            # Returns on some paths: they record the value and a flag, and the rest of the
+            # function runs only if no path returned.
+            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: Const(None)})
+            self.flag_returns += 1
+            ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
+            self.flag_returns -= 1
+            returned_flag = self.scope.locals.pop(RETURNED)
+            value = self.scope.locals.pop(RETURN_VALUE)
+            if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
+            return ops + if_ops, returned, True
+        if (then_returns or else_returns) and not tail:
+            raise UnsupportedSyntaxError("`return` inside this block is not supported yet", loc,
+                                         hint="Return from the function body's own `if`/`else`, or "
+                                              "assign the value and return once at the end.")
+        then_stmts = list(stmt.body) + ([] if then_returns else list(rest) if else_returns else [])
+        else_stmts = list(stmt.orelse) + ([] if else_returns else list(rest) if then_returns else [])
+        if then_returns and else_returns and rest:
+            raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
+                                         hint="Remove the unreachable statements.")
+        if then_returns or else_returns:
+            before = dict(self.scope.locals)
+            branches = []
+            for stmts in (then_stmts, else_stmts):
+                self.scope.locals = dict(before)
+                body, (value, where) = self.tail(stmts)
+                branches.append((body, value, where))
+            (then_ops, then_value, then_where), (else_ops, else_value, _) = branches
+            self.scope.locals = before
+            result = Var(self.namer.fresh("result"), is_temp=True)
+            lowering.ops.append(If([result], cond, Region(then_ops, [then_value]),
+                                   Region(else_ops, [else_value]), loc, loc))
+            # The return statement of the taken path, for errors about the output.
+            return lowering.ops, (result, then_where if then_returns and not else_returns else loc), True
+        ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
+        return ops, None, False
+
+    def _join_branches(self, lowering, cond, then_stmts, else_stmts, stmt, loc):
+        """An If whose results join the names the two branches bind differently."""
+        before = dict(self.scope.locals)
+        branches = []
+        for stmts in (then_stmts, else_stmts):
+            self.scope.locals = dict(before)
+            body, _ = self.block(stmts)
+            branches.append((body, self.scope.locals))
+        (then_ops, then_locals), (else_ops, else_locals) = branches
+        results, then_yields, else_yields = [], [], []
+
+        def join(t, e, hint):
+            """One joined operand; containers of the same layout item by item, otherwise
+            each branch makes its container a run-time value and the If joins those."""
+            if t is e:
+                return t
+            if isinstance(t, LocalObject) and t.same_layout(e):
+                return LocalObject(t.cls, {k: join(v, e.attributes[k], f"{hint}_{k}") for k, v in t.attributes.items()})
+            if containers.same_layout(t, e):
+                return rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
+            result = Var(self.namer.fresh(hint))
+            results.append(result)
+            then_yields.append(self._as_yield(t, stmt, then_ops, hint))
+            else_yields.append(self._as_yield(e, stmt, else_ops, hint))
+            return result
+
+        joined = dict(before)
+        for name in sorted(set(then_locals) | set(else_locals)):
+            t, e = then_locals.get(name), else_locals.get(name)
+            if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
+                joined[name] = t
+                continue
+            if isinstance(t, Unreadable) or isinstance(e, Unreadable):
+                joined[name] = t if isinstance(t, Unreadable) else e
+                continue
+            if isinstance(t, LocalFunction) or isinstance(e, LocalFunction):
+                joined[name] = _BranchFunction(loc)
+                continue
+            # A name only one branch binds is None after the other, where Python would have
+            # left it unbound: using it there fails, as in Python (if with another error).
+            t = Const(None) if t is None else t
+            e = Const(None) if e is None else e
+            joined[name] = join(t, e, HIDDEN_NAMES.get(name, name))
+            # A list or array the branches changed in place, under a caller's name too.
+            rebind_everywhere(self.scope, t, joined[name], outer_only=True)
+            rebind_everywhere(self.scope, e, joined[name], outer_only=True)
+        self.scope.locals = joined
+        lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
+                               loc, loc))
+        return lowering.ops, None
+
+    def loop(self, stmt, tail, changed_by_calls=frozenset()):
+        """Lower `for`/`while` to a Loop op; returns (ops, returned flag, the statements of its
+        `else:` block to lower after it, guarded by the `break` flag).
+        The names the body assigns that are bound before the loop, or read after it, are
+        carried from iteration to iteration. `break` sets a carried flag; `return` also
+        records its value, and the caller returns it after the loop (the returned flag).
+        A list or array the body changes in place (`xs.append(x)`, `y[i] = v`, or a function
+        it calls doing so: `changed_by_calls`) is carried too, and every name for it denotes
+        the loop's result after the loop."""
+        loc = self.loc_of(stmt)
+        exits = [n for n in _own_statements(stmt.body) if isinstance(n, (gast.Break, gast.Continue, gast.Return))]
+        has_return = any(isinstance(n, gast.Return) for n in exits)
+        if has_return and not tail:
+            node = next(n for n in exits if isinstance(n, gast.Return))
+            raise UnsupportedSyntaxError("`return` inside this loop is not supported yet", self.loc_of(node),
+                                         hint="Return from a loop in the function body itself, or keep the "
+                                              "value in a variable, `break`, and return it after the loop.")
+        has_break = any(isinstance(n, (gast.Break, gast.Return)) for n in exits)
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+        iterable, reversible = None, True
+        if isinstance(stmt, gast.For):
+            if not isinstance(stmt.target, (gast.Name, gast.Tuple, gast.List)):
+                raise UnsupportedSyntaxError("only names can be loop variables", self.loc_of(stmt.target),
+                                             hint="Write `for item in ...:` and assign from `item` in the body.")
+            iterable = lowering.value(stmt.iter)
+            if containers.is_static(iterable):
+                return self._unrolled_loop(stmt, containers.iteration_items(iterable), lowering, exits)
+            iterable = lowering.materialize(iterable, stmt.iter)
+            producer = lowering.ops[-1] if lowering.ops and iterable in lowering.ops[-1].results else None
+            # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
+            reversible = not (producer is not None and producer.callee.kind == CALL
+                              and producer.callee.obj in _ONE_PASS_ITERATORS)
+        assigned, changed_in_place = set(), set(changed_by_calls)
+        for s in stmt.body:
+            for node in gast.walk(s):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    assigned.add(node.id)
+                elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store) \
+                        and isinstance(node.value, gast.Name):
+                    changed_in_place.add(node.value.id)  # `y[i] = v`, `obj.w = v` rebind y, obj to the new value
+                elif isinstance(node, gast.FunctionDef):
+                    assigned.add(node.name)  # `def f` binds f
+                elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                        and node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
+                    changed_in_place.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
+        changed_in_place -= assigned  # a name the body also rebinds may denote another object
+        assigned |= changed_in_place
+        if iterable is not None:  # the loop variables: after the loop, the last item's
+            assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
+        outer_bindings = [(s, s.locals, dict(s.locals)) for s in scope_chain(self.scope)]
+        before = dict(self.scope.locals)
+        target_name = None
+        if iterable is not None:
+            target_name = stmt.target.id if isinstance(stmt.target, gast.Name) else ITEM
+        # Carried: what the body binds that existed before the loop, is read after it (in
+        # source order), is read in the body before the body binds it (a value from the
+        # previous iteration), or is carried by an enclosing loop. Carried values nothing
+        # needs are removed by dead-code elimination.
+        end = (stmt.body[-1].end_lineno, stmt.body[-1].end_col_offset)  # its `else:` reads come after
+        read_after = {name for position, name in self.reads if position > end}
+        targets = frozenset(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)) \
+            if iterable is not None else frozenset()
+        read_early, _ = _reads_before_binding(stmt.body, targets)
+        names = sorted(n for n in assigned if n in before or n in read_after or n in read_early
+                       or n in self.enclosing_carried)
+        # Hidden carried values: the iteration count when the trip count is not known
+        # beforehand (the adjoint loop needs it), and the `break` flag.
+        if iterable is None or has_break or not reversible:
+            names.append(TRIPS)
+        if has_break:
+            names.append(BREAK)
+        if has_return:
+            names += [RETURNED, RETURN_VALUE]
+        written = sorted(n for n in changed_in_place if n in names and isinstance(before.get(n), Var))
+        for a, b in zip(written, written[1:]):
+            if before[a] is before[b]:  # carried apart, they would stop being one array
+                raise UnsupportedSyntaxError(f"{a!r} and {b!r} name the same array, which this loop writes into",
+                                             loc, hint=f"Write through one of the names, or make {b!r} a copy "
+                                                       f"with .copy() before the loop.")
+        target = None
+        if iterable is not None:  # named first, so the loop variable keeps the user's name
+            target = Var(self.namer.fresh(HIDDEN_NAMES.get(target_name, target_name)))
+        # An object made in the function is carried attribute by attribute (a slot each).
+        objects = {n: before[n] for n in names if isinstance(before.get(n), LocalObject)}
+        slots = [(n, k) for n in names for k in (objects[n].attributes if n in objects else [None])]
+
+        def slot_name(n, k):
+            return HIDDEN_NAMES.get(n, n) if k is None else f"{n}_{k}"
+
+        def grouped(values):
+            """Slot values back into one per name: objects rebuilt from their attributes."""
+            by_name = {}
+            for (n, k), value in zip(slots, values):
+                if k is None:
+                    by_name[n] = value
+                else:
+                    by_name.setdefault(n, LocalObject(objects[n].cls, {})).attributes[k] = value
+            return by_name
+
+        carried = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
+        # The hidden values start afresh: `before` may hold the enclosing loop's own.
+        fresh = {TRIPS: Const(0), BREAK: Const(False), RETURNED: Const(False), RETURN_VALUE: Const(None)}
+        inits = [objects[n].attributes[k] if k is not None else fresh[n] if n in fresh
+                 else before.get(n, Const(None)) for n, k in slots]
+        for (n, _), value in zip(slots, inits):
+            if isinstance(value, (LocalFunction, Unreadable)):
+                raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
+                                             f"for a local function", loc,
+                                             hint=f"Define {n!r} once, outside the loop.")
+        # A container the loop changes (`xs.append(x)`) is carried as a run-time value.
+        inits = [self._as_yield(value, stmt, lowering.ops, slot_name(n, k)) for (n, k), value in zip(slots, inits)]
+        inner = dict(before)
+        inner.update(grouped(carried))
+        if iterable is not None:
+            inner[target_name] = target
+        test = None
+        if iterable is None:
+            self.scope.locals = dict(inner)
+            test_lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+            test = Region(test_lowering.ops, [test_lowering.truth(test_lowering.value(stmt.test), stmt.test)])
+        self.scope.locals = dict(inner)
+        counting = []
+        if TRIPS in names:
+            counter = self.scope.locals[TRIPS]
+            counting = [Op([Var(self.namer.fresh("trips"))], Callee(BINOP, "+", operator.add), [counter, Const(1)],
+                           loc=loc, stmt=loc)]
+            self.scope.locals[TRIPS] = counting[0].result
+        if target_name == ITEM:  # `for i, x in ...`: unpack the item first thing in the body
+            unpacking = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+            assign(stmt.target, target, stmt.target, unpacking, self.scope, self.namer)
+            counting = unpacking.ops + counting
+        self.loop_depth += 1
+        enclosing = self.enclosing_carried
+        self.enclosing_carried = enclosing | set(names)
+        body, _ = self.block(stmt.body)
+        self.enclosing_carried = enclosing
+        self.loop_depth -= 1
+        views = getattr(self.scope, "views", {})
+        for q in sorted(changed_in_place & set(names)):
+            written = self.scope.locals.get(q)
+            if isinstance(written, Var) and was_appended(written, self.scope):
+                raise UnsupportedSyntaxError(f"{q!r}, or a view of it, is put in a list, and the next iteration "
+                                             f"writes into it", loc,
+                                             hint=f"Append a copy: `.append({q}.copy())`.")
+            for p in read_early:  # read in the next iteration before the body binds it again
+                kept = self.scope.locals.get(p)
+                if p != q and p in names and isinstance(written, Var) and shares_memory(kept, written, views):
+                    raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
+                                                 f"which writes into {q!r}", loc,
+                                                 hint=f"Keep a copy: `{p} = {q}.copy()`.")
+        missed = {n for n, v in inner.items()
+                  if n not in assigned and n not in names and self.scope.locals.get(n, v) is not v}
+        if missed:  # a function the body calls changed a list or array it was given: lower again, carrying it
+            for s, bindings, saved in outer_bindings:
+                bindings.clear()
+                bindings.update(saved)
+                s.locals = bindings
+            return self.loop(stmt, tail, changed_by_calls | missed)
+        for n, layout in objects.items():
+            if not layout.same_layout(self.scope.locals[n]):
+                raise UnsupportedSyntaxError(f"the loop changes which attributes {n!r} has", loc,
+                                             hint=f"Set every attribute of {n!r} before the loop; the loop "
+                                                  f"may then change their values.")
+        yields = [self._as_yield(self.scope.locals[n] if k is None else self.scope.locals[n].attributes[k],
+                                 stmt, body, slot_name(n, k)) for n, k in slots]
+        results = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
+        by_result = grouped(results)
+        after = dict(before)
+        after.update((n, r) for n, r in by_result.items() if n not in _LOOP_CONTROL)
+        for n in assigned - set(names):  # bound only inside the loop, never read after it
+            after.pop(n, None)
+        if has_return:
+            after[RETURN_VALUE] = by_result[RETURN_VALUE]
+        self.scope.locals = after
+        for n in changed_in_place & set(names):
+            if n in before:  # the same list or array, changed: under every name, here and in callers
+                rebind_everywhere(self.scope, before[n], by_result[n])
+                # and what shared its memory (a view of it, the array it is a view of) is stale
+                refuse_shared_write(n, before[n], loc, self.scope)
+        by_name = grouped(carried)
+        lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
+                                 loc, loc, exit=by_name.get(BREAK), counter=by_name.get(TRIPS),
+                                 reversible=reversible))
+        # The `else:` block runs when the loop ends without `break`. It is handed back as the
+        # statements that follow the loop, so a `return`, `break` or `continue` in it acts on
+        # the enclosing function or loop, as in Python.
+        else_stmts = list(stmt.orelse)
+        if else_stmts and has_break:
+            self.scope.locals[BROKE] = by_result[BREAK]
+            test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
+            else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
+        return lowering.ops, by_result.get(RETURNED), else_stmts
+
+    def _unrolled_loop(self, stmt, items, lowering, exits):
+        """`for` over a container known when lowering: the body once per item, in order.
+        Its items may differ in shape and kind (a list of (W, b) layers), which one
+        loop could not specialize to; the container is small and fixed, so the code
+        stays readable."""
+        if exits:
+            word = type(exits[0]).__name__.lower()
+            raise UnsupportedSyntaxError(f"`{word}` in a loop over a list, tuple or dict of computed values "
+                                         f"is not supported", self.loc_of(exits[0]),
+                                         hint="Loop over all the items, and select with `if` inside the body.")
+        ops = lowering.ops
+        for item in items:
+            unpacking = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
+            assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
+            body, _ = self.block(list(stmt.body))
+            ops += unpacking.ops + body
+        return ops, None, list(stmt.orelse)
+
+    def _return_if_returned(self, returned_flag, value, rest, stmt):
+        """After a loop or an `if` that may `return`: `if returned: return value`, else the
+        rest of the function."""
+        loc = self.loc_of(stmt)
+        before = dict(self.scope.locals)
+        rest_ops, (rest_value, _) = self.tail(list(rest))
+        self.scope.locals = before
+        result = Var(self.namer.fresh("result"), is_temp=True)
+        return [If([result], returned_flag, Region([], [value]), Region(rest_ops, [rest_value]), loc, loc)], \
+            (result, loc)
+
+    def _as_yield(self, value, node, ops, name):
+        """`value` as one operand a region yields or a loop starts from: a container known
+        when lowering becomes a run-time value made at the end of `ops`."""
+        if isinstance(value, LocalFunction):
+            raise UnsupportedSyntaxError("a local function defined inside a loop body cannot be used "
+                                         "after the loop", self.loc_of(node),
+                                         hint="Define it before the loop.")
+        if isinstance(value, Unreadable):
+            raise value.error(HIDDEN_NAMES.get(name, name), self.loc_of(node))
+        if any(isinstance(v, LocalObject) for v in containers.flat([value])):
+            raise UnsupportedSyntaxError(f"{HIDDEN_NAMES.get(name, name)!r} holds an object made in the "
+                                         f"function, which would have to become one run-time value here",
+                                         self.loc_of(node),
+                                         hint="Set all of its attributes before the loop or branch (sct "
+                                              "carries them one by one), and keep objects out of lists "
+                                              "that a loop changes.")
+        if containers.is_static(value):
+            built = Var(self.namer.fresh(HIDDEN_NAMES.get(name, name)))
+            ops.append(Op([built], Callee(BUILD, "build"), [value], loc=self.loc_of(node), stmt=self.loc_of(node)))
+            return built
+        return value
+
+
+_LOOP_CONTROL = {BREAK, TRIPS, RETURNED, RETURN_VALUE}  # a loop's own: not the enclosing code's after it
+_ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
+_LOOP_EXITS = (gast.Break, gast.Continue)
+_LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
+
+
+def _position(node):
+    return (node.lineno, node.col_offset)
+
+
+def _own_statements(stmts):
+    """The nodes of `stmts`, not descending into nested loop bodies (their `else:` blocks
+    included) or functions."""
+    pending = list(stmts)
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (gast.For, gast.While)):
+            pending.extend(node.orelse)  # a nested loop's `else:` runs in this block
+        elif not isinstance(node, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+            pending.extend(gast.iter_child_nodes(node))
+
+
+def _reads_before_binding(stmts, bound):
+    """(names `stmts` may read before binding them, names bound on every path through them;
+    None when no path falls through). Given `bound`, the names bound on entry. In a loop
+    body, the first set is what an iteration can read from the one before."""
+    early = set()
+    for stmt in stmts:
+        if bound is None:  # after break/continue/return: unreachable
+            break
+        if isinstance(stmt, gast.If):
+            early |= _loads(stmt.test) - bound
+            then_early, then_bound = _reads_before_binding(stmt.body, bound)
+            else_early, else_bound = _reads_before_binding(stmt.orelse, bound)
+            early |= then_early | else_early
+            paths = [b for b in (then_bound, else_bound) if b is not None]
+            bound = frozenset.intersection(*paths) if paths else None
+        elif isinstance(stmt, gast.For):  # may run zero times: binds nothing for sure
+            early |= _loads(stmt.iter) - bound
+            targets = {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)}
+            early |= _reads_before_binding(stmt.body, bound | targets)[0]
+            early |= _reads_before_binding(stmt.orelse, bound)[0]
+        elif isinstance(stmt, gast.While):
+            early |= _loads(stmt.test) - bound
+            for block in (stmt.body, stmt.orelse):
+                early |= _reads_before_binding(block, bound)[0]
+        else:  # a simple statement reads its operands before it binds its targets
+            early |= _loads(stmt) - bound
+            if isinstance(stmt, (gast.Break, gast.Continue, gast.Return)):
+                bound = None
+            else:
+                bound = bound | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                                 and isinstance(n.ctx, gast.Store)} | \
+                    ({stmt.name} if isinstance(stmt, gast.FunctionDef) else set())
+    return early, bound
+
+
+def _loads(node):
+    """The names `node` reads (`x += 1` reads x too)."""
+    names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+        names.add(node.target.id)
+    return names
+
+
+def _always_ends(stmts, kinds):
+    """True when every path through `stmts` ends in a statement of one of `kinds` (one in
+    the middle of the block counts: the code after it is unreachable, an error later)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.If) and not isinstance(last, kinds):
+        return (_always_ends(last.body, kinds) and _always_ends(last.orelse, kinds)) or \
+            any(isinstance(s, kinds) for s in stmts)
+    return any(isinstance(s, kinds) for s in stmts)
+
+
+def _contains(stmts, kinds):
+    return any(isinstance(n, kinds) for n in _own_statements(stmts))
+
+
+class _BranchFunction(Unreadable):
+    """A local function defined on only some paths through an `if`, or differently on
+    each: which one a call would inline is not known until run time."""
+
+    def __init__(self, loc):
+        self.loc = loc
+
+    def error(self, name, loc):
+        return UnsupportedSyntaxError(
+            f"{name!r} is a local function defined differently on the paths through the `if` at line "
+            f"{self.loc.line}", loc, hint=f"Define {name!r} once, before that `if`.")

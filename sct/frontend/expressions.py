@@ -1,0 +1,739 @@
+"""Expressions: a gast expression -> ops in three-address form, and its operand.
+
+Takes a scope (`lookup(name, node)`, and `inline` where the user's functions may be
+inlined), a `Namer` and `loc_of(node)`. `ExprLowering.value(node)` appends one op
+per operation to `.ops` (a nested expression's parts become temps) and returns the
+operand: a Var, a Const, or a tuple, ListOf or DictOf of operands; `expr(node)` may
+also give a static value (a GlobalRef, a LocalObject...). Guarantees: operators on
+literals fold to a Const (comparisons do not: an `if` on one lowers both branches),
+containers known when lowering resolve to their items (containers.py), calls of the
+user's own functions and methods are inlined, `a if c else b` and `and`/`or` become
+If ops, and a comprehension over a run-time iterable becomes a loop, lowered by the
+loop lowering the scope holds (`scope.bodies`: control_flow.py is built on this
+module). The same ExprLowering lowers rule templates, with a different scope.
+"""
+import dataclasses
+import functools
+import inspect
+import operator
+import types
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..analysis.shapes import PYTHON_NUMBER, REDUCTIONS, is_object_class
+from ..errors import SctError, UnsupportedSyntaxError
+from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
+                  Region, Var)
+from . import containers
+from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
+from .scope import COMPREHENSION_LIST, COMPREHENSION_SUM, LocalFunction, NestedScope, as_operand, inlinable
+from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments, unpartial
+from .targets import assign
+from .unsupported_syntax import unsupported
+
+
+# Python's operators: (what computes it, how it is spelled, the name its result is given).
+BINOPS = {
+    gast.Add: (operator.add, "+", "add"), gast.Sub: (operator.sub, "-", "sub"),
+    gast.Mult: (operator.mul, "*", "mul"), gast.Div: (operator.truediv, "/", "div"),
+    gast.FloorDiv: (operator.floordiv, "//", "floordiv"), gast.Mod: (operator.mod, "%", "mod"),
+    gast.Pow: (operator.pow, "**", "power"), gast.MatMult: (operator.matmul, "@", "matmul"),
+    gast.BitAnd: (operator.and_, "&", "bitand"), gast.BitOr: (operator.or_, "|", "bitor"),
+    gast.BitXor: (operator.xor, "^", "bitxor"), gast.LShift: (operator.lshift, "<<", "lshift"),
+    gast.RShift: (operator.rshift, ">>", "rshift"),
+}
+UNARYOPS = {
+    gast.USub: (operator.neg, "-", "neg"), gast.UAdd: (operator.pos, "+", "pos"),
+    gast.Invert: (operator.invert, "~", "invert"), gast.Not: (operator.not_, "not ", "negation"),
+}
+COMPAREOPS = {
+    gast.Lt: (operator.lt, "<", "lt"), gast.LtE: (operator.le, "<=", "le"),
+    gast.Gt: (operator.gt, ">", "gt"), gast.GtE: (operator.ge, ">=", "ge"),
+    gast.Eq: (operator.eq, "==", "eq"), gast.NotEq: (operator.ne, "!=", "ne"),
+    gast.Is: (operator.is_, "is", "same"), gast.IsNot: (operator.is_not, "is not", "not_same"),
+}
+
+
+class ExprLowering:
+    """Lowers gast expressions into ops appended to `self.ops`.
+
+    `scope.lookup(name, node)` returns a Var, a Const or a GlobalRef;
+    `loc_of(node)` gives the source location to attach to ops.
+    """
+
+    def __init__(self, scope, namer, loc_of, stmt_loc=None):
+        self.scope, self.namer, self.loc_of = scope, namer, loc_of
+        self.ops = []
+        self.stmt_loc = stmt_loc
+
+    def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
+        if any(isinstance(a, LocalObject) for a in containers.flat(list(args) + list((kwargs or {}).values()))):
+            if callee.obj is runtime.appended:
+                raise UnsupportedSyntaxError("an object made in the function cannot be appended to a list "
+                                             "built at run time", self.loc_of(node),
+                                             hint="Make the list of objects once, before any loop "
+                                                  "([Particle(...), Particle(...)]), or keep their values in "
+                                                  "arrays.")
+            raise UnsupportedSyntaxError(f"an object made in the function cannot be passed to {callee.spelling}",
+                                         self.loc_of(node), hint="Pass its attributes instead (obj.W), or "
+                                         "make it a method of the object's class, which sct inlines.")
+        if any(isinstance(a, (LocalFunction, LocalPartial)) for a in list(args) + list((kwargs or {}).values())):
+            raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
+                                         "called, or passed to your own functions", self.loc_of(node),
+                                         hint="Call it here, or define it at module level.")
+        if callee.kind in (BINOP, UNARYOP) and callee.obj is not operator.not_ and not kwargs and all(
+                isinstance(a, Const) and a.spelling is None and isinstance(a.value, _FOLDABLE_TYPES) for a in args):
+            # `h / 6` of literals is a literal: no value to carry, tape or name in a loop. (Not a
+            # comparison: an `if` on one still lowers both branches, so a name only the branch
+            # not taken binds fails only where Python's would, when it runs.)
+            try:
+                return Const(callee.obj(*[a.value for a in args]))
+            except Exception:  # (1 / 0): raised when it runs, as in Python
+                pass
+        result = Var(self.namer.fresh(hint), is_temp=True)
+        self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
+                           loc if loc is not None else self.loc_of(node), self.stmt_loc))
+        views = getattr(self.scope, "views", None)
+        if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1]):
+            views[result] = views.get(args[0], args[0])  # the array whose memory it may be
+        return result
+
+    def expr_Lambda(self, node):
+        return LocalFunction(node, self.scope, self.defaults(node))
+
+    def defaults(self, tree):
+        """A local function's default values, computed where it is defined, as Python does
+        (`lambda u, k=k: ...` in a comprehension keeps each k)."""
+        names = [p.id for p in tree.args.args][len(tree.args.args) - len(tree.args.defaults):]
+        named = [(p.id, d) for p, d in zip(tree.args.kwonlyargs, tree.args.kw_defaults) if d is not None]
+        return {name: self.value(d) for name, d in list(zip(names, tree.args.defaults)) + named}
+
+    def value(self, node):
+        """Lower `node` to an operand (Var, Const, or a tuple of operands)."""
+        x = self.expr(node)
+        if isinstance(x, GlobalRef):
+            return x.as_const()
+        return x
+
+    def expr(self, node):
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise unsupported(node, self.loc_of(node))
+        return method(node)
+
+    def expr_Constant(self, node):
+        return Const(node.value)
+
+    def expr_Name(self, node):
+        return self.scope.lookup(node.id, node)
+
+    def expr_Attribute(self, node):
+        base = self.expr(node.value)
+        if isinstance(base, GlobalRef):
+            try:
+                return base.attr(node.attr)
+            except AttributeError:
+                raise SctError(f"{base.spelling} has no attribute {node.attr!r}", self.loc_of(node),
+                               hint="Check the spelling of the name.") from None
+        if isinstance(base, LocalObject):
+            return self._object_attribute(base, node.attr, node)
+        if containers.is_static(base):
+            raise SctError(f"a {containers.kind_name(base)} has no attribute {node.attr!r} here",
+                           self.loc_of(node), hint="Index the container, or make an array of it "
+                                                   "with np.stack / np.array first.")
+        return self.emit(Callee(ATTR, node.attr), [base], hint=_attr_hint(node.attr), node=node)
+
+    def expr_BinOp(self, node):
+        fn, symbol, hint = BINOPS[type(node.op)]
+        left, right = self.value(node.left), self.value(node.right)
+        if containers.is_static(left) or containers.is_static(right):
+            if fn is operator.add and containers.is_static(left) and containers.is_static(right):
+                return containers.concatenate(left, right, self.loc_of(node))
+            raise UnsupportedSyntaxError(f"`{symbol}` on a tuple, list or dict of computed values is not "
+                                         f"supported", self.loc_of(node),
+                                         hint="Make an array of it first (np.stack or np.array), or "
+                                              "compute with its items.")
+        return self.emit(Callee(BINOP, symbol, fn), [left, right], hint=hint, node=node)
+
+    def expr_UnaryOp(self, node):
+        fn, symbol, hint = UNARYOPS[type(node.op)]
+        operand = self.value(node.operand)
+        if isinstance(operand, Const) and operand.spelling is None and fn is operator.neg:
+            return Const(-operand.value)  # a negative literal, as the user reads it
+        return self.emit(Callee(UNARYOP, symbol, fn), [operand], hint=hint, node=node)
+
+    def expr_Compare(self, node):
+        if len(node.ops) != 1:
+            raise UnsupportedSyntaxError("chained comparisons are not supported yet", self.loc_of(node),
+                                         hint="Write `a < b < c` as `(a < b) & (b < c)`.")
+        fn, symbol, hint = COMPAREOPS.get(type(node.ops[0]), (None, None, None))
+        if fn is None:
+            raise UnsupportedSyntaxError("`in` / `not in` tests are not supported", self.loc_of(node),
+                                         hint="Compare values with ==, <, > ... instead.")
+        left, right = self.value(node.left), self.value(node.comparators[0])
+        if symbol in ("is", "is not") and (isinstance(left, LocalObject) or isinstance(right, LocalObject)):
+            return Const(fn(left, right))  # an object made in the function is no other value
+        return self.emit(Callee(COMPARE, symbol, fn), [left, right], hint=hint, node=node)
+
+    def expr_Tuple(self, node):
+        elts = tuple(self.value(e) for e in node.elts)
+        if all(isinstance(e, Const) and e.spelling is None for e in elts):
+            return Const(tuple(e.value for e in elts))
+        return elts
+
+    def expr_List(self, node):
+        elts = tuple(self.value(e) for e in node.elts)
+        if elts and all(isinstance(e, Const) and e.spelling is None for e in elts):
+            return Const([e.value for e in elts])
+        return ListOf(elts)  # `[]` too: it may be appended to
+
+    def expr_Dict(self, node):
+        keys = []
+        for k in node.keys:
+            key = self.value(k) if k is not None else None
+            if not (isinstance(key, Const) and key.spelling is None):
+                raise UnsupportedSyntaxError("dict keys must be constants (and `**` unpacking is not "
+                                             "supported)", self.loc_of(k if k is not None else node),
+                                             hint="Use string or number literals as keys.")
+            keys.append(key.value)
+        return DictOf(keys, [self.value(v) for v in node.values])
+
+    def expr_ListComp(self, node):
+        if len(node.generators) == 1 and not node.generators[0].is_async and \
+                not self._over_known_items(node.generators[0]):
+            return self._listed_loop(node)
+        return ListOf(value for _, value in self._comprehension(node, node.elt))
+
+    def expr_GeneratorExp(self, node):  # consumed by sum(), np.stack() ...: a list of its values
+        return self.expr_ListComp(node)
+
+    def expr_DictComp(self, node):
+        entries = self._comprehension(node, node.key, node.value)
+        keys = [key for key, _ in entries]
+        if not all(isinstance(k, Const) and k.spelling is None for k in keys):
+            raise UnsupportedSyntaxError("dict comprehension keys must be constants", self.loc_of(node.key),
+                                         hint="Iterate over constant keys, e.g. `for k in params`.")
+        return DictOf([k.value for k in keys], [value for _, value in entries])
+
+    def _comprehension(self, node, *parts):
+        """A comprehension over a container known when lowering (or a constant range):
+        [(part values...)] per item that its `if`s keep. Its variables live in a scope of
+        its own, as in Python: a lambda made in it reads their last values."""
+        loc = self.loc_of(node)
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise UnsupportedSyntaxError("only a comprehension with one `for` is supported", loc,
+                                         hint="Nest the loops as statements instead.")
+        generator = node.generators[0]
+        iterable = self.value(generator.iter)
+        items = containers.as_static(iterable)
+        if items is None and isinstance(_constant(self.ops, iterable), range):
+            items = tuple(Const(i) for i in _constant(self.ops, iterable))
+        if items is None:
+            raise UnsupportedSyntaxError("a comprehension over a computed array is not supported", loc,
+                                         hint="Use vectorized NumPy operations, or a `for` loop.")
+        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)]
+        inner = NestedScope(self.scope, {}, names, None)
+        body = ExprLowering(inner, self.namer, self.loc_of, self.stmt_loc)
+        entries = []
+        for item in containers.iteration_items(items):
+            assign(generator.target, item, generator.target, body, inner, self.namer)
+            tests = [_constant(body.ops, body.value(test)) for test in generator.ifs]
+            if any(t is _NOT_CONSTANT for t in tests):
+                raise UnsupportedSyntaxError("a comprehension's `if` must be decided by constants", loc,
+                                             hint="Compute every item and select with np.where.")
+            if all(tests):
+                values = [body.value(part) for part in parts]
+                entries.append(values[0] if len(parts) == 1 else tuple(values))
+        self.ops.extend(body.ops)
+        return [(None, e) for e in entries] if len(parts) == 1 else entries
+
+    def _over_known_items(self, generator):
+        """Whether a comprehension's `for` goes over a container known when lowering or a
+        constant range (then it is unrolled), not over a run-time value."""
+        probe = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)  # its ops are dropped
+        iterable = probe.value(generator.iter)
+        return containers.as_static(iterable) is not None or isinstance(_constant(probe.ops, iterable), range)
+
+    def _summed_loop(self, comprehension, start):
+        """`sum(elt for target in xs if c)` over a run-time iterable: the loop
+        `total = start; for target in xs: total = total + (elt if c else 0)`."""
+        value = comprehension.elt
+        for test in reversed(comprehension.generators[0].ifs):
+            value = gast.IfExp(test, value, gast.Constant(0, None))
+        add = gast.BinOp(gast.Name(COMPREHENSION_SUM, gast.Load(), None, None), gast.Add(), value)
+        total = gast.Name(COMPREHENSION_SUM, gast.Store(), None, None)
+        return self._comprehension_loop(comprehension, COMPREHENSION_SUM, start, [gast.Assign([total], add, None)])
+
+    def _listed_loop(self, comprehension):
+        """`[elt for target in xs if c]` over a run-time iterable (an array's rows): the loop
+        `items = []; for target in xs: if c: items.append(elt)`, a list made at run time."""
+        append = gast.Expr(gast.Call(gast.Attribute(gast.Name(COMPREHENSION_LIST, gast.Load(), None, None), "append",
+                                                    gast.Load()), [comprehension.elt], []))
+        body = [append]
+        for test in reversed(comprehension.generators[0].ifs):
+            body = [gast.If(test, body, [])]
+        return self._comprehension_loop(comprehension, COMPREHENSION_LIST, ListOf(()), body)
+
+    def _comprehension_loop(self, comprehension, hidden, start, body):
+        """A one-`for` comprehension over a run-time iterable as a loop whose `body`
+        updates the hidden name `hidden`, starting from `start`; its final value. The
+        comprehension's names stay inside it, as in Python."""
+        generator = comprehension.generators[0]
+        loop = gast.For(generator.target, generator.iter, body, [], None)
+        for node in gast.walk(loop):  # one position for the nodes made here: the comprehension's
+            if not hasattr(node, "lineno") and isinstance(node, (gast.stmt, gast.expr)):
+                gast.copy_location(node, comprehension)
+                node.end_lineno, node.end_col_offset = comprehension.end_lineno, comprehension.end_col_offset
+        names = [n.id for n in gast.walk(generator.target) if isinstance(n, gast.Name)] + [hidden]
+        outer = {name: self.scope.locals[name] for name in names if name in self.scope.locals}
+        self.scope.locals[hidden] = start
+        self.ops.extend(self.scope.bodies.loop(loop, self.scope, self.namer, self.loc_of, self.stmt_loc))
+        result = self.scope.locals[hidden]
+        for name in names:
+            self.scope.locals.pop(name, None)
+        self.scope.locals.update(outer)
+        return result
+
+    def expr_JoinedStr(self, node):
+        """An f-string (a dict key such as f"W{i}"): constant parts joined with format()s."""
+        text = Const("")
+        for part in node.values:
+            if isinstance(part, gast.FormattedValue):
+                value = self.value(part.value)
+                convert = _CONVERSIONS.get(part.conversion)
+                if convert is not None:
+                    value = self.emit(Callee(CALL, convert.__name__, convert, convert), [value], hint="text",
+                                      node=part)
+                spec = self.value(part.format_spec) if part.format_spec is not None else Const("")
+                part = self.emit(Callee(CALL, "format", format, format), [value, spec], hint="text", node=part)
+            else:
+                part = self.value(part)
+            text = part if text.value == "" and isinstance(text, Const) else \
+                self.emit(Callee(BINOP, "+", operator.add), [text, part], hint="text", node=node)
+        return text
+
+    def expr_Slice(self, node):
+        parts = [self.value(p) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
+        if all(isinstance(p, Const) and p.spelling is None for p in parts):
+            return Const(slice(*(p.value for p in parts)))
+        return self.emit(Callee(CALL, "slice", slice, slice), parts, hint="slice", node=node)
+
+    def expr_Subscript(self, node):
+        base = self.value(node.value)
+        index = self.value(node.slice)
+        if containers.is_static(base) and isinstance(index, Const) and index.spelling is None:
+            return containers.item(base, index.value, self.loc_of(node))
+        base = self.materialize(base, node.value)  # a computed index: the container at run time
+        return self.emit(Callee(GETITEM, "[]", operator.getitem), [base, index],
+                         hint=_subscript_hint(base), node=node)
+
+    def call_arguments(self, node):
+        """The call's (positional operands, keyword operands), with `*xs` and `**d` of
+        containers known when lowering spread into them."""
+        args, kwargs = [], {}
+        for a in node.args:
+            if not isinstance(a, gast.Starred):
+                args.append(self.value(a))
+                continue
+            items = containers.as_static(self.value(a.value))
+            if items is None:
+                raise UnsupportedSyntaxError("`*` of a computed array in a call is not supported", self.loc_of(a),
+                                             hint="Spread a tuple or list, or index the array.")
+            args.extend(containers.iteration_items(items))
+        for k in node.keywords:
+            if k.arg is not None:
+                kwargs[k.arg] = self.value(k.value)
+                continue
+            entries = containers.as_static(self.value(k.value))
+            if not isinstance(entries, DictOf) or not all(isinstance(key, str) for key in entries.keys):
+                raise UnsupportedSyntaxError("`**kwargs` in a call needs a dict with string keys known here",
+                                             self.loc_of(k.value),
+                                             hint="Spread a dict built in the function or passed in.")
+            kwargs.update(zip(entries.keys, entries))
+        return args, kwargs
+
+    def expr_Call(self, node):
+        if isinstance(node.func, gast.Attribute):
+            base = self.expr(node.func.value)
+            if isinstance(base, LocalObject):
+                if node.func.attr in base.attributes:  # a function kept as an attribute
+                    return self._call(base.attributes[node.func.attr], node)
+                args, kwargs = self.call_arguments(node)
+                return self._call_method(base, node.func.attr, args, kwargs, node)[0]
+            if isinstance(base, LocalSuper):  # `super().__init__(W)`: the next class's method
+                args, kwargs = self.call_arguments(node)
+                return self._call_method(base.obj, node.func.attr, args, kwargs, node, after=base.cls)[0]
+            if containers.is_static(base):
+                args, kwargs = self.call_arguments(node)
+                if kwargs:
+                    raise UnsupportedSyntaxError("keyword arguments to a container method are not supported",
+                                                 self.loc_of(node), hint="Pass them by position.")
+                result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
+                if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
+                    rebind_everywhere(self.scope, base, changed)
+                return result
+            if isinstance(base, Var) and node.func.attr == "append" and len(node.args) == 1 and not node.keywords:
+                # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
+                # list; every name for the old one now denotes the new one, as in Python.
+                item = self.value(node.args[0])
+                longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
+                                   [base, item], hint=base.name, node=node)
+                appended = getattr(self.scope, "appended", None)
+                if appended is not None:  # a later write into it would change the list's item
+                    appended.update(v for v in containers.flat([item]) if isinstance(v, Var))
+                rebind_everywhere(self.scope, base, longer)
+                return Const(None)
+            if not isinstance(base, GlobalRef):
+                if node.func.attr in MUTATING_METHODS:
+                    raise UnsupportedSyntaxError(
+                        f"`.{node.func.attr}(...)` changes a value in place, which sct cannot follow here",
+                        self.loc_of(node), hint="Build lists before loops and branches ([] then .append at "
+                        "the same level), or write into an array: `y = np.zeros(n)` then `y[i] = ...`.")
+                args, kwargs = self.call_arguments(node)
+                return self.emit(Callee(METHOD, node.func.attr), [base] + args, kwargs, hint=node.func.attr, node=node)
+        return self._call(self.expr(node.func), node)
+
+    def _call(self, func, node):
+        """The call `node` of the lowered callee `func`."""
+        if isinstance(func, GlobalRef) and func.obj is sum and 1 <= len(node.args) <= 2 and not node.keywords \
+                and isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp)) and \
+                len(node.args[0].generators) == 1 and not self._over_known_items(node.args[0].generators[0]):
+            start = self.value(node.args[1]) if len(node.args) == 2 else Const(0)
+            return self._summed_loop(node.args[0], start)
+        args, kwargs = self.call_arguments(node)
+        return self._call_with(func, args, kwargs, node)
+
+    def _call_with(self, func, args, kwargs, node):
+        """A call of the lowered callee `func` with operands `args` and `kwargs`."""
+        if isinstance(func, LocalObject):  # `model(x)`: its class's __call__
+            return self._call_method(func, "__call__", args, kwargs, node)[0]
+        if isinstance(func, LocalPartial):
+            return self._call_with(func.func, func.args + list(args), {**func.kwargs, **kwargs}, node)
+        if isinstance(func, LocalSuper):
+            raise UnsupportedSyntaxError("calling super() itself is not supported", self.loc_of(node),
+                                         hint="Call one of its methods: super().__init__(...).")
+        if isinstance(func, Const) and callable(func.value):  # a function passed as an argument or default
+            if func.spelling is not None:
+                func = GlobalRef(func.spelling, func.value, func.root_obj)
+            else:  # bound in the generated code under its own name
+                func = GlobalRef(getattr(func.value, "__name__", "function"), func.value, func.value)
+        if isinstance(func, LocalFunction):
+            ops, output = func.inline(args, kwargs, node, self.namer, self.loc_of, self.scope)
+            self.ops.extend(ops)
+            return output
+        if not isinstance(func, GlobalRef):
+            raise UnsupportedSyntaxError("calling a computed value is not supported yet", self.loc_of(node),
+                                         hint="Call functions by their module-level name (e.g. np.tanh(x)), "
+                                              "a local def or lambda, or a method.")
+        if not callable(func.obj):
+            raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
+                           self.loc_of(node), hint="Check the name being called.")
+        if func.obj is functools.partial and args and _is_callee(args[0]):
+            return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
+        if func.obj is super:
+            return self._super(args, node)
+        if func.obj in REDUCTIONS and args and type(args[0]) in (tuple, ListOf) and \
+                any(isinstance(v, Var) for v in containers.flat([args[0]])):
+            # np.sum([a, b]) reduces the array NumPy makes of the list: make it so, with np.array's rule
+            array = self.emit(Callee(CALL, "np.array", np.array, np), [args[0]], hint="array", node=node)
+            args = [array] + list(args[1:])
+        if func.obj is reversed and len(args) == 1 and not kwargs and isinstance(args[0], Var) and not any(
+                args[0] in op.results and op.callee.obj is range for op in self.ops if isinstance(op, Op)):
+            # reversed(c) of an array or a run-time list visits what c[::-1] does, and c[::-1]
+            # can be differentiated (and looped over, and back) like any slice
+            return self.emit(Callee(GETITEM, "[]", operator.getitem), [args[0], Const(slice(None, None, -1))],
+                             hint="reversed", node=node)
+        if func.obj in (max, min) and (kwargs or (len(args) == 1 and containers.as_static(args[0]) is None)):
+            raise UnsupportedSyntaxError(f"Python's {func.spelling}() of an array or of a list made at run time, or with "
+                                         f"keywords, is not supported",
+                                         self.loc_of(node), hint=f"Use np.{'max' if func.obj is max else 'min'}(x) "
+                                         f"for an array; {func.spelling}(a, b, ...) of numbers works.")
+        if func.obj in (max, min) and not kwargs and (len(args) > 2 or (
+                len(args) == 1 and containers.as_static(args[0]) is not None)):
+            # max(a, b, c) and max of a list known here: pairwise, keeping the first of equal ones
+            items = args if len(args) > 1 else containers.iteration_items(containers.as_static(args[0]))
+            if not items:
+                raise SctError(f"{func.spelling}() of an empty list", self.loc_of(node), hint="Pass at least one item.")
+            total = items[0]
+            for x in items[1:]:
+                total = self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), [total, x],
+                                  hint=func.spelling, node=node)
+            return total
+        if func.obj is isinstance and len(args) == 2 and not kwargs:
+            known = self._static_isinstance(*args)
+            if known is not None:
+                return known
+        if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
+            return self._container_builtin(func.obj, args, node)
+        if func.obj is types.SimpleNamespace and not args:
+            return LocalObject(types.SimpleNamespace, kwargs)
+        if is_object_class(func.obj):
+            return self._construct(func.obj, args, kwargs, node)
+        inline = getattr(self.scope, "inline", None)
+        if inline is not None and inlinable(func.obj):
+            if self.scope.recurses(unpartial(func, args, kwargs)[0].obj):
+                return self._recursive_call(func, args, kwargs, node)
+            ops, output = inline(func, args, kwargs, node, self.namer, self.scope)
+            self.ops.extend(ops)
+            return output
+        hint = func.spelling.split(".")[-1]
+        return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
+
+    def _construct(self, cls, args, kwargs, node):
+        """`cls(...)` of the user's own class: a LocalObject, with `__init__` (or a dataclass's
+        fields and `__post_init__`) lowered in place."""
+        loc = self.loc_of(node)
+        if dataclasses.is_dataclass(cls):
+            if any(f.default_factory is not dataclasses.MISSING for f in dataclasses.fields(cls)):
+                raise UnsupportedSyntaxError(f"a dataclass field with default_factory ({cls.__name__}) is "
+                                             f"not supported", loc, hint="Pass that field's value explicitly.")
+            try:
+                bound = inspect.signature(cls).bind(*args, **kwargs)
+            except TypeError as e:
+                raise SctError(f"{cls.__name__}() {e}", loc, hint=f"Call it with its fields: "
+                               f"{cls.__name__}{inspect.signature(cls)}.") from None
+            bound.apply_defaults()
+            made = LocalObject(cls, {k: as_operand(v) for k, v in bound.arguments.items()})
+            if hasattr(cls, "__post_init__"):
+                made = self._call_method(made, "__post_init__", [], {}, node)[1]
+            return made
+        made = LocalObject(cls, {})
+        if cls.__init__ is object.__init__:
+            if args or kwargs:
+                raise SctError(f"{cls.__name__}() takes no arguments", loc, hint="Define __init__ to take them.")
+            return made
+        return self._call_method(made, "__init__", args, kwargs, node)[1]
+
+    def _call_method(self, obj, name, args, kwargs, node, after=None):
+        """`obj.name(*args, **kwargs)` on a LocalObject: the method inlined with `self`
+        bound to it; (its output, the object as it left it). With `after` (a class), the
+        method found after it in the object's class's MRO, as super() finds it."""
+        if after is None:
+            static = inspect.getattr_static(obj.cls, name, None)
+        else:
+            mro = obj.cls.__mro__
+            static = next((vars(k)[name] for k in mro[mro.index(after) + 1:] if name in vars(k)), None)
+            if static is object.__init__ and not args and not kwargs:
+                return Const(None), obj
+        if isinstance(static, staticmethod):
+            return self._inline_method(obj, name, static.__func__, list(args), kwargs, node)
+        if inspect.isfunction(static):
+            return self._inline_method(obj, name, static, [obj] + list(args), kwargs, node)
+        raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} is not a method sct can follow", self.loc_of(node),
+                                     hint="Call a plain method (def) or a staticmethod of the class.")
+
+    def _inline_method(self, obj, name, function, args, kwargs, node):
+        """The method `function` of obj's class, inlined; changes it makes to obj reach every
+        name for it. Returns (its output, obj as it left it)."""
+        loc = self.loc_of(node)
+        if not inlinable(function) or getattr(self.scope, "inline", None) is None:
+            raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} has no Python source sct can read",
+                                         loc, hint="Define the method in your own module.")
+        if self.scope.recurses(function):
+            raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} calls itself; sct differentiates "
+                                         f"recursion only in module-level functions", loc,
+                                         hint="Make the recursive part a module-level function.")
+        key = f"<object {id(obj)}>"  # a hidden name for obj, rebound as the method changes it
+        self.scope.locals[key] = obj
+        ops, output = self.scope.inline(GlobalRef(f"{obj.cls.__name__}.{name}", function, function),
+                                        args, kwargs, node, self.namer, self.scope)
+        self.ops.extend(ops)
+        return output, self.scope.locals.pop(key)
+
+    def _super(self, args, node):
+        """`super()` in a method sct inlines (or `super(Class, self)`): a LocalSuper."""
+        loc = self.loc_of(node)
+        if len(args) == 2 and isinstance(args[0], (GlobalRef, Const)):
+            cls, obj = _callee_obj(args[0]), args[1]
+        elif not args and "__class__" in getattr(self.scope, "closure", {}):
+            cls = self.scope.closure["__class__"].cell_contents
+            first = next(iter(inspect.signature(self.scope.fn).parameters), None)
+            obj = self.scope.lookup(first, node) if first is not None else None
+        else:
+            cls = obj = None
+        if not isinstance(obj, LocalObject) or not isinstance(cls, type) or cls not in obj.cls.__mro__:
+            raise UnsupportedSyntaxError("super() is supported in the methods of an object sct follows (made "
+                                         "in the function or passed in)", loc,
+                                         hint="Call the base class's method directly: Base.method(self, ...).")
+        return LocalSuper(obj, cls)
+
+    def _object_attribute(self, obj, name, node):
+        """`obj.name` of a LocalObject: an attribute it was given, a property of its class
+        (inlined), or a class attribute (a constant)."""
+        if name in obj.attributes:
+            return obj.attributes[name]
+        static = inspect.getattr_static(obj.cls, name, _MISSING)
+        if isinstance(static, property) and static.fget is not None:
+            return self._inline_method(obj, name, static.fget, [obj], {}, node)[0]
+        if static is _MISSING or inspect.isfunction(static) or isinstance(static, (staticmethod, classmethod,
+                                                                                   property)):
+            known = ", ".join(obj.attributes) or "none"
+            raise SctError(f"this {obj.cls.__name__} object has no attribute {name!r} here", self.loc_of(node),
+                           hint=f"Set it before reading it (attributes set so far: {known}); a method is "
+                                f"called directly, obj.{name}(...).")
+        return GlobalRef(obj.cls.__name__, obj.cls, obj.cls).attr(name)
+
+    def _static_isinstance(self, x, classes):
+        """`isinstance(x, classes)` as a Const when the lowering knows x's type: a container
+        it resolves to items (a tuple, list or dict), or a parameter specialized to a Python
+        number or an array. A recursion over nested containers (`if isinstance(t, tuple)`)
+        then lowers only the branch its argument takes; None when only run time can tell."""
+        classes = classes if isinstance(classes, tuple) else (classes,)
+        if not all(isinstance(c, Const) and isinstance(c.value, type) for c in classes):
+            return None
+        classes = tuple(c.value for c in classes)
+        if isinstance(x, LocalObject):
+            return Const(issubclass(x.cls, classes))
+        if containers.is_static(x):
+            kind = dict if isinstance(x, DictOf) else list if isinstance(x, ListOf) else tuple
+            return Const(issubclass(kind, classes))
+        fact = getattr(self.scope, "facts", {}).get(id(x)) if isinstance(x, Var) else None
+        if isinstance(fact, tuple):  # an exact ndarray
+            return Const(issubclass(np.ndarray, classes))
+        if fact is PYTHON_NUMBER and not any(issubclass(t, classes) for t in (float, int)):
+            return Const(False)  # a float or an int: not of these classes either way
+        return None
+
+    def _recursive_call(self, func, args, kwargs, node):
+        """A call of a function being lowered (recursion), which inlining would never finish:
+        `value, pullback = call_with_pullback(func, wrt, *args)`, whose pullback the adjoint
+        sweep calls. `wrt` is left empty here; the transform fills in the parameters whose
+        arguments are active (or makes it a plain call when the value needs no adjoint)."""
+        loc = self.loc_of(node)
+        callee = func.as_const()
+        if isinstance(func.obj, functools.partial):  # called as `p.func`, the bound arguments first
+            callee = Const(func.obj.func, f"{func.spelling}.func", func.root_obj)
+        func, args, kwargs = unpartial(func, args, kwargs)
+        if any(isinstance(a, LocalFunction) for a in list(args) + list(kwargs.values())):
+            raise UnsupportedSyntaxError("a function defined inside the differentiated function cannot be "
+                                         "passed to a recursive call", loc,
+                                         hint="Define it at module level and pass that.")
+        bind_arguments(func, args, kwargs, loc)  # as the run-time VJP will: a mistake is reported here, at the call
+        name = func.spelling.split(".")[-1]
+        value = Var(self.namer.fresh(name + "_out"))
+        pullback = Var(self.namer.fresh(name + "_pullback"))
+        helper = runtime.call_with_pullback
+        self.ops.append(Op([value, pullback], Callee(CALL, helper.__name__, helper, helper),
+                           [callee, Const(())] + list(args), dict(kwargs), loc, self.stmt_loc))
+        return value
+
+    def expr_IfExp(self, node):
+        cond = self.value(node.test)
+        return self._choice(cond, node.body, node.orelse, "choice", node)
+
+    def expr_BoolOp(self, node):
+        # Python's short circuit: `a and b` is b if a is true, else a; `a or b` the reverse.
+        first = self.value(node.values[0])
+        if len(node.values) == 1:
+            return first
+        rest = gast.BoolOp(node.op, node.values[1:]) if len(node.values) > 2 else node.values[1]
+        if isinstance(node.op, gast.And):
+            return self._choice(first, rest, first, "both", node)
+        return self._choice(first, first, rest, "either", node)
+
+    def truth(self, value, node):
+        """`value` as a condition: an object made in the function is true (Python's default
+        for a class without __bool__ or __len__)."""
+        if not isinstance(value, LocalObject):
+            return value
+        if hasattr(value.cls, "__bool__") or hasattr(value.cls, "__len__"):
+            raise UnsupportedSyntaxError(f"the truth value of a {value.cls.__name__} object (its __bool__ or "
+                                         f"__len__) is not supported", self.loc_of(node),
+                                         hint="Test one of its attributes instead.")
+        return Const(True)
+
+    def _choice(self, cond, then, orelse, hint, node):
+        """An If op choosing between two lazily evaluated expressions (gast nodes, or an
+        operand already computed). A constant condition picks its branch here."""
+        cond = self.truth(cond, node)
+        known = _constant(self.ops, cond)
+        if known is not _NOT_CONSTANT and isinstance(known, (bool, int, float, str, type(None))):
+            branch = then if known else orelse
+            return branch if not isinstance(branch, gast.AST) else self.value(branch)
+        regions = []
+        for branch in (then, orelse):
+            lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
+            value = branch if not isinstance(branch, gast.AST) else lowering.value(branch)
+            regions.append(Region(lowering.ops, [lowering.materialize(value, node)]))
+        result = Var(self.namer.fresh(hint), is_temp=True)
+        loc = self.loc_of(node)
+        self.ops.append(If([result], cond, regions[0], regions[1], loc, self.stmt_loc))
+        return result
+
+    def _container_builtin(self, fn, args, node):
+        """len, sum, list, tuple, zip, enumerate and reversed of containers known when lowering."""
+        loc = self.loc_of(node)
+        statics = [containers.as_static(a) for a in args]
+        if fn in (zip, enumerate) and any(s is None for s in statics[:1 if fn is enumerate else None]):
+            raise UnsupportedSyntaxError(f"{fn.__name__}() of a container and an array is not supported",
+                                         loc, hint="Pass containers (lists, tuples) only, or index the array.")
+        items = [containers.iteration_items(s) if s is not None else None for s in statics]
+        if fn is zip:
+            return ListOf(tuple(parts) for parts in zip(*items))
+        if fn is enumerate:
+            start = args[1].value if len(args) == 2 and isinstance(args[1], Const) else 0
+            return ListOf((Const(start + i), x) for i, x in enumerate(items[0]))
+        if len(args) != 1 and fn is not sum:
+            raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
+        if fn is len:
+            return Const(len(items[0]))
+        if fn is list:
+            return ListOf(items[0])
+        if fn is tuple:
+            return tuple(items[0])
+        if fn is reversed:
+            return ListOf(reversed(items[0]))
+        # sum(xs[, start]), added in order as Python does (0 + x is x, so no start is needed)
+        total = args[1] if len(args) == 2 else items[0][0] if items[0] else Const(0)
+        for x in items[0][0 if len(args) == 2 else 1:]:
+            total = self.emit(Callee(BINOP, "+", operator.add), [total, x], hint="add", node=node)
+        return total
+
+    def materialize(self, x, node):
+        if isinstance(x, tuple):
+            return self.emit(Callee(BUILD, "build"), [x], hint=_BUILD_HINTS[type(x)], node=node)
+        return x
+
+
+_NOT_CONSTANT = object()
+_FOLDABLE_TYPES = (bool, int, float, complex, str)
+
+
+def _constant(ops, value):
+    """The Python value of `value` when it is a constant, or made by one of `ops` from
+    constants (`range(3)`, `k != 1`, `not c`); else _NOT_CONSTANT."""
+    if isinstance(value, Const) and value.spelling is None:
+        return value.value
+    producer = next((op for op in reversed(ops) if value in op.results), None) if isinstance(value, Var) else None
+    foldable = isinstance(producer, Op) and not producer.kwargs and (
+        producer.callee.kind in (BINOP, UNARYOP, COMPARE) or producer.callee.obj is range)
+    args = [_constant(ops, a) for a in producer.args] if foldable else [_NOT_CONSTANT]
+    return _NOT_CONSTANT if any(a is _NOT_CONSTANT for a in args) else producer.callee.obj(*args)
+
+
+def _attr_hint(attr):
+    return {"T": "transpose"}.get(attr, attr)
+
+
+def _subscript_hint(base):
+    return f"{base.name}_item" if isinstance(base, Var) and not base.is_temp else "item"
+
+
+_CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)
+_CONVERSIONS = {ord("s"): str, ord("r"): repr, ord("a"): ascii}  # f"{x!r}" ...
+_BUILD_HINTS = {tuple: "tup", ListOf: "items", DictOf: "entries"}
+
+
+_MISSING = object()
+
+
+def _callee_obj(callee):
+    """The Python object a GlobalRef or Const stands for."""
+    return callee.obj if isinstance(callee, GlobalRef) else callee.value if isinstance(callee, Const) else None
+
+
+def _is_callee(x):
+    """Whether the lowered value `x` can be called."""
+    return isinstance(x, (LocalFunction, LocalPartial, LocalObject)) or callable(_callee_obj(x))

@@ -1,0 +1,38 @@
+"""A reduction with keepdims gives an adjoint of its own shape that stands for the whole
+broadcast result; an elementwise op before it must count each entry of an argument once
+per copy it was broadcast to, even where the argument has the adjoint's shape."""
+import numpy as np
+import pytest
+
+from conftest import assert_grad_matches_fd
+
+W = np.array([[0.1, 0.5, 0.2], [0.3, -0.2, 0.9], [1.0, 0.2, 0.4]])
+
+
+def outer_sum_mean_then_max(W):
+    g = np.sum(W, axis=1, keepdims=True)
+    m = np.mean(g.T + g, axis=1, keepdims=True)
+    return np.max(m)
+
+
+def column_plus_row_summed(W):
+    c = np.sum(W, axis=0, keepdims=True)
+    r = np.sum(W, axis=1, keepdims=True)
+    return np.sum(np.sum(c * 2.0 + r, axis=0, keepdims=True) ** 2)
+
+
+def keepdims_max_of_a_product(W):
+    r = np.max(W, axis=1, keepdims=True)
+    return np.sum(np.mean(r * W.T, axis=1, keepdims=True) ** 2)
+
+
+def keepdims_mean_of_a_row_times_a_column(W):
+    a = W[:1, :]
+    b = W[:, :1]
+    return np.sum(np.tanh(np.mean(a - b, axis=1, keepdims=True)))
+
+
+@pytest.mark.parametrize("f", [outer_sum_mean_then_max, column_plus_row_summed, keepdims_max_of_a_product,
+                               keepdims_mean_of_a_row_times_a_column])
+def test_keepdims_adjoints_count_every_broadcast_copy(f):
+    assert_grad_matches_fd(f, (W,))
