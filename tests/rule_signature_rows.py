@@ -590,6 +590,7 @@ for key, call in ((builtins.str, "str(x)"), (builtins.repr, "repr(x)"), (builtin
 # ---- parameters known only at run time (arguments, not literals): templates take their general branch
 for call, extra in [("np.sum(x, axis=ax, keepdims=kd)", {"ax": V(1), "kd": V(True)}),
                     ("np.sum(x, axis=ax)", {"ax": V(None)}), ("np.sum(x, 1, dt)", {"dt": V(np.float64)}),
+                    ("np.mean(x, 1, dt)", {"dt": V(np.float64)}), ("np.prod(x, 1, dt)", {"dt": V(np.float64)}),
                     ("np.mean(x, axis=ax, keepdims=kd)", {"ax": V((0, 2)), "kd": V(False)}),
                     ("np.mean(x, axis=ax)", {"ax": V(None)}),
                     ("np.max(x, axis=ax, keepdims=kd)", {"ax": V(-1), "kd": V(True)}),
