@@ -89,3 +89,29 @@ def test_reductions_with_positional_dtype_or_out(f):
 
 def test_a_sum_in_an_integer_type_has_no_gradient():
     np.testing.assert_array_equal(sct.grad(sum_in_an_integer_type)(X), np.ones((3, 3)))
+
+
+def polar(x, y):
+    return np.sqrt(x * x + y * y), np.arctan2(y, x)
+
+
+@sct.adjoint(polar)
+def _polar_adjoint(result, x, y):
+    r = result[0]
+    d[x] = d[result][0] * x / r - d[result][1] * y / (r * r)
+    d[y] = d[result][0] * y / r + d[result][1] * x / (r * r)
+
+
+def radius_times_angle(x, y):
+    r, t = polar(x, y)
+    return np.sum(r * t)
+
+
+def both_grids_used(x):
+    X, Y = np.meshgrid(x, 2.0 * x)
+    return np.sum(X * Y + X)
+
+
+def test_items_of_a_tuple_a_rule_returns_add_their_cotangents_item_by_item():
+    assert_grad_matches_fd(radius_times_angle, (np.array([1.0, 2.0]), np.array([0.5, -1.0])), wrt=(0, 1))
+    assert_grad_matches_fd(both_grids_used, (np.array([0.3, -1.2, 2.0]),))

@@ -8,6 +8,7 @@ so no adjoint is ever zero-initialised. Only active values get adjoints.
 A loop's adjoint, and the tape it keeps, is in `reverse_loops`; a rule's template is
 inlined by `templates`.
 """
+import dataclasses
 import inspect
 import operator
 
@@ -267,6 +268,8 @@ class _Reverse(_LoopAdjoints):
                 "sct does not differentiate through complex numbers yet", op.loc,
                 hint="Keep the real and imaginary parts in separate real arrays (e.g. exp(i t) as "
                      "np.cos(t) and np.sin(t)), or hold this value constant with sct.stop_gradient.")
+        if rule.elementwise:
+            op = self._with_array_operands(op)
         result = op.result
         cotangent = self.adjoints[id(result)]
         # A rule's adjoint for a container of computed values is split item by item, which a
@@ -301,13 +304,25 @@ class _Reverse(_LoopAdjoints):
                     self.shapes.set(value, self.shapes.of(target), self.shapes.shape(target))
                 self._add_to_adjoint(target, value, op, fresh)
 
+    def _with_array_operands(self, op):
+        """`op` with each list or tuple operand that carries no derivative made an array:
+        an elementwise op converts it (`x * [2.0, 3.0]`), and so must its partials, which
+        Python's list arithmetic would repeat or refuse."""
+        args = list(op.args)
+        for i, a in enumerate(args):
+            is_list = isinstance(a, tuple) or (isinstance(a, Const) and isinstance(a.value, (list, tuple)))
+            if is_list and not any(id(v) in self.active for v in flat_vars([a])):
+                args[i] = self._emit_op(_ASARRAY, [a], "array", op)
+        return op if args == list(op.args) else dataclasses.replace(op, args=args)
+
     def _adder(self, key):
         """How two adjoints of the value with id `key` add: `+`, or item by item for a
         list, tuple or dict made at run time (whose `+` would concatenate), or either,
         decided at run time, for a value only the run time knows the kind of."""
         if key in self.sequences:
             return runtime_callee(runtime.add_item_adjoints)
-        if key in self.run_time_kinds:
+        if key in self.run_time_kinds and (key not in self.primal_of
+                                           or self.shapes.array_shape(self.primal_of[key]) is None):
             return runtime_callee(runtime.add_adjoints)
         return Callee(BINOP, "+", operator.add)
 
@@ -426,6 +441,7 @@ class _Reverse(_LoopAdjoints):
 _INLINE_HELPERS = (runtime.as_gradient, runtime.copy_gradient, runtime.zero_gradient,
                    runtime.broadcast_copies)
 _ADD_REDUCE = Callee(CALL, "np.add.reduce", np.add.reduce, np)
+_ASARRAY = Callee(CALL, "np.asarray", np.asarray, np)
 
 
 def _sequence_values(body):
@@ -571,7 +587,10 @@ def _joins(op):
 
 def _run_time_kinds(body):
     """Ids of the values whose kind only the run time knows: the output of a recursive call
-    (a number, an array or a container), the items read out of one, and what they join."""
+    (a number, an array or a container), a call's value read item by item (a function
+    with a rule may return a tuple), the items read out of those, and what they join."""
+    made_by_calls = {id(r) for op in walk(body) if isinstance(op, Op) and op.callee.kind in (CALL, METHOD)
+                     for r in op.results}
     found = set()
     changed = True
     while changed:
@@ -583,6 +602,8 @@ def _run_time_kinds(body):
                 pairs = [(op.results[0], op.results[0])]
             elif op.callee.kind == GETITEM:
                 pairs = [(op.result, op.args[0])]
+                if isinstance(op.args[1], Const) and id(op.args[0]) in made_by_calls:
+                    pairs.append((op.args[0], op.args[0]))  # `r, t = polar(x, y)`: a tuple, or an array
             else:
                 continue
             for value, source in pairs:
