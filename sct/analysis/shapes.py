@@ -389,9 +389,11 @@ _UNKNOWN = object()
 
 
 def _is_python_int(op, shape_tuples):
-    """x.ndim, x.size, len(x) and x.shape[i] are Python ints whatever x's shape."""
+    """x.ndim, x.size, len(x) and x.shape[i] are Python ints, and `not x` a bool, whatever x's shape."""
     c = op.callee
     if c.kind == ATTR and c.spelling in ("ndim", "size"):
+        return True
+    if c.kind == UNARYOP and c.obj is operator.not_:
         return True
     if c.kind == CALL and c.obj is len:
         return True
@@ -405,7 +407,7 @@ def is_elementwise(op):
     if c.kind in (BINOP, COMPARE):
         return c.kind == COMPARE or c.spelling in _ELEMENTWISE_OPERATORS
     if c.kind == UNARYOP:
-        return True
+        return c.obj is not operator.not_  # `not x` is one bool (of a one-element array too)
     if c.kind == CALL and isinstance(c.obj, np.ufunc) and not op.kwargs:
         # Generalized ufuncs (np.matmul) have core dimensions: not elementwise.
         return c.obj.signature is None and c.obj.nout == 1 and c.obj.nin in (1, 2) \

@@ -72,15 +72,16 @@ def minimum(result, x, y):
 
 @adjoint(builtins.max, elementwise=True)
 def builtin_max(result, x, y):
-    # Python's max(x, y) is y only where y > x: the one it returns gets the cotangent.
+    # Python's max(x, y) is y only where y > x: the one it returns gets the cotangent. The
+    # test is one bool (also for a one-element array), so the result is x or y whole.
     d[x] = d[result] * (not (y > x))
-    d[y] = d[result] * (y > x)
+    d[y] = d[result] * bool(y > x)
 
 
 @adjoint(builtins.min, elementwise=True)
 def builtin_min(result, x, y):
     d[x] = d[result] * (not (y < x))
-    d[y] = d[result] * (y < x)
+    d[y] = d[result] * bool(y < x)
 
 
 @adjoint(builtins.float)
@@ -93,30 +94,36 @@ def item(result, x):
     d[x] = expand(d[result], x)
 
 
-# ---- reductions: the cotangent of the result may still be a broadcast scalar
+# ---- reductions: the cotangent of the result may still be a broadcast scalar. Their
+# parameters keep NumPy's positions (np.sum(x, 1, np.float64) passes a dtype, not
+# keepdims); `initial` and `where` are refused when the rule is bound. A dtype known
+# only at run time takes the last branch: the float gradient, then cast_adjoint.
 
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
 def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None or keepdims or is_scalar(d[result]):
+        g = d[result]  # already broadcasts against `a`
+    else:
+        g = unreduce(d[result], a, axis, keepdims)
     if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
-        if axis is None or keepdims or is_scalar(d[result]):
-            d[a] = d[result]  # already broadcasts against `a`
-        else:
-            d[a] = unreduce(d[result], a, axis, keepdims)
-    else:  # summed in an integer type: no gradient (a complex one raises)
-        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
+        d[a] = g
+    else:  # an integer or boolean dtype truncates each entry first: no gradient
+        d[a] = cast_adjoint(expand(g, a), a, dtype)
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
 def mean(result, a, axis=None, dtype=None, out=None, keepdims=False):
-    if dtype is not None and not (is_const(dtype) and _is_float_dtype(dtype)):  # an integer mean: none
-        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
-    elif axis is None:
-        d[a] = d[result] / np.size(a)
+    if axis is None:
+        g = d[result] / np.size(a)
     elif keepdims or is_scalar(d[result]):
-        d[a] = d[result] * (np.size(result) / np.size(a))
+        g = d[result] * (np.size(result) / np.size(a))
     else:
-        d[a] = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
+        g = unreduce(d[result], a, axis, keepdims) * (np.size(result) / np.size(a))
+    if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
+        d[a] = g
+    else:
+        d[a] = cast_adjoint(expand(g, a), a, dtype)
 
 
 @adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
@@ -174,12 +181,18 @@ def transpose_method(result, a, *axes):
 
 @adjoint(np.reshape)
 def reshape(result, a, shape=None, order="C"):
-    d[a] = np.reshape(d[result], np.shape(a), order=order)
+    if order == "C" or order == "F":
+        d[a] = np.reshape(d[result], np.shape(a), order=order)
+    else:  # 'A' reads and writes in the memory order of `a`, not of the cotangent
+        d[a] = ravel_adjoint(d[result], a, order)
 
 
 @adjoint(method("reshape"))
 def reshape_method(result, a, *shape, order="C"):
-    d[a] = np.reshape(d[result], np.shape(a), order=order)
+    if order == "C" or order == "F":
+        d[a] = np.reshape(d[result], np.shape(a), order=order)
+    else:
+        d[a] = ravel_adjoint(d[result], a, order)
 
 
 # Not elementwise: the written value's cotangent stands for `result[index]`, not for the
@@ -437,8 +450,8 @@ def prod(result, a, axis=None, dtype=None, out=None, keepdims=False):
     # cumulative products where `a` has zeros (runtime.prod_adjoint).
     if dtype is None or (is_const(dtype) and _is_float_dtype(dtype)):
         d[a] = prod_adjoint(d[result], result, a, axis, keepdims)
-    else:  # a product in an integer type: no gradient
-        d[a] = cast_adjoint(expand(unreduce(d[result], a, axis, keepdims), a), a, dtype)
+    else:  # an integer or boolean dtype truncates each entry first: no gradient
+        d[a] = cast_adjoint(prod_adjoint(d[result], result, a, axis, keepdims), a, dtype)
 
 
 @adjoint(np.var, method("var"), exact_cotangent=False)
@@ -462,8 +475,8 @@ def std(result, a, axis=None, *, ddof=0, keepdims=False):
 
 @adjoint(np.linalg.solve)
 def linalg_solve(result, a, b):
-    d[b] = solve_adjoint_b(d[result], a)
-    d[a] = solve_adjoint_a(d[result], a, result)
+    d[b] = solve_adjoint_b(d[result], a, b)
+    d[a] = solve_adjoint_a(d[result], a, b, result)
 
 
 @adjoint(np.linalg.inv)
@@ -592,7 +605,7 @@ def astype(result, a, dtype, order="K", casting="unsafe", subok=True, copy=True)
     if is_const(dtype) and _is_float_dtype(dtype):
         d[a] = d[result]
     else:  # no gradient through an integer or boolean cast; complex raises
-        d[a] = cast_adjoint(d[result], a, dtype)
+        d[a] = cast_adjoint(expand(d[result], result), a, dtype)
 
 
 @adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray, exact_cotangent=False)
@@ -600,8 +613,8 @@ def asarray(result, a, dtype=None, order=None, *, copy=None, ndmin=0, subok=Fals
     # Identity for an array argument; for a list of arrays, item k gets d[result][k].
     if (dtype is None or (is_const(dtype) and _is_float_dtype(dtype))) and ndmin == 0:
         d[a] = d[result]
-    else:
-        d[a] = cast_adjoint(d[result], a, dtype)
+    else:  # (a cotangent that only broadcasts against the result is expanded before it is reshaped)
+        d[a] = cast_adjoint(expand(d[result], result), a, dtype)
 
 
 # ---- joining a list or tuple of arrays: each item's adjoint is its part of the cotangent
@@ -678,12 +691,18 @@ def diagonal(result, a, offset=0, axis1=0, axis2=1):
 
 @adjoint(np.tril)
 def tril(result, m, k=0):
-    d[m] = np.tril(d[result], k)
+    if ndim(m) >= 2:
+        d[m] = np.tril(d[result], k)
+    else:  # NumPy broadcasts a 1-D m to a square matrix first: its rows' adjoints add up
+        d[m] = unbroadcast(np.tril(d[result], k), m)
 
 
 @adjoint(np.triu)
 def triu(result, m, k=0):
-    d[m] = np.triu(d[result], k)
+    if ndim(m) >= 2:
+        d[m] = np.triu(d[result], k)
+    else:
+        d[m] = unbroadcast(np.triu(d[result], k), m)
 
 
 nondifferentiable(method("argmax"), method("argmin"), method("argsort"), method("nonzero"), method("all"),

@@ -89,8 +89,9 @@ def cast_adjoint(g, a, dtype):
 
 
 def ravel_adjoint(g, a, order):
-    """Adjoint of `np.ravel(a, order)` / `a.flatten(order)` for any order: `g` put back
-    in `a`'s shape in the order the entries were read."""
+    """Adjoint of `np.ravel(a, order)` / `a.flatten(order)` for any order, and of
+    `np.reshape(a, shape, order)`: `g` put back in `a`'s shape in the order the entries
+    were read ('A' and 'K' follow the memory layout of `a`)."""
     if order in ("A", "K"):
         a_ = np.asarray(a)
         if a_.flags.f_contiguous and not a_.flags.c_contiguous:

@@ -87,17 +87,28 @@ def inner_adjoint_right(g, a, b):
     return np.tensordot(g, a, axes=(tuple(range(na)), tuple(range(na))))
 
 
-def solve_adjoint_b(g, a):
-    """The adjoint of b in x = np.linalg.solve(a, b): solve(a^T, g)."""
-    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+def _solve_transposed(g, a, b):
+    """solve(a^T, g) for the cotangent g of x = np.linalg.solve(a, b). NumPy takes b for a
+    vector (one per matrix of a stack a) only when b is 1-D; otherwise for matrices."""
+    at = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        return np.linalg.solve(at, np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(at, g)
 
 
-def solve_adjoint_a(g, a, x):
-    """The adjoint of a in x = np.linalg.solve(a, b): -(a^-T g) x^T (an outer product for a vector b)."""
-    gb = solve_adjoint_b(g, a)
-    if np.ndim(x) == 1:
-        return -np.outer(gb, x)
-    return -(gb @ np.swapaxes(x, -1, -2))
+def solve_adjoint_b(g, a, b):
+    """The adjoint of b in x = np.linalg.solve(a, b): solve(a^T, g), summed over the
+    stacked matrices of a that one b was broadcast against."""
+    return unbroadcast(_solve_transposed(g, a, b), b)
+
+
+def solve_adjoint_a(g, a, b, x):
+    """The adjoint of a in x = np.linalg.solve(a, b): -(a^-T g) x^T (an outer product per
+    matrix for a vector b), summed over the stacks of b that one a was broadcast against."""
+    gb = _solve_transposed(g, a, b)
+    if np.ndim(b) == 1:
+        return unbroadcast(-(gb[..., :, None] * np.asarray(x)[..., None, :]), a)
+    return unbroadcast(-(gb @ np.swapaxes(x, -1, -2)), a)
 
 
 def _norm_unsupported(what):
