@@ -58,3 +58,15 @@ def keepdims_sum_minus_a_0d_array(s, W):
 ])
 def test_a_vector_broadcast_under_a_keepdims_reduction(f, args):
     assert_grad_matches_fd(f, args, wrt=(0, 1))
+
+
+def norm_of_a_keepdims_sums_column_in_a_while(W):
+    s, k = 0.0, 0
+    while k < 2:
+        k += 1
+        s = s + np.linalg.norm(np.sum(W, axis=1, keepdims=True)[:, 0])
+    return np.mean(W ** 2) + s
+
+
+def test_an_item_of_a_keepdims_sum_read_in_a_loop():
+    assert_grad_matches_fd(norm_of_a_keepdims_sums_column_in_a_while, (W,))

@@ -133,12 +133,16 @@ class _LoopAdjoints:
 
     def _lone_item_adjoint(self, value, key):
         """The op of the current (loop body) block that makes `value` as the adjoint of an
-        array item read (`getitem_adjoint(g, x, i)`), when nothing else in the block reads
-        it: the loop can add it into its accumulator in place. None otherwise."""
+        item read of the value with id `key` (`getitem_adjoint(g, x, i)`), when nothing else
+        in the block reads it: the loop can add it into its accumulator in place. None
+        otherwise."""
         if key in self.sequences or not isinstance(value, Var):
             return None
         maker = next((o for o in self.backward if isinstance(o, Op) and value in o.results), None)
-        if maker is None or maker.callee.obj is not runtime.getitem_adjoint:
+        # Only an item of the accumulated value itself: `W`'s adjoint may be that of an item of
+        # np.sum(W, axis=1, keepdims=True), whose rule passes the cotangent on as it is.
+        if maker is None or maker.callee.obj is not runtime.getitem_adjoint or \
+                maker.args[1] is not self.primal_of[key]:
             return None
         readers = [o for o in walk(self.backward) for v in flat_vars(o.operands()) if v is value]
         return maker if not readers else None
