@@ -519,10 +519,9 @@ def test_item10_one_entry_has_zero_gradient():
     np.testing.assert_array_equal(sct.grad(var_all)(np.array([3.0])), [0.0])
 
 
-def test_std_of_equal_entries_is_not_differentiable():
-    # Like np.sqrt at 0 (and as autograd and JAX give): no gradient exists there.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        assert np.all(np.isnan(sct.grad(std_all)(np.ones(3))))
+def test_std_of_equal_entries_has_the_subgradient_zero():
+    # Its minimum, a kink: 0 is a subgradient, and central differences give it too.
+    np.testing.assert_array_equal(sct.grad(std_all)(np.ones(3)), np.zeros(3))
 
 
 # ---------------------------------------------------------------- 11: x ** y at the edges
@@ -904,3 +903,18 @@ def test_every_nondifferentiable_entry_has_zero_derivative():
 def test_registry_entries_are_what_sct_treats_as_constant():
     for key in _samples():
         assert registry.is_nondifferentiable(key), _describe(key)
+
+
+def std_of_a_difference_with_itself(x):
+    return np.std(x - x) + np.sum(x)
+
+
+def norms_of_zero(W):
+    return (np.linalg.norm(W - W) + np.sum(np.linalg.norm(W - W, axis=1)) + np.linalg.norm((W - W)[0], 3)
+            + np.linalg.norm(W * 0.0, "fro") + np.linalg.norm((W - W)[0], np.inf) + np.sum(W))
+
+
+def test_std_and_norms_at_their_kink_at_zero_have_the_subgradient_zero():
+    W = np.array([[0.5, -1.0, 2.0], [0.3, 0.2, -0.7]])
+    np.testing.assert_array_equal(sct.grad(std_of_a_difference_with_itself)(W[0]), np.ones(3))
+    np.testing.assert_array_equal(sct.grad(norms_of_zero)(W), np.ones((2, 3)))

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, default_adjoint,
                        diag_adjoint, diagonal_adjoint, expand, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
-                       inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, norm_adjoint,
+                       inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, nonzero_norm, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
 from ..runtime import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
@@ -486,13 +486,13 @@ def linalg_inv(result, a):
 
 @adjoint(np.linalg.norm, exact_cotangent=False)
 def norm(result, x, ord=None, axis=None, keepdims=False):
-    # The 2-norm's gradient x / norm is undefined (nan) at x == 0, like np.sqrt's at 0.
+    # The 2-norm's gradient x / norm is 0 at x == 0, its minimum (a subgradient; nonzero_norm).
     if ord is None and axis is None:  # the 2-norm of all entries, whatever the rank
-        d[x] = d[result] / result * x
+        d[x] = d[result] / nonzero_norm(result) * x
     elif (ord is None or ord == 2) and is_const(axis) and isinstance(axis, int) and keepdims:
-        d[x] = d[result] / result * x
+        d[x] = d[result] / nonzero_norm(result) * x
     elif (ord is None or ord == 2) and is_const(axis) and isinstance(axis, int):
-        d[x] = unreduce(d[result] / result, x, axis, keepdims) * x
+        d[x] = unreduce(d[result] / nonzero_norm(result), x, axis, keepdims) * x
     else:  # other vector norms and the Frobenius norm; other matrix norms raise SctError
         d[x] = norm_adjoint(d[result], result, x, ord, axis, keepdims)
 

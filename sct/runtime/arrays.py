@@ -114,15 +114,16 @@ def ravel_adjoint(g, a, order):
 
 def std_adjoint(g, result, a, axis, ddof, keepdims):
     """Adjoint of `np.std(a, axis, ddof=ddof, keepdims=keepdims)`: g (a - mean) / ((n - ddof) std)
-    over groups of n entries. One entry's spread is 0 whatever its value: its gradient is 0
-    (not 0 / 0). Where several entries are equal, std is not differentiable (like np.sqrt at
-    0, and as in autograd and JAX): inf or nan."""
+    over groups of n entries. Where a group's spread is 0 (one entry, or equal entries) std
+    has its minimum and a kink: the gradient there is 0, a subgradient, which is also what
+    central differences give (std(c + h v) = std(c - h v)), and what makes std(x - x) constant."""
     a = np.asarray(a)
     n = a.size // max(1, np.size(result))
     g = unreduce(g, a, axis, keepdims)
     if n == 1 and ddof == 0:
         return np.zeros(a.shape, dtype=np.result_type(g, a, np.float64))
     spread = unreduce(result, a, axis, keepdims)
+    spread = np.where(spread == 0, 1.0, spread)  # there a == its mean: the gradient is 0
     return g / ((n - ddof) * spread) * (a - np.mean(a, axis=axis, keepdims=True))
 
 

@@ -119,25 +119,33 @@ def _norm_unsupported(what):
                         "e.g. np.sqrt(np.sum(x ** 2)).")
 
 
+def nonzero_norm(norm):
+    """`norm` with 1 where it is 0: there x is 0 too, so `g / norm * x` gives the subgradient 0
+    at the kink, which is also what central differences give, instead of 0 / 0."""
+    return np.where(norm == 0, 1.0, norm) if np.ndim(norm) else (norm or 1.0)
+
+
 def norm_adjoint(g, result, x, ord, axis, keepdims):
     """Adjoint of `np.linalg.norm(x, ord, axis, keepdims)` for vector norms and the
     Frobenius norm; raises SctError for the matrix norms it does not support
-    (never a wrong gradient). Ties of the inf-norms share the cotangent evenly."""
+    (never a wrong gradient). Ties of the inf-norms share the cotangent evenly. At x = 0,
+    the minimum and a kink of every norm, the gradient is 0 (a subgradient, and what central
+    differences give); ord < 1, which is no norm, keeps its inf or nan there."""
     x = np.asarray(x)
     if axis is None:
         if ord is None:
-            return g / result * x  # 2-norm of all entries, any rank
+            return g / nonzero_norm(result) * x  # 2-norm of all entries, any rank
         if x.ndim == 1:
             axis = 0
         elif x.ndim == 2:
             if ord == "fro":
-                return g / result * x
+                return g / nonzero_norm(result) * x
             _norm_unsupported(f"ord={ord!r} of a 2-D array (a matrix norm)")
         else:
             _norm_unsupported(f"ord={ord!r} of a {x.ndim}-D array")
     if isinstance(axis, (tuple, list)) and len(axis) == 2:
         if ord is None or ord == "fro":
-            return unreduce(g / result, x, axis, keepdims) * x
+            return unreduce(g / nonzero_norm(result), x, axis, keepdims) * x
         _norm_unsupported(f"ord={ord!r} over the axes {tuple(axis)} (a matrix norm)")
     if isinstance(axis, (tuple, list)):
         if len(axis) != 1:
@@ -146,7 +154,7 @@ def norm_adjoint(g, result, x, ord, axis, keepdims):
     g = unreduce(g, x, axis, keepdims)
     r = unreduce(result, x, axis, keepdims)
     if ord is None or ord == 2:
-        return g / r * x
+        return g / nonzero_norm(r) * x
     if ord == 1:
         return g * np.sign(x)
     if ord in (np.inf, -np.inf):
@@ -156,7 +164,7 @@ def norm_adjoint(g, result, x, ord, axis, keepdims):
         _norm_unsupported(f"ord={ord!r} for a vector norm")
     if ord == 0:  # the number of non-zero entries: piecewise constant
         return np.zeros(x.shape, dtype=np.result_type(g, np.float64))
-    return g * np.sign(x) * (np.abs(x) / r) ** (ord - 1)
+    return g * np.sign(x) * (np.abs(x) / (nonzero_norm(r) if ord > 1 else r)) ** (ord - 1)
 
 
 def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
