@@ -18,6 +18,7 @@ from ..analysis import PYTHON_NUMBER, ShapeClasses, active_values
 from ..errors import MissingRuleError, NonScalarOutputError, UnsupportedSyntaxError
 from ..analysis import flat_vars
 from ..analysis.shapes import REDUCTIONS
+from ..frontend.containers import flat
 from ..ir import (AdjointFunction, AttributesOf, Callee, Const, DictOf, If, ListOf, Loop, Op, Region, Var, rebuild, walk, GETITEM, BINOP, CALL, METHOD, ATTR,
                   BUILD, SETITEM, UNARYOP, APPLY)
 from .. import runtime, rules
@@ -521,12 +522,8 @@ _ALL = "all"
 
 
 def _constants(operands):
-    """The Consts among `operands`, looking inside tuple operands."""
-    for x in operands:
-        if isinstance(x, tuple):
-            yield from _constants(x)
-        elif isinstance(x, Const):
-            yield x
+    """The Consts among `operands`, looking inside structured operands."""
+    return [x for x in flat(operands) if isinstance(x, Const)]
 
 
 def _is_complex_constant(value):
@@ -558,23 +555,16 @@ def _complex_values(body):
     function that returns complex numbers for real arguments (np.fft, np.emath ...), or
     from such values. sct's rules are for real numbers, so an adjoint through one is
     refused (its gradient would be complex, or wrong)."""
-    found = set()
-    changed = True
-    while changed:
-        changed = False
-        for op in walk(body):
-            if isinstance(op, (Loop, If)):
-                pairs = _joins(op)
-            else:
-                obj = op.callee.obj if op.callee.kind == CALL else None
-                makes = _has_complex_constant(op) or (obj is not None and _makes_complex(obj))
-                sources = [v for v in flat_vars(op.operands()) if id(v) in found]
-                pairs = [(r, r if makes else sources[0]) for r in op.results] if makes or sources else []
-            for value, source in pairs:
-                if id(value) not in found and (value is source or id(source) in found):
-                    found.add(id(value))
-                    changed = True
-    return found
+    def flows(op, found):
+        if isinstance(op, (Loop, If)):
+            return _joins(op)
+        obj = op.callee.obj if op.callee.kind == CALL else None
+        if _has_complex_constant(op) or (obj is not None and _makes_complex(obj)):
+            return [(r, r) for r in op.results]
+        sources = [v for v in flat_vars(op.operands()) if id(v) in found]
+        return [(r, sources[0]) for r in op.results] if sources else []
+
+    return _spread(body, flows)
 
 
 def _makes_complex(obj):
@@ -600,22 +590,30 @@ def _run_time_kinds(body):
     with a rule may return a tuple), the items read out of those, and what they join."""
     made_by_calls = {id(r) for op in walk(body) if isinstance(op, Op) and op.callee.kind in (CALL, METHOD)
                      for r in op.results}
+    def flows(op, found):
+        if isinstance(op, (Loop, If)):
+            return _joins(op)
+        if op.callee.obj is runtime.call_with_pullback:
+            return [(op.results[0], op.results[0])]
+        if op.callee.kind == GETITEM:
+            if isinstance(op.args[1], Const) and id(op.args[0]) in made_by_calls:
+                return [(op.result, op.args[0]), (op.args[0], op.args[0])]  # `r, t = polar(x, y)`
+            return [(op.result, op.args[0])]
+        return []
+
+    return _spread(body, flows)
+
+
+def _spread(body, flows):
+    """The ids of the values a property reaches: `flows(op, found)` gives an op's (value,
+    source) pairs; a value has the property where it is its own source (it brings it)
+    or its source has it. Repeated until nothing changes (loops carry values back)."""
     found = set()
     changed = True
     while changed:
         changed = False
         for op in walk(body):
-            if isinstance(op, (Loop, If)):
-                pairs = _joins(op)
-            elif op.callee.obj is runtime.call_with_pullback:
-                pairs = [(op.results[0], op.results[0])]
-            elif op.callee.kind == GETITEM:
-                pairs = [(op.result, op.args[0])]
-                if isinstance(op.args[1], Const) and id(op.args[0]) in made_by_calls:
-                    pairs.append((op.args[0], op.args[0]))  # `r, t = polar(x, y)`: a tuple, or an array
-            else:
-                continue
-            for value, source in pairs:
+            for value, source in flows(op, found):
                 if id(value) not in found and (value is source or id(source) in found):
                     found.add(id(value))
                     changed = True
