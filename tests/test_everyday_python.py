@@ -103,3 +103,96 @@ def test_chain_of_arrays_raises_as_python_does():
         chain_of_arrays(X3)
     with pytest.raises(ValueError, match="truth value"):
         sct.grad(chain_of_arrays)(X3)
+
+
+# ---- min/max of values known when lowering and of run-time lists
+
+
+def min_of_shape(x):
+    n = min(x.shape)
+    return np.sum(x[:n, :n] ** 2)
+
+
+def max_of_known_shape_numbers(x):
+    rows, cols = x.shape
+    return np.sum(x) * max(rows, cols, 2) / min([rows, cols])
+
+
+def max_over_rows_generator(X):
+    return max(np.sum(r ** 2) for r in X)
+
+
+def max_and_min_of_loop_list(X):
+    losses = []
+    for r in X:
+        losses.append(np.sum(np.sin(r)))
+    return max(losses) - 0.5 * min(losses)
+
+
+def max_with_lambda_key(xs):
+    return np.sum(max(xs, key=lambda v: np.sum(v)) ** 2)
+
+
+def min_with_library_key(X):
+    return min(X, key=np.sum)[1] ** 2
+
+
+def max_with_default(x, items):
+    return max(items, default=0.5) * np.sum(x)
+
+
+def max_over_array(x):
+    return max(x) * 2.0 + min(x)
+
+
+def max_generator_over_list(xs):
+    return max(np.sum(v * v) for v in xs)
+
+
+def test_min_of_shape():
+    assert_grad_matches_fd(min_of_shape, (M34,))
+    assert_grad_matches_fd(min_of_shape, (M34.T.copy(),))
+
+
+def test_max_of_known_numbers():
+    assert_grad_matches_fd(max_of_known_shape_numbers, (M34,))
+
+
+def test_max_over_rows_and_run_time_lists():
+    assert_grad_matches_fd(max_over_rows_generator, (M34,))
+    assert_grad_matches_fd(max_and_min_of_loop_list, (M34,))
+    assert_grad_matches_fd(max_over_array, (X3,))
+    assert_grad_matches_fd(min_with_library_key, (M34,))
+
+
+def test_max_with_key_and_default():
+    xs = [X3, 2 * X3, 0.5 * X3]
+    assert_grad_matches_fd(max_with_lambda_key, (xs,))
+    assert_grad_matches_fd(max_with_lambda_key, ([2 * X3, -X3],))
+    assert_grad_matches_fd(max_generator_over_list, (xs,))
+    assert_grad_matches_fd(max_with_default, (X3, []))
+    assert_grad_matches_fd(max_with_default, (X3, [0.25, 0.75]))
+
+
+def max_of_loop_arrays(X):
+    rows = []
+    for r in X:
+        rows.append(r * 2.0)
+    return np.sum(max(rows))
+
+
+def test_max_of_arrays_raises_as_python_does():
+    with pytest.raises(ValueError, match="truth value"):
+        max_of_loop_arrays(M34)
+    with pytest.raises(ValueError, match="truth value"):
+        sct.grad(max_of_loop_arrays)(M34)
+
+
+def max_run_time_lambda_key(X):
+    return np.sum(max(X, key=lambda r: r[0]))
+
+
+def test_max_run_time_list_with_own_key_is_refused_with_a_way_out():
+    with pytest.raises(sct.SctError, match="key=") as e:
+        sct.grad(max_run_time_lambda_key)(M34)
+    assert "test_everyday_python.py" in str(e.value) and "argmax" in str(e.value)

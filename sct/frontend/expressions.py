@@ -453,22 +453,8 @@ class ExprLowering:
             # can be differentiated (and looped over, and back) like any slice
             return self.emit(Callee(GETITEM, "[]", operator.getitem), [args[0], Const(slice(None, None, -1))],
                              hint="reversed", node=node)
-        if func.obj in (max, min) and (kwargs or (len(args) == 1 and containers.as_static(args[0]) is None)):
-            raise UnsupportedSyntaxError(f"Python's {func.spelling}() of an array or of a list made at run time, or with "
-                                         f"keywords, is not supported",
-                                         self.loc_of(node), hint=f"Use np.{'max' if func.obj is max else 'min'}(x) "
-                                         f"for an array; {func.spelling}(a, b, ...) of numbers works.")
-        if func.obj in (max, min) and not kwargs and (len(args) > 2 or (
-                len(args) == 1 and containers.as_static(args[0]) is not None)):
-            # max(a, b, c) and max of a list known here: pairwise, keeping the first of equal ones
-            items = args if len(args) > 1 else containers.iteration_items(containers.as_static(args[0]))
-            if not items:
-                raise SctError(f"{func.spelling}() of an empty list", self.loc_of(node), hint="Pass at least one item.")
-            total = items[0]
-            for x in items[1:]:
-                total = self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), [total, x],
-                                  hint=func.spelling, node=node)
-            return total
+        if func.obj in (max, min) and (kwargs or len(args) != 2):
+            return self._extreme(func, args, kwargs, node)
         if func.obj is isinstance and len(args) == 2 and not kwargs:
             known = self._static_isinstance(*args)
             if known is not None:
@@ -488,6 +474,63 @@ class ExprLowering:
             return output
         hint = func.spelling.split(".")[-1]
         return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
+
+    def _extreme(self, func, args, kwargs, node):
+        """Python's `max`/`min` but for two plain arguments (which have rules): of several
+        arguments or a container known here, folded pairwise (with `key=`, each item's key
+        computed once, and the first of equal ones kept, as Python does); of a run-time
+        list, tuple or array (`min(x.shape)`, `max(losses)`), the item at the index
+        `extreme_index` finds, whose read is differentiated like any item read."""
+        loc, name, largest = self.loc_of(node), func.spelling, func.obj is max
+        if set(kwargs) - {"key", "default"}:
+            raise SctError(f"{name}() got an unexpected keyword argument {next(iter(set(kwargs) - {'key', 'default'}))!r}",
+                           loc, hint=f"{name}() takes an iterable or several arguments, and key= or default=.")
+        key, default = kwargs.get("key"), kwargs.get("default")
+        if isinstance(key, Const) and key.value is None:
+            key = None
+        if not args or (len(args) > 1 and default is not None):
+            raise SctError(f"{name}() takes an iterable, or several arguments without default=", loc,
+                           hint=f"Call {name}(xs), {name}(xs, default=d) or {name}(a, b, ...).")
+        items = args if len(args) > 1 else containers.as_static(args[0])
+        if items is not None:
+            items = list(items) if len(args) > 1 else containers.iteration_items(items)
+            if not items:
+                if default is None:
+                    raise SctError(f"{name}() of an empty sequence", loc, hint="Pass at least one item, or default=.")
+                return default
+            if key is None and all(isinstance(x, Const) and x.spelling is None for x in items):
+                return Const(func.obj(x.value for x in items))  # min(3, 4), min of a known shape
+            best = items[0]
+            best_key = self._call_with(key, [best], {}, node) if key is not None else None
+            for x in items[1:]:
+                if key is None:
+                    best = self.emit(Callee(CALL, name, func.obj, func.root_obj), [best, x], hint=name, node=node)
+                    continue
+                x_key = self._call_with(key, [x], {}, node)
+                fn, symbol = (operator.gt, ">") if largest else (operator.lt, "<")
+                beats = self.emit(Callee(COMPARE, symbol, fn), [x_key, best_key], hint="beats", node=node)
+                best = self._choice(beats, x, best, name, node)
+                best_key = self._choice(beats, x_key, best_key, "key", node)
+            return best
+        if default is not None:
+            raise UnsupportedSyntaxError(f"{name}(..., default=) of a list made at run time is not supported", loc,
+                                         hint=f"Test `len(xs)` first and call {name}(xs) when it is not empty.")
+        if key is not None and not (isinstance(key, (GlobalRef, Const)) and callable(_callee_obj(key))
+                                    and not inlinable(_callee_obj(key))):
+            raise UnsupportedSyntaxError(f"{name}(..., key=) of a list made at run time needs a library function "
+                                         f"as the key", loc, hint=f"Compute the keys in a list and take the item at "
+                                         f"their {'np.argmax' if largest else 'np.argmin'}, or use a library key "
+                                         f"such as abs or np.linalg.norm.")
+        xs = self.materialize(args[0], node)
+        helper = runtime.extreme_index
+        index = self.emit(Callee(CALL, helper.__name__, helper, helper),
+                          [xs, Const(largest)] + ([self.value_of(key)] if key is not None else []),
+                          hint="index", node=node)
+        return self.emit(Callee(GETITEM, "[]", operator.getitem), [xs, index], hint=name, node=node)
+
+    def value_of(self, x):
+        """A lowered value as an operand (a GlobalRef as its constant)."""
+        return x.as_const() if isinstance(x, GlobalRef) else x
 
     def _construct(self, cls, args, kwargs, node):
         """`cls(...)` of the user's own class: a LocalObject, with `__init__` (or a dataclass's

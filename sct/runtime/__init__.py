@@ -16,8 +16,8 @@ errors and this package. The names below are the ones generated code and rules u
 from .broadcasting import broadcast_copies, expand, unbroadcast, unreduce
 from .gradients import as_gradient, copy_gradient, object_like, private_copy, scalar_seed, zero_gradient
 from .indexing import add_at, getitem_adjoint, items_of, without_items
-from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, first_items,
-                         item_adjoint, last_item, stack_row_adjoints, sum_adjoint)
+from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, extreme_index,
+                         first_items, item_adjoint, last_item, stack_row_adjoints, sum_adjoint)
 from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation, power_log,
                      prod_adjoint, ravel_adjoint, std_adjoint)
 from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint,

@@ -78,3 +78,17 @@ def stack_row_adjoints(rows, x, path=()):
 def first_items(iterable, count):
     """The first `count` items a `for` loop took from `iterable` before a `break`."""
     return iterable[:count]
+
+
+def extreme_index(items, largest, key=None):
+    """The index of the item `max(items, key=key)` (largest) or `min(...)` returns: the
+    first one no later item beats, compared as Python's max and min compare them (`>`,
+    `<`), so an array of several values raises where theirs would."""
+    best = best_key = None
+    for i, item in enumerate(items):
+        k = item if key is None else key(item)
+        if best is None or (k > best_key if largest else k < best_key):
+            best, best_key = i, k
+    if best is None:
+        raise ValueError(f"{'max' if largest else 'min'}() iterable argument is empty")
+    return best
