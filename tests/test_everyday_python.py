@@ -196,3 +196,67 @@ def test_max_run_time_list_with_own_key_is_refused_with_a_way_out():
     with pytest.raises(sct.SctError, match="key=") as e:
         sct.grad(max_run_time_lambda_key)(M34)
     assert "test_everyday_python.py" in str(e.value) and "argmax" in str(e.value)
+
+
+# ---- zip of a list and an array
+
+
+def zip_weights_and_rows(ws, X):
+    total = 0.0
+    for w, r in zip(ws, X):
+        total = total + np.sum(w * r ** 2)
+    return total
+
+
+def zip_computed_list_and_rows(x, X):
+    ws = [x, 2 * x, x ** 2]
+    return sum(np.sum(w * r) for w, r in zip(ws, X))
+
+
+def zip_rows_and_shorter_list(x, X):
+    pairs = list(zip(X, [np.tanh(x), x ** 3]))
+    return np.sum(np.stack([r * w for r, w in pairs]))
+
+
+def enumerate_zip_list_and_rows(x, X):
+    total = 0.0
+    for i, (w, r) in enumerate(zip([x, 2 * x, x ** 2], X), start=1):
+        total = total + i * np.sum(w * r)
+    return total
+
+
+def test_zip_of_a_list_and_an_array():
+    x = 0.5 * M34[0]
+    assert_grad_matches_fd(zip_weights_and_rows, ([1.0, 2.0, 3.0], M34), wrt=1)
+    assert_grad_matches_fd(zip_weights_and_rows, ([x, -x, 2 * x], M34), wrt=(0, 1))
+    assert_grad_matches_fd(zip_computed_list_and_rows, (x, M34), wrt=(0, 1))
+    assert_grad_matches_fd(zip_rows_and_shorter_list, (x, M34), wrt=(0, 1))
+    assert_grad_matches_fd(enumerate_zip_list_and_rows, (x, M34), wrt=(0, 1))
+
+
+def test_zip_with_a_shorter_array_is_refused_where_python_would_stop_early():
+    ws = [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(sct.SctError, match="zip") as e:
+        sct.grad(zip_weights_and_rows, wrt=1)(ws, M34)
+    assert "test_everyday_python.py" in str(e.value)
+
+
+def enumerate_known_list_start_keyword(x):
+    total = 0.0
+    for i, w in enumerate([x, 2 * x], start=1):
+        total = total + i * np.sum(w)
+    return total
+
+
+def enumerate_known_list_computed_start(x, k):
+    total = 0.0
+    for i, w in enumerate([x, np.sin(x)], k):
+        total = total + i * np.sum(w)
+    return total
+
+
+def test_enumerate_of_a_known_list_with_a_start():
+    # enumerate(..., start=1) of a list literal used to lower as a library call whose
+    # items got no adjoint: a zero gradient. A computed start used to be read as 0.
+    assert_grad_matches_fd(enumerate_known_list_start_keyword, (X3,))
+    assert_grad_matches_fd(enumerate_known_list_computed_start, (X3, 3))

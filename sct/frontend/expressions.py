@@ -459,8 +459,9 @@ class ExprLowering:
             known = self._static_isinstance(*args)
             if known is not None:
                 return known
-        if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and not kwargs:
-            return self._container_builtin(func.obj, args, node)
+        if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and (
+                not kwargs or (func.obj in (enumerate, sum) and set(kwargs) == {"start"} and len(args) == 1)):
+            return self._container_builtin(func.obj, args + list(kwargs.values()), node)
         if func.obj is types.SimpleNamespace and not args:
             return LocalObject(types.SimpleNamespace, kwargs)
         if is_object_class(func.obj):
@@ -716,15 +717,30 @@ class ExprLowering:
         """len, sum, list, tuple, zip, enumerate and reversed of containers known when lowering."""
         loc = self.loc_of(node)
         statics = [containers.as_static(a) for a in args]
-        if fn in (zip, enumerate) and any(s is None for s in statics[:1 if fn is enumerate else None]):
-            raise UnsupportedSyntaxError(f"{fn.__name__}() of a container and an array is not supported",
-                                         loc, hint="Pass containers (lists, tuples) only, or index the array.")
+        if fn is enumerate and statics[0] is None:
+            raise UnsupportedSyntaxError("enumerate() of an array with a start known when lowering is not supported",
+                                         loc, hint="Iterate over enumerate(x) and add the start to the index.")
         items = [containers.iteration_items(s) if s is not None else None for s in statics]
+        if fn is zip and any(s is None for s in statics):
+            # zip(ws, X) of a container known here and an array (or a run-time list): unrolled
+            # over the container's items, pairing each with X[k]; X must be at least as long.
+            count = min(len(i) for i in items if i is not None)
+            for position, a in enumerate(args):
+                if items[position] is not None:
+                    continue
+                a = self.materialize(self.value_of(a), node)
+                check = runtime.check_zip_length
+                self.emit(Callee(CALL, check.__name__, check, check), [a, Const(count), Const(loc)],
+                          hint="checked", node=node)
+                self.ops[-1].keep = True
+                items[position] = [self.emit(Callee(GETITEM, "[]", operator.getitem), [a, Const(k)],
+                                             hint=_subscript_hint(a), node=node) for k in range(count)]
         if fn is zip:
             return ListOf(tuple(parts) for parts in zip(*items))
-        if fn is enumerate:
-            start = args[1].value if len(args) == 2 and isinstance(args[1], Const) else 0
-            return ListOf((Const(start + i), x) for i, x in enumerate(items[0]))
+        if fn is enumerate:  # the index is start + i (a constant when start is one)
+            start = args[1] if len(args) == 2 else Const(0)
+            return ListOf((self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
+                           if i else start, x) for i, x in enumerate(items[0]))
         if len(args) != 1 and fn is not sum:
             raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
         if fn is len:

@@ -37,3 +37,16 @@ def no_gradient_through_text(g, value):
     raise SctError("sct cannot differentiate through a conversion to text (str, repr, format, an f-string) "
                    "that is read back as a number",
                    hint="Keep the number: compute with x itself, or use np.round(x, n) to round it.")
+
+
+def check_zip_length(value, count, loc):
+    """zip() of a container of `count` items known when lowering and of `value` (an array,
+    a list made at run time): the items are unrolled, reading value[0] ... value[count-1],
+    which is Python's zip when `value` has at least `count` items. With fewer, Python's
+    zip would stop early: refused rather than read past its end."""
+    length = len(value)
+    if length < count:
+        raise UnsupportedSyntaxError(
+            f"zip() here pairs {count} items known when lowering with a value of {length} items; Python's zip "
+            f"would stop after {length}, while sct unrolled {count}", loc,
+            hint=f"Slice the longer one to the shorter length (xs[:{length}]).")

@@ -119,6 +119,9 @@ def _fold_static_shapes(adj):
         if isinstance(shape, tuple) and not op.keep:
             mapping[id(op.result)] = Const(query(shape))
             return False
+        if c.kind == CALL and c.obj is runtime.check_zip_length:
+            shape = shapes.shape(op.args[0])
+            return not (isinstance(shape, tuple) and shape and shape[0] >= op.args[1].value)
         return not (c.kind == CALL and c.obj is runtime.check_unpack and _static_unpack_check(op, shapes))
 
     _filter_blocks(adj, keep)

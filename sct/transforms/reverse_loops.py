@@ -176,7 +176,11 @@ class _LoopAdjoints:
                 "iterating over this iterator of a value that is being differentiated is not "
                 "supported yet", op.loc,
                 hint="Loop over the indices instead: `for i in range(len(X)):` with `row = X[i]`.")
-        sources = enumerate(producer.args) if producer.callee.obj is zip else [(1, producer.args[0])]
+        sources = list(enumerate(producer.args) if producer.callee.obj is zip else [(1, producer.args[0])])
+        if any(isinstance(a, tuple) and any(id(v) in self.active for v in flat_vars([a])) for _, a in sources):
+            raise UnsupportedSyntaxError(  # its items would get no adjoint: refused, not a zero gradient
+                "iterating over zip/enumerate of a list literal of differentiated values here is not supported",
+                op.loc, hint="Name the list first (`xs = [...]`), or loop over the list itself.")
         return [row for k, a in sources if isinstance(a, Var) and id(a) in self.active
                 for row in self._rows_in(a, path + (k,), op)]
 
