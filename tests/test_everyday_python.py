@@ -260,3 +260,84 @@ def test_enumerate_of_a_known_list_with_a_start():
     # items got no adjoint: a zero gradient. A computed start used to be read as 0.
     assert_grad_matches_fd(enumerate_known_list_start_keyword, (X3,))
     assert_grad_matches_fd(enumerate_known_list_computed_start, (X3, 3))
+
+
+# ---- sorted(), dict()
+
+
+def sum_over_sorted_keys(params):
+    total = 0.0
+    for name in sorted(params):
+        total = 0.5 * total + np.sum(params[name] ** 2)
+    return total
+
+
+def sorted_items_by_key_reversed(params):
+    total = 0.0
+    for name, value in sorted(params.items(), key=lambda kv: kv[0], reverse=True):
+        total = 0.5 * total + np.sum(np.tanh(value))
+    return total
+
+
+def sorted_items_plain(params):
+    flat = [v.ravel() for _, v in sorted(params.items())]
+    return np.sum(np.concatenate(flat) * np.arange(9.0))
+
+
+def sorted_computed_numbers(x):
+    a, b, c = sorted([np.sum(x), np.sum(x ** 2), np.sum(np.sin(x))])
+    return a + 2 * b + 3 * c
+
+
+def sorted_arrays_by_computed_key(x):
+    ordered = sorted([x, x ** 2, np.sin(x)], key=lambda v: np.sum(v), reverse=True)
+    return np.sum(ordered[0] + 2 * ordered[1] + 3 * ordered[2])
+
+
+def sorted_array_values(x):
+    s = sorted(x)
+    return s[0] + 2 * s[1] + 3 * s[-1]
+
+
+def sorted_loop_list(X):
+    norms = []
+    for r in X:
+        norms.append(np.sum(r * r))
+    top = sorted(norms, reverse=True)
+    return top[0] - top[-1] + 0.5 * sum(top)
+
+
+def dict_of_keywords_and_pairs(x):
+    d = dict(a=x, b=2 * x)
+    e = dict([("c", x ** 2)], k=x)
+    f = dict(zip(["p", "q"], [x, np.sin(x)]))
+    g = dict(d, b=3 * x)
+    return np.sum(d["a"] * d["b"]) + np.sum(e["c"] + e["k"]) + np.sum(f["q"] * g["b"]) + len(dict())
+
+
+def test_sorted_dict_keys_and_items():
+    params = {"w2": X3, "b": 2 * X3[:2], "w1": -X3}
+    assert_grad_matches_fd(sum_over_sorted_keys, (params,))
+    assert_grad_matches_fd(sorted_items_by_key_reversed, (params,))
+    assert_grad_matches_fd(sorted_items_plain, ({"w": M34[:2, :3].copy(), "b": X3},))
+
+
+def test_sorted_computed_values():
+    assert_grad_matches_fd(sorted_computed_numbers, (X3,))
+    assert_grad_matches_fd(sorted_arrays_by_computed_key, (X3,))
+    assert_grad_matches_fd(sorted_array_values, (X3,))
+    assert_grad_matches_fd(sorted_loop_list, (M34,))
+
+
+def test_dict_calls():
+    assert_grad_matches_fd(dict_of_keywords_and_pairs, (X3,))
+
+
+def dict_with_computed_key(x, name):
+    d = dict([(name, x)])
+    return np.sum(d["a"])
+
+
+def test_dict_with_a_computed_key_is_refused():
+    with pytest.raises(sct.SctError, match="computed key"):
+        sct.grad(dict_with_computed_key)(X3, "a" * 1)

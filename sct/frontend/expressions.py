@@ -455,6 +455,10 @@ class ExprLowering:
                              hint="reversed", node=node)
         if func.obj in (max, min) and (kwargs or len(args) != 2):
             return self._extreme(func, args, kwargs, node)
+        if func.obj is sorted:
+            return self._sorted(args, kwargs, node)
+        if func.obj is dict:
+            return self._dict(args, kwargs, node)
         if func.obj is isinstance and len(args) == 2 and not kwargs:
             known = self._static_isinstance(*args)
             if known is not None:
@@ -528,6 +532,93 @@ class ExprLowering:
                           [xs, Const(largest)] + ([self.value_of(key)] if key is not None else []),
                           hint="index", node=node)
         return self.emit(Callee(GETITEM, "[]", operator.getitem), [xs, index], hint=name, node=node)
+
+    def _sorted(self, args, kwargs, node):
+        """`sorted(xs, key=..., reverse=...)`. Of a container known here whose items (or keys)
+        are constants (`sorted(d)`, `sorted(d.items())`, `key=lambda kv: kv[0]`), sorted now,
+        as Python's stable sort would; otherwise sorted when it runs: the indices of the
+        order are computed without a derivative and the items are read at them."""
+        loc = self.loc_of(node)
+        if len(args) != 1 or set(kwargs) - {"key", "reverse"}:
+            raise SctError("sorted() takes one iterable, and key= and reverse=", loc,
+                           hint="Call sorted(xs), sorted(xs, key=f) or sorted(xs, reverse=True).")
+        key, reverse = kwargs.get("key", Const(None)), kwargs.get("reverse", Const(False))
+        if not (isinstance(reverse, Const) and reverse.spelling is None):
+            raise UnsupportedSyntaxError("sorted(..., reverse=) needs a constant", self.loc_of(node),
+                                         hint="Pass reverse=True or reverse=False.")
+        no_key = isinstance(key, Const) and key.value is None
+        items = containers.as_static(args[0])
+        if items is None:  # a run-time list or array
+            if not no_key and not (isinstance(key, (GlobalRef, Const)) and not inlinable(_callee_obj(key))):
+                raise UnsupportedSyntaxError("sorted(..., key=) of a list made at run time needs a library function "
+                                             "as the key", loc, hint="Compute the keys as an array and index "
+                                             "with np.argsort(keys), or use a library key such as abs.")
+            xs = self.materialize(self.value_of(args[0]), node)
+            order = self._emit_helper(runtime.sorted_order, [xs, self.value_of(key), reverse], node, "order")
+            return self._emit_helper(runtime.take_items, [xs, order], node, "ordered")
+        items = containers.iteration_items(items)
+        keys = items if no_key else [self._call_with(key, [x], {}, node) for x in items]
+        known = [_static_python_value(k) for k in keys]
+        if all(k is not _NOT_CONSTANT for k in known):
+            order = sorted(range(len(items)), key=known.__getitem__, reverse=reverse.value)
+            return ListOf(items[i] for i in order)
+        # tuples told apart by their constant first items (`sorted(d.items())`): no later item is compared
+        firsts = [_static_python_value(k[0]) if containers.is_static(k) and k else _NOT_CONSTANT for k in keys]
+        if all(f is not _NOT_CONSTANT for f in firsts) and len(set(map(repr, firsts))) == len(firsts):
+            order = sorted(range(len(items)), key=firsts.__getitem__, reverse=reverse.value)
+            return ListOf(items[i] for i in order)
+        listed = self.materialize(ListOf(items), node)
+        order = self._emit_helper(runtime.sorted_order, [self.materialize(ListOf(keys), node), Const(None), reverse],
+                                  node, "order")
+        return ListOf(self.emit(Callee(GETITEM, "[]", operator.getitem),
+                                [listed, self.emit(Callee(GETITEM, "[]", operator.getitem), [order, Const(k)],
+                                                   hint="index", node=node)], hint="ordered", node=node)
+                      for k in range(len(items)))
+
+    def _dict(self, args, kwargs, node):
+        """`dict(...)` of keywords, of a dict or of (key, value) pairs known here (a list of
+        tuples, `zip(keys, values)`): a dict of computed values, its keys constants."""
+        loc = self.loc_of(node)
+        if len(args) > 1:
+            raise SctError(f"dict expected at most 1 argument, got {len(args)}", loc,
+                           hint="Pass one dict or list of pairs, and keywords.")
+        keys, values = [], []
+
+        def put(k, v):
+            if k in keys:
+                values[keys.index(k)] = v
+            else:
+                keys.append(k)
+                values.append(v)
+
+        if args:
+            source = containers.as_static(args[0])
+            if isinstance(source, DictOf):
+                for k, v in zip(source.keys, source):
+                    put(k, v)
+            elif source is not None:
+                for pair in containers.iteration_items(source):
+                    pair = containers.as_static(pair)
+                    if pair is None or len(pair) != 2 or isinstance(pair, DictOf):
+                        raise UnsupportedSyntaxError("dict() of items that are not (key, value) pairs known "
+                                                     "when lowering is not supported", loc,
+                                                     hint="Pass a list of (key, value) tuples, or keywords.")
+                    k = _static_python_value(pair[0])
+                    if k is _NOT_CONSTANT:
+                        raise UnsupportedSyntaxError("dict() with a computed key is not supported", loc,
+                                                     hint="Use string or number constants as keys.")
+                    put(k, pair[1])
+            else:
+                raise UnsupportedSyntaxError("dict() of a value made at run time is not supported", loc,
+                                             hint="Build the dict from keywords, a dict or a list of (key, value) "
+                                                  "pairs in the function.")
+        for k, v in kwargs.items():
+            put(k, v)
+        return DictOf(keys, values)
+
+    def _emit_helper(self, helper, args, node, hint):
+        """A call of the runtime helper `helper`."""
+        return self.emit(Callee(CALL, helper.__name__, helper, helper), args, hint=hint, node=node)
 
     def value_of(self, x):
         """A lowered value as an operand (a GlobalRef as its constant)."""
@@ -791,6 +882,18 @@ def _constant(ops, value):
         producer.callee.kind in (BINOP, UNARYOP, COMPARE) or producer.callee.obj is range)
     args = [_constant(ops, a) for a in producer.args] if foldable else [_NOT_CONSTANT]
     return _NOT_CONSTANT if any(a is _NOT_CONSTANT for a in args) else producer.callee.obj(*args)
+
+
+def _static_python_value(x):
+    """The Python value of an operand made only of plain constants (a Const, or a tuple or
+    list of them), else _NOT_CONSTANT."""
+    if isinstance(x, Const):
+        return x.value if x.spelling is None else _NOT_CONSTANT
+    if containers.is_static(x) and not isinstance(x, DictOf):
+        parts = [_static_python_value(v) for v in x]
+        return _NOT_CONSTANT if any(p is _NOT_CONSTANT for p in parts) else \
+            (list(parts) if isinstance(x, ListOf) else tuple(parts))
+    return _NOT_CONSTANT
 
 
 def _attr_hint(attr):

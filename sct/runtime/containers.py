@@ -92,3 +92,32 @@ def extreme_index(items, largest, key=None):
     if best is None:
         raise ValueError(f"{'max' if largest else 'min'}() iterable argument is empty")
     return best
+
+
+def sorted_order(items, key=None, reverse=False):
+    """The indices of `items` in the order `sorted(items, key=key, reverse=reverse)` puts
+    them (Python's stable sort, its own comparisons)."""
+    items = list(items)
+    return sorted(range(len(items)), key=(lambda i: items[i]) if key is None else (lambda i: key(items[i])),
+                  reverse=reverse)
+
+
+def take_items(items, order):
+    """`[items[i] for i in order]`: a sorted copy of a run-time list or array, as a list."""
+    return [items[i] for i in order]
+
+
+def take_items_adjoint(g, items, order):
+    """The adjoint of `items` from the adjoint `g` of `take_items(items, order)`: item
+    `order[k]` gets `g[k]`."""
+    if type(g) is float:
+        return g
+    if isinstance(items, np.ndarray):
+        out = np.zeros(items.shape, dtype=np.result_type(items.dtype, np.float64))
+        for k, i in enumerate(order):
+            out[i] += g[k]
+        return out
+    out = [0.0] * len(items)
+    for k, i in enumerate(order):
+        out[i] = g[k]
+    return out

@@ -456,7 +456,7 @@ _ASARRAY = Callee(CALL, "np.asarray", np.asarray, np)
 
 def _sequence_values(body):
     """Ids of the values that are lists, tuples or dicts made at run time: `build`s,
-    appends, writes into them, the loop and If values they flow into, and the items that
+    appends, sorted copies (`take_items`), writes into them, the loop and If values they flow into, and the items that
     are themselves containers: of a `build` of containers (`pairs[i]` of a list of
     `(W, b)` pairs), and of the tuples zip and enumerate make (nested ones included)."""
     one_pass = {id(op.result): op for op in walk(body)
@@ -499,8 +499,8 @@ def _sequence_values(body):
             elif op.callee.kind == GETITEM:
                 if containers_in.get(id(op.args[0])) is _ALL:
                     pairs = [(op.result, op.result)]
-            elif op.callee.kind == BUILD or op.callee.obj is runtime.appended or \
-                    (op.callee.kind == SETITEM and id(op.args[0]) in sequences):
+            elif op.callee.kind == BUILD or op.callee.obj is runtime.appended or op.callee.obj is runtime.take_items \
+                    or (op.callee.kind == SETITEM and id(op.args[0]) in sequences):
                 pairs = [(r, r) for r in op.results]
                 if op.callee.obj is runtime.appended and id(op.result) not in containers_in and \
                         (isinstance(op.args[1], tuple) or id(op.args[1]) in sequences
