@@ -17,7 +17,7 @@ import numpy as np
 
 from . import codegen, frontend, runtime
 from .analysis import Structure, shape_of_value
-from .analysis.shapes import FUNCTION_KINDS, is_object_class
+from .analysis.shapes import FUNCTION_KINDS, FunctionFact, is_object_class, object_attributes
 from .errors import SctError, SctUsageError
 from .pipeline import compile_function
 
@@ -29,6 +29,9 @@ _ndarray = np.ndarray
 # argument never changes once computed.
 _KEYED_KINDS = {tuple, list, dict}
 _CONTAINERS = (tuple, list, dict)
+# A function passed as an argument (or a default: `loss_fn=mse`) is keyed by identity, and
+# the code is specialized to it: its calls are calls of that function.
+_KEYED_KINDS.update(FUNCTION_KINDS)
 
 
 def _compiled(fn, wrt, mode, return_tuple, param_shapes=None):
@@ -66,7 +69,7 @@ def _learn_object_kinds(value):
             _learn_object_kinds(v)
     elif kind is not _ndarray and is_object_class(kind):
         _KEYED_KINDS.add(kind)
-        for v in vars(value).values():
+        for v in object_attributes(value).values():
             _learn_object_kinds(v)
 
 
@@ -80,8 +83,10 @@ def _container_key(value):
         return (kind,) + tuple([_container_key(v) for v in value])
     if kind is _ndarray:
         return value.shape, value.dtype
+    if kind in FUNCTION_KINDS:
+        return value
     if kind in _KEYED_KINDS:
-        return (kind,) + tuple([(k, _container_key(v)) for k, v in value.__dict__.items()])
+        return (kind,) + tuple([(k, _container_key(v)) for k, v in object_attributes(value).items()])
     return value if isinstance(value, FUNCTION_KINDS) else kind
 
 
@@ -150,9 +155,11 @@ class _Specializations:
         return _compiled(self.fn, self.wrt, self.mode, self.return_tuple)
 
     def _shapes(self, bound):
-        facts = {name: shape_of_value(value) for name, value in bound.arguments.items()}
+        facts = {name: FunctionFact(value) if type(value) in FUNCTION_KINDS else shape_of_value(value)
+                 for name, value in bound.arguments.items()}
         if len(self.by_key) >= MAX_SPECIALIZATIONS:  # shape-generic code, but containers keep their structure
-            return {name: fact.without_shapes() for name, fact in facts.items() if isinstance(fact, Structure)}
+            return {name: fact.without_shapes() if isinstance(fact, Structure) else fact
+                    for name, fact in facts.items() if isinstance(fact, (Structure, FunctionFact))}
         return facts
 
 
@@ -162,7 +169,7 @@ def _complex_part(value, path):
         return path
     kind = type(value)
     items = value.items() if kind is dict else enumerate(value) if kind in (list, tuple) else \
-        vars(value).items() if kind in _KEYED_KINDS else ()
+        object_attributes(value).items() if kind in _KEYED_KINDS and kind not in FUNCTION_KINDS else ()
     for key, item in items:
         spelled = f"{path}.{key}" if kind in _KEYED_KINDS and kind not in _CONTAINERS else f"{path}[{key!r}]"
         found = _complex_part(item, spelled)

@@ -341,3 +341,501 @@ def dict_with_computed_key(x, name):
 def test_dict_with_a_computed_key_is_refused():
     with pytest.raises(sct.SctError, match="computed key"):
         sct.grad(dict_with_computed_key)(X3, "a" * 1)
+
+
+# ---- namedtuples: made in the function and passed in
+
+Point = collections.namedtuple("Point", ["x", "y"])
+
+
+class Affine(NamedTuple):
+    W: np.ndarray
+    b: np.ndarray
+    scale: float = 2.0
+
+    def apply(self, v):
+        return self.scale * np.tanh(self.W @ v + self.b)
+
+
+def namedtuple_fields_index_unpack(x):
+    p = Point(x, x ** 2)
+    q = p._replace(y=3 * x)
+    a, b = q
+    return np.sum(p.x * p.y) + np.sum(q.y) + np.sum(a * b) + np.sum(p[1]) + len(p)
+
+
+def namedtuple_in_a_loop(x):
+    p = Point(x, 0.0 * x)
+    for i in range(3):
+        p = p._replace(y=p.y + p.x * i)
+    return np.sum(p.y ** 2)
+
+
+def namedtuple_method(W, b, v):
+    layer = Affine(W, b)
+    return np.sum(layer.apply(v)) + np.sum(layer[0])
+
+
+def namedtuple_asdict_and_make(x):
+    p = Point._make([x, np.sin(x)])
+    d = p._asdict()
+    return sum(np.sum(d[k] * (i + 1)) for i, k in enumerate(sorted(d)))
+
+
+def namedtuple_iterated(x):
+    total = 0.0
+    for part in Point(x, 2 * x):
+        total = total + np.sum(np.cos(part))
+    return total + np.sum(np.stack([*Point(x, x)]))
+
+
+def namedtuple_argument(layer, v):
+    W, b, scale = layer
+    return np.sum(layer.apply(v)) + scale * np.sum(W[0]) + np.sum(b)
+
+
+def test_namedtuple_made_in_the_function():
+    W = M34[:2, :3].copy()
+    assert_grad_matches_fd(namedtuple_fields_index_unpack, (X3,))
+    assert_grad_matches_fd(namedtuple_in_a_loop, (X3,))
+    assert_grad_matches_fd(namedtuple_method, (W, X3[:2], X3), wrt=(0, 1, 2))
+    assert_grad_matches_fd(namedtuple_asdict_and_make, (X3,))
+    assert_grad_matches_fd(namedtuple_iterated, (X3,))
+
+
+def _field_fd(f, obj, rest, eps=1e-6):
+    """Central differences of f(obj, *rest) with respect to each float field of `obj`."""
+    from conftest import numerical_grad
+    grads = {}
+    for name, value in zip(type(obj)._fields, obj):
+        def g(v, name=name):
+            return f(obj._replace(**{name: v}), *rest)
+        grads[name] = numerical_grad(g, [value], 0, eps)
+    return grads
+
+
+def test_namedtuple_argument_gradient_is_a_namedtuple():
+    layer = Affine(M34[:2, :3].copy(), X3[:2].copy(), 3.0)
+    grad_layer, grad_v = sct.grad(namedtuple_argument, wrt=(0, 1))(layer, X3)
+    assert type(grad_layer) is Affine
+    expected = _field_fd(namedtuple_argument, layer, (X3,))
+    for name in Affine._fields:
+        np.testing.assert_allclose(getattr(grad_layer, name), expected[name], rtol=1e-6, atol=1e-8)
+        assert np.shape(getattr(grad_layer, name)) == np.shape(getattr(layer, name))
+    from conftest import numerical_grad
+    np.testing.assert_allclose(grad_v, numerical_grad(namedtuple_argument, [layer, X3], 1), rtol=1e-6)
+
+
+def namedtuple_field_write(x):
+    p = Point(x, x)
+    p.x = 2 * x
+    return np.sum(p.x)
+
+
+def test_namedtuple_field_write_is_refused_as_python_refuses_it():
+    with pytest.raises(AttributeError):
+        namedtuple_field_write(X3)
+    with pytest.raises(sct.SctError, match="namedtuple") as e:
+        sct.grad(namedtuple_field_write)(X3)
+    assert "_replace" in str(e.value)
+
+
+# ---- frozen dataclasses, default_factory, dataclasses.replace
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float = 0.1
+    scale: float = 2.0
+    tags: list = field(default_factory=list)
+    buffer: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+
+@dataclass(frozen=True)
+class Normalized:
+    a: np.ndarray
+    b: np.ndarray = None
+    total: float = field(init=False, default=0.0)
+
+    def __post_init__(self):
+        object.__setattr__(self, "total", np.sum(self.a))
+        if self.b is None:
+            object.__setattr__(self, "b", 2 * self.a)
+
+
+@dataclass
+class Accumulator:
+    items: list = field(default_factory=list)
+    weights: dict = field(default_factory=dict)
+
+    def add(self, name, v, w=1.0):
+        self.items.append(v)
+        self.weights[name] = w
+
+
+def frozen_config_with_factories(x):
+    c = TrainConfig(scale=np.sum(x))
+    c.tags.append(x)
+    return np.sum(c.scale * x + c.lr) + len(c.tags) + np.sum(c.buffer + c.tags[0])
+
+
+def frozen_post_init(x):
+    n = Normalized(x)
+    return n.total * np.sum(n.b)
+
+
+def frozen_replace(x):
+    c = TrainConfig(scale=2.0)
+    c2 = dataclasses.replace(c, scale=np.sum(x ** 2))
+    return c2.scale * c.scale + c2.lr + np.sum(c2.buffer)
+
+
+def factory_fields_filled(x):
+    acc = Accumulator()
+    acc.add("a", x)
+    acc.add("b", np.sin(x), 0.5)
+    other = Accumulator()  # a new list and dict of its own
+    return sum(acc.weights[k] * np.sum(v) for k, v in zip(sorted(acc.weights), acc.items)) + len(other.items)
+
+
+def frozen_config_argument(config, x):
+    return config.scale * np.sum(x ** 2) + config.lr
+
+
+def test_frozen_dataclasses_and_factories():
+    assert_grad_matches_fd(frozen_config_with_factories, (X3,))
+    assert_grad_matches_fd(frozen_post_init, (X3,))
+    assert_grad_matches_fd(frozen_replace, (X3,))
+    assert_grad_matches_fd(factory_fields_filled, (X3,))
+
+
+def test_frozen_dataclass_argument():
+    config = TrainConfig(lr=0.3, scale=1.5)
+    grad_config, grad_x = sct.grad(frozen_config_argument, wrt=(0, 1))(config, X3)
+    assert type(grad_config) is TrainConfig
+    assert grad_config.lr == pytest.approx(1.0) and grad_config.scale == pytest.approx(np.sum(X3 ** 2))
+    np.testing.assert_allclose(grad_x, 2 * 1.5 * X3)
+
+
+def frozen_field_write(x):
+    c = TrainConfig()
+    c.lr = np.sum(x)
+    return c.lr
+
+
+def test_frozen_field_write_is_refused_as_python_refuses_it():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frozen_field_write(X3)
+    with pytest.raises(sct.SctError, match="frozen") as e:
+        sct.grad(frozen_field_write)(X3)
+    assert "dataclasses.replace" in str(e.value)
+
+
+# ---- lambdas handed straight to sct, and lambdas kept in globals, closures and lists
+
+square_all = lambda v: v ** 2  # noqa: E731
+ACTIVATIONS = [lambda v: v ** 2, lambda v: np.sin(v)]
+ACTIVATION_BY_NAME = {"tanh": lambda z: np.tanh(z), "cube": lambda z: z ** 3}
+
+
+def calls_a_global_lambda(x):
+    return np.sum(square_all(x))
+
+
+def calls_lambdas_from_a_list(x):
+    return np.sum(ACTIVATIONS[0](x) + ACTIVATIONS[1](x))
+
+
+def calls_lambdas_from_a_dict(x):
+    return np.sum(ACTIVATION_BY_NAME["tanh"](x) * ACTIVATION_BY_NAME["cube"](x))
+
+
+def make_closure_gradient(k):
+    scaled = lambda v: k * v ** 2  # noqa: E731
+    return sct.grad(lambda x: np.sum(scaled(x)))
+
+
+def test_lambda_handed_to_grad_vjp_value_and_grad():
+    np.testing.assert_allclose(sct.grad(lambda x: np.sum(x ** 2))(X3), 2 * X3)
+    cube, sine = sct.grad(lambda x: np.sum(x ** 3)), sct.grad(lambda x: np.sum(np.sin(x)))  # two on one line
+    np.testing.assert_allclose(cube(X3), 3 * X3 ** 2)
+    np.testing.assert_allclose(sine(X3), np.cos(X3))
+    out, pullback = sct.vjp(lambda x, y: x * y, X3, 2 * X3)
+    np.testing.assert_allclose(out, 2 * X3 ** 2)
+    gx, gy = pullback(np.ones(3))
+    np.testing.assert_allclose(gx, 2 * X3)
+    np.testing.assert_allclose(gy, X3)
+    value, g = sct.value_and_grad(lambda x: np.sum(np.tanh(x)))(X3)
+    assert value == pytest.approx(np.sum(np.tanh(X3)))
+    np.testing.assert_allclose(g, 1 - np.tanh(X3) ** 2)
+    spread = sct.grad(
+        lambda x, y:
+            np.sum(x * y),
+        wrt=(0, 1))
+    gx, gy = spread(X3, 2 * X3)
+    np.testing.assert_allclose(gx, 2 * X3)
+    np.testing.assert_allclose(gy, X3)
+    np.testing.assert_allclose(make_closure_gradient(3.0)(X3), 6 * X3)
+
+
+def test_lambda_on_a_line_with_a_nested_lambda():
+    g = sct.grad(lambda x: np.sum((lambda u: u * x)(x)))  # the outer one, by its code's positions
+    np.testing.assert_allclose(g(X3), 2 * X3)
+
+
+def test_lambda_source_is_readable():
+    g = sct.grad(lambda x: np.sum(x ** 2))
+    assert "def dlambda_(x):" in g.source
+    assert "bx = 2.0 * x" in g.source
+
+
+def test_lambdas_kept_in_globals_and_containers():
+    assert_grad_matches_fd(calls_a_global_lambda, (X3,))
+    assert_grad_matches_fd(calls_lambdas_from_a_list, (X3,))
+    assert_grad_matches_fd(calls_lambdas_from_a_dict, (X3,))
+
+
+TWO_LAMBDAS_WITHOUT_POSITIONS = """
+import numpy as np, sct
+from sct.frontend import source
+x = np.array([0.3, 0.7])
+f, g = lambda x: np.sum(x * 2.0), lambda x: np.sum(x * 3.0)
+print(sct.grad(f)(x).tolist(), sct.grad(g)(x).tolist())
+h, k = lambda x: np.sum(x * x), lambda x: np.sum(x * x)
+print(sct.grad(h)(x).tolist(), sct.grad(k)(x).tolist())
+p, q = lambda x: np.sum(x * a), lambda x: np.sum(a * x)
+a = 2.0
+try:
+    sct.grad(p)(x)
+except sct.SctError as e:
+    print("refused", "cannot tell apart" in str(e))
+"""
+
+
+def test_lambdas_told_apart_without_code_positions(tmp_path):
+    # Without column positions (python -X no_debug_ranges), lambdas on one line are told
+    # apart by their parameters, names and constants; only look-alikes with different
+    # source are refused.
+    import subprocess
+    import sys
+    script = tmp_path / "two_lambdas.py"
+    script.write_text(TWO_LAMBDAS_WITHOUT_POSITIONS)
+    root = str(__import__("pathlib").Path(sct.__file__).resolve().parents[1])
+    run = subprocess.run([sys.executable, "-X", "no_debug_ranges", str(script)], capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": root})
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "[2.0, 2.0] [3.0, 3.0]"
+    assert lines[1] == "[0.6, 1.4] [0.6, 1.4]"
+    assert lines[2] == "refused True"
+
+
+# ---- functions as default arguments (and passed in)
+
+
+def mse(a, b):
+    return np.mean((a - b) ** 2)
+
+
+def mae(a, b):
+    return np.mean(np.abs(a - b))
+
+
+def loss_with_default_function(x, y, loss_fn=mse):
+    return loss_fn(x, y)
+
+
+def activation_default(x, act=np.tanh, scale=2.0):
+    return np.sum(act(scale * x))
+
+
+def local_def_with_function_default(x, y):
+    def inner(a, f=mse, g=np.sin):
+        return f(g(a), y)
+    return inner(x) + inner(x, mae)
+
+
+def function_argument(x, f):
+    return np.sum(f(x) * x)
+
+
+def test_function_as_a_default_argument():
+    y = np.array([0.1, 0.2, 0.9])
+    assert_grad_matches_fd(loss_with_default_function, (X3, y), wrt=(0, 1))
+    assert_grad_matches_fd(activation_default, (X3,))
+    assert_grad_matches_fd(local_def_with_function_default, (X3, y), wrt=(0, 1))
+
+
+def test_function_argument_specializes_by_identity():
+    from conftest import numerical_grad
+    y = np.array([0.1, 0.2, 0.9])
+    g = sct.grad(loss_with_default_function)
+    for loss in (mae, mse, mae):  # each function its own code, never the other's
+        np.testing.assert_allclose(g(X3, y, loss), numerical_grad(lambda a: loss(a, y), [X3], 0), rtol=1e-6)
+    np.testing.assert_allclose(g(X3, y), numerical_grad(lambda a: mse(a, y), [X3], 0), rtol=1e-6)
+    h = sct.grad(function_argument)
+    for f in (np.sin, np.tanh, lambda v: v ** 2, np.sin):
+        np.testing.assert_allclose(h(X3, f), numerical_grad(lambda a: function_argument(a, f), [X3], 0),
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_shape_generic_code_for_a_function_default_checks_the_function():
+    source = sct.grad(loss_with_default_function).source
+    assert "check_default_function(loss_fn, mse" in source
+    from conftest import generic_gradient
+    generic = generic_gradient(loss_with_default_function, 0)
+    y = np.array([0.1, 0.2, 0.9])
+    with pytest.raises(sct.SctError, match="made for loss_fn=mse"):
+        generic(X3, y, mae)
+
+
+# ---- list.insert, dict.update and friends on containers known when lowering
+
+
+def list_insert_pop_reverse(x):
+    xs = [x]
+    xs.insert(0, 2 * x)
+    xs.insert(10, x ** 2)  # past the end: appended, as Python clamps it
+    xs.insert(-1, np.sin(x))
+    last = xs.pop(1)
+    xs.reverse()
+    return np.sum(xs[0] * xs[1]) + np.sum(last * xs[-1])
+
+
+def dict_update_setdefault_pop(x):
+    d = {"a": x}
+    d.update({"b": x ** 2})
+    d.update(c=3 * x)
+    d.update([("a", np.cos(x))], e=x)
+    s = d.setdefault("f", 0.5 * x)
+    t = d.setdefault("a", x)
+    gone = d.pop("e")
+    missing = d.pop("zz", 0.25)
+    return np.sum(d["a"] + d["b"] * d["c"]) + np.sum(s * t) + np.sum(gone) * missing + len(d)
+
+
+def params_updated_in_a_helper(params, scale):
+    params.update(w=params["w"] * scale)
+
+
+def dict_updated_by_a_helper(w, scale):
+    params = {"w": w}
+    params_updated_in_a_helper(params, scale)
+    return np.sum(params["w"] ** 2)
+
+
+def test_list_and_dict_methods():
+    assert_grad_matches_fd(list_insert_pop_reverse, (X3,))
+    assert_grad_matches_fd(dict_update_setdefault_pop, (X3,))
+    assert_grad_matches_fd(dict_updated_by_a_helper, (X3, 1.5), wrt=(0, 1))
+
+
+# ---- a.fill(v), and writes through an item read: M[i][j] = v, self.W[i] = v, d["W"][0] = v
+
+
+def fill_with_a_computed_value(x):
+    a = np.zeros(3)
+    a.fill(np.sum(x))
+    b = np.ones((2, 3))
+    b[0].fill(2.0)  # a row is a view: b changes
+    return np.sum(a * x) + np.sum(b * x)
+
+
+def fill_then_write(x):
+    a = np.empty(3)
+    a.fill(0.5)
+    a[1] = x[0] ** 2
+    return np.sum(a * x)
+
+
+def write_through_rows(x):
+    M = np.zeros((2, 3))
+    M[0][1] = np.sum(x)
+    M[1][2] = x[0] ** 2
+    M[1][:2] = x[1:] * 3.0
+    return np.sum(M * M)
+
+
+def write_through_rows_in_a_loop(x):
+    M = np.zeros((3, 3))
+    for i in range(3):
+        M[i][i] = x[i] ** 2
+        M[i][0] += x[i]
+    return np.sum(M @ x)
+
+
+def write_through_list_of_lists(x):
+    grid = [[x, 2 * x], [x ** 2, 0.0 * x]]
+    grid[1][1] = np.sin(x)
+    grid[0][0] += 1.0
+    return np.sum(grid[0][0] * grid[1][1]) + np.sum(grid[1][0])
+
+
+def write_through_dict_of_arrays(x):
+    params = {"W": np.zeros((2, 3)), "b": np.zeros(2)}
+    params["W"][0] = x
+    params["b"][1] = np.sum(x)
+    return np.sum(params["W"] @ x + params["b"])
+
+
+class Buffer:
+    def __init__(self, n):
+        self.values = np.zeros(n)
+        self.count = 0
+
+    def put(self, i, v):
+        self.values[i] = v
+        self.count += 1
+
+
+def write_through_attribute(x):
+    buffer = Buffer(3)
+    for i in range(3):
+        buffer.put(i, x[i] ** 2)
+    return np.sum(buffer.values * x) + buffer.count
+
+
+def test_fill():
+    assert_grad_matches_fd(fill_with_a_computed_value, (X3,))
+    assert_grad_matches_fd(fill_then_write, (X3,))
+
+
+def test_writes_through_an_item_read():
+    assert_grad_matches_fd(write_through_rows, (X3,))
+    assert_grad_matches_fd(write_through_rows_in_a_loop, (X3,))
+    assert_grad_matches_fd(write_through_list_of_lists, (X3,))
+    assert_grad_matches_fd(write_through_dict_of_arrays, (X3,))
+    assert_grad_matches_fd(write_through_attribute, (X3,))
+
+
+def write_through_fancy_index(x):
+    M = np.zeros((3, 3))
+    M[[0, 1]][0] = x  # a copy: Python loses this write
+    return np.sum(M) + np.sum(x)
+
+
+def write_through_computed_index(x, rows):
+    M = np.zeros((3, 3))
+    M[rows][:] = x
+    return np.sum(M * M) + np.sum(x)
+
+
+def test_write_through_a_copy_is_refused():
+    with pytest.raises(sct.SctError, match="copy") as e:
+        sct.grad(write_through_fancy_index)(X3)
+    assert "test_everyday_python.py" in str(e.value)
+    assert_grad_matches_fd(write_through_computed_index, (X3, 1))  # an int: a view
+    with pytest.raises(sct.SctError, match="copy"):
+        sct.grad(write_through_computed_index)(X3, np.array([0, 2]))
+
+
+def view_read_before_write_through(x):
+    M = np.zeros((2, 3))
+    row = M[0]
+    M[0][1] = np.sum(x)
+    return np.sum(row)
+
+
+def test_a_view_read_after_a_write_through_is_stale():
+    with pytest.raises(sct.SctError, match="shares memory"):
+        sct.grad(view_read_before_write_through)(X3)

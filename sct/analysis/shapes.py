@@ -12,6 +12,7 @@ Two layers of facts:
 
 The reverse transform uses both to skip or resolve `unbroadcast` statically.
 """
+import dataclasses
 import functools
 import inspect
 import operator
@@ -88,14 +89,30 @@ LIBRARY_PATHS = tuple(os.path.realpath(p) + os.sep for p in {
     sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
 
 
+def is_namedtuple_class(cls):
+    """A class made by collections.namedtuple or typing.NamedTuple: a tuple whose items
+    are also attributes, named by `_fields`."""
+    return inspect.isclass(cls) and issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple) \
+        and hasattr(cls, "_make")
+
+
+def object_attributes(value):
+    """The attributes of an object sct takes apart, by name in order: a namedtuple's
+    fields, else its __dict__."""
+    return dict(zip(type(value)._fields, value)) if isinstance(value, tuple) else vars(value)
+
+
 @functools.lru_cache(maxsize=None)
 def is_object_class(cls):
-    """A SimpleNamespace, or a class of the user's own (not library code) whose instances
-    are plain attribute holders: built by object.__new__, attributes set by
-    object.__setattr__ and kept in __dict__. sct takes such objects apart."""
-    if cls is types.SimpleNamespace:
+    """A SimpleNamespace, a namedtuple class, or a class of the user's own (not library
+    code) whose instances are plain attribute holders: built by object.__new__,
+    attributes set by object.__setattr__ (or a frozen dataclass's, which refuses them)
+    and kept in __dict__. sct takes such objects apart."""
+    if cls is types.SimpleNamespace or is_namedtuple_class(cls):
         return True
-    if not inspect.isclass(cls) or cls.__new__ is not object.__new__ or cls.__setattr__ is not object.__setattr__ \
+    frozen = dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
+    if not inspect.isclass(cls) or cls.__new__ is not object.__new__ or \
+            (cls.__setattr__ is not object.__setattr__ and not frozen) \
             or cls.__mro__[-1] is not object or "__dict__" not in dir(cls):
         return False
     for klass in cls.__mro__[:-1]:
@@ -124,7 +141,7 @@ def shape_of_value(value):
     if kind is dict and all(type(k) in (str, int) for k in value):
         return Structure(dict, tuple(value), tuple([_item_fact(v) for v in value.values()]))
     if is_object_class(kind):
-        attributes = vars(value)
+        attributes = object_attributes(value)
         return Structure(kind, tuple(attributes), tuple([_item_fact(v) for v in attributes.values()]))
     return None
 

@@ -10,6 +10,7 @@ takes it) does it become one, as a literal.
 """
 from ..errors import SctError
 from ..ir import Const, DictOf, ListOf, rebuild
+from .static_values import LocalObject
 
 KIND_NAMES = {tuple: "tuple", ListOf: "list", DictOf: "dict"}
 
@@ -19,9 +20,18 @@ def is_static(x):
     return isinstance(x, tuple)
 
 
+def sequence_of(x):
+    """A namedtuple made or taken apart while lowering (a LocalObject) as what it also is,
+    the tuple of its fields; anything else itself."""
+    if isinstance(x, LocalObject) and x.is_namedtuple:
+        return tuple(x.attributes.values())
+    return x
+
+
 def as_static(x):
-    """`x` as a structured operand: itself, or a constant tuple/list/dict's items as Consts;
-    None for anything else."""
+    """`x` as a structured operand: itself, a namedtuple's fields, or a constant
+    tuple/list/dict's items as Consts; None for anything else."""
+    x = sequence_of(x)
     if is_static(x):
         return x
     if isinstance(x, Const) and x.spelling is None:
@@ -109,6 +119,19 @@ def method(container, name, args, loc):
             return Const(None), ListOf(container + tuple(iteration_items(as_static(args[0]))))
         if name == "pop" and not args and container:
             return container[-1], ListOf(container[:-1])
+        if name == "pop" and len(args) == 1 and _is_int(args[0]):
+            position = args[0].value
+            item(container, position, loc)  # (an IndexError as Python's, at the call)
+            items = list(container)
+            return items.pop(position), ListOf(items)
+        if name == "insert" and len(args) == 2 and _is_int(args[0]):
+            items = list(container)
+            items.insert(args[0].value, args[1])  # Python's own clamping of the position
+            return Const(None), ListOf(items)
+        if name == "reverse" and not args:
+            return Const(None), ListOf(reversed(container))
+        if name == "clear" and not args:
+            return Const(None), ListOf(())
     if isinstance(container, DictOf):
         if name == "keys" and not args:
             return ListOf(Const(k) for k in container.keys), None
@@ -116,14 +139,64 @@ def method(container, name, args, loc):
             return ListOf(container), None
         if name == "items" and not args:
             return ListOf((Const(k), v) for k, v in zip(container.keys, container)), None
+        if name == "update" and all(_pairs(a) is not None for a in args) and len(args) <= 2:
+            updated = container
+            for other in args:  # (a second one holds the keywords)
+                for key, value in _pairs(other):
+                    updated = with_item(updated, key, value, loc)
+            return Const(None), updated
+        if name == "setdefault" and len(args) in (1, 2) and _is_key(args[0]):
+            if args[0].value in container.keys:
+                return item(container, args[0].value, loc), None
+            value = args[1] if len(args) == 2 else Const(None)
+            return value, with_item(container, args[0].value, value, loc)
+        if name == "pop" and len(args) in (1, 2) and _is_key(args[0]):
+            key = args[0].value
+            if key not in container.keys:
+                if len(args) == 2:
+                    return args[1], None
+                raise SctError(f"this dict has no key {key!r}", loc,
+                               hint=f"Its keys are: {', '.join(map(repr, container.keys)) or 'none'}.")
+            position = container.keys.index(key)
+            return container[position], DictOf(container.keys[:position] + container.keys[position + 1:],
+                                               container[:position] + container[position + 1:])
+        if name == "clear" and not args:
+            return Const(None), DictOf((), ())
         if name == "get" and len(args) in (1, 2) and isinstance(args[0], Const):
             if args[0].value in container.keys:
                 return item(container, args[0].value, loc), None
             return (args[1] if len(args) == 2 else Const(None)), None
     raise SctError(f"`.{name}(...)` with these arguments is not supported on a {kind} of computed values",
-                   loc, hint={"list": "Supported: append, extend, pop(), copy.",
-                              "dict": "Supported: keys, values, items, get, copy.",
+                   loc, hint={"list": "Supported: append, extend, insert(i, v), pop(), pop(i), reverse, clear, copy "
+                                      "(with constant positions).",
+                              "dict": "Supported: keys, values, items, get, update, setdefault, pop, clear, copy "
+                                      "(with constant keys).",
                               "tuple": "Index it or unpack it instead."}[kind])
+
+
+def _is_int(x):
+    return isinstance(x, Const) and isinstance(x.value, int) and not isinstance(x.value, bool)
+
+
+def _is_key(x):
+    return isinstance(x, Const) and x.spelling is None
+
+
+def _pairs(other):
+    """The (key, value) pairs of a dict or of a list of pairs known when lowering, keys
+    constants; None otherwise."""
+    other = as_static(other)
+    if isinstance(other, DictOf):
+        return list(zip(other.keys, other))
+    if other is None:
+        return None
+    pairs = []
+    for pair in iteration_items(other):
+        pair = as_static(pair)
+        if pair is None or isinstance(pair, DictOf) or len(pair) != 2 or not _is_key(pair[0]):
+            return None
+        pairs.append((pair[0].value, pair[1]))
+    return pairs
 
 
 def flat(operands):

@@ -266,7 +266,7 @@ class BlockLowering:
             if not isinstance(stmt.target, (gast.Name, gast.Tuple, gast.List)):
                 raise UnsupportedSyntaxError("only names can be loop variables", self.loc_of(stmt.target),
                                              hint="Write `for item in ...:` and assign from `item` in the body.")
-            iterable = lowering.value(stmt.iter)
+            iterable = containers.sequence_of(lowering.value(stmt.iter))
             if containers.is_static(iterable):
                 return self._unrolled_loop(stmt, containers.iteration_items(iterable), lowering, exits)
             iterable = lowering.materialize(iterable, stmt.iter)
@@ -280,13 +280,13 @@ class BlockLowering:
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     assigned.add(node.id)
                 elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store) \
-                        and isinstance(node.value, gast.Name):
-                    changed_in_place.add(node.value.id)  # `y[i] = v`, `obj.w = v` rebind y, obj to the new value
+                        and _root_name(node) is not None:
+                    changed_in_place.add(_root_name(node))  # `y[i] = v`, `obj.w[i] = v` rebind y, obj
                 elif isinstance(node, gast.FunctionDef):
                     assigned.add(node.name)  # `def f` binds f
                 elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                        and node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
-                    changed_in_place.add(node.func.value.id)  # `xs.append(x)` rebinds xs to the longer list
+                        and node.func.attr in MUTATING_METHODS and _root_name(node.func) is not None:
+                    changed_in_place.add(_root_name(node.func))  # `xs.append(x)` rebinds xs to the longer list
         changed_in_place -= assigned  # a name the body also rebinds may denote another object
         assigned |= changed_in_place
         if iterable is not None:  # the loop variables: after the loop, the last item's
@@ -488,6 +488,14 @@ class BlockLowering:
 
 
 _LOOP_CONTROL = {BREAK, TRIPS, RETURNED, RETURN_VALUE}  # a loop's own: not the enclosing code's after it
+def _root_name(node):
+    """The name at the root of an item or attribute chain (`obj` in `obj.W[i]`), or None."""
+    node = node.value
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _LOOP_EXITS = (gast.Break, gast.Continue)
 _LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)

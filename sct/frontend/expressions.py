@@ -16,21 +16,23 @@ import dataclasses
 import functools
 import inspect
 import operator
+import re
 import types
 
 import gast
 import numpy as np
 
 from .. import runtime
-from ..analysis.shapes import PYTHON_NUMBER, REDUCTIONS, is_object_class
+from ..analysis.shapes import PYTHON_NUMBER, REDUCTIONS, is_namedtuple_class, is_object_class
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
 from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
-from .scope import COMPREHENSION_LIST, COMPREHENSION_SUM, LocalFunction, NestedScope, as_operand, inlinable
+from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
+                    inlinable)
 from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments, unpartial
-from .targets import assign
+from .targets import assign, write_item
 from .unsupported_syntax import unsupported
 
 
@@ -147,7 +149,7 @@ class ExprLowering:
 
     def expr_BinOp(self, node):
         fn, symbol, hint = BINOPS[type(node.op)]
-        left, right = self.value(node.left), self.value(node.right)
+        left, right = containers.sequence_of(self.value(node.left)), containers.sequence_of(self.value(node.right))
         if containers.is_static(left) or containers.is_static(right):
             if fn is operator.add and containers.is_static(left) and containers.is_static(right):
                 return containers.concatenate(left, right, self.loc_of(node))
@@ -185,14 +187,29 @@ class ExprLowering:
         rest = _Lazy(lambda lowering: lowering._compare_chain(right, ops[1:], comparators[1:], node))
         return self._choice(first, rest, first, "both", node)
 
+    def _elements(self, node):
+        """The items of a tuple or list display, `*xs` of a container known here spread."""
+        elts = []
+        for e in node.elts:
+            if not isinstance(e, gast.Starred):
+                elts.append(self.value(e))
+                continue
+            items = containers.as_static(self.value(e.value))
+            if items is None:
+                raise UnsupportedSyntaxError("`*` of a value made at run time in a list or tuple is not supported",
+                                             self.loc_of(e), hint="Spread a tuple or list made in the function, "
+                                                                  "or use list(...) / np.concatenate.")
+            elts.extend(containers.iteration_items(items))
+        return tuple(elts)
+
     def expr_Tuple(self, node):
-        elts = tuple(self.value(e) for e in node.elts)
+        elts = self._elements(node)
         if all(isinstance(e, Const) and e.spelling is None for e in elts):
             return Const(tuple(e.value for e in elts))
         return elts
 
     def expr_List(self, node):
-        elts = tuple(self.value(e) for e in node.elts)
+        elts = self._elements(node)
         if elts and all(isinstance(e, Const) and e.spelling is None for e in elts):
             return Const([e.value for e in elts])
         return ListOf(elts)  # `[]` too: it may be appended to
@@ -329,8 +346,14 @@ class ExprLowering:
         return self.emit(Callee(CALL, "slice", slice, slice), parts, hint="slice", node=node)
 
     def expr_Subscript(self, node):
-        base = self.value(node.value)
+        base = self.expr(node.value)
         index = self.value(node.slice)
+        if isinstance(base, GlobalRef) and type(base.obj) in (list, tuple, dict) and isinstance(index, Const) \
+                and index.spelling is None:
+            item = self._global_item(base, index.value)
+            if item is not None:  # `ACTIVATIONS[0](x)`: a function kept in a global list or dict
+                return item
+        base = containers.sequence_of(self.value_of(base))
         if containers.is_static(base) and isinstance(index, Const) and index.spelling is None:
             return containers.item(base, index.value, self.loc_of(node))
         base = self.materialize(base, node.value)  # a computed index: the container at run time
@@ -369,15 +392,19 @@ class ExprLowering:
                 if node.func.attr in base.attributes:  # a function kept as an attribute
                     return self._call(base.attributes[node.func.attr], node)
                 args, kwargs = self.call_arguments(node)
+                if base.is_namedtuple and node.func.attr in ("_replace", "_asdict"):
+                    return self._namedtuple_method(base, node.func.attr, args, kwargs, node)
                 return self._call_method(base, node.func.attr, args, kwargs, node)[0]
             if isinstance(base, LocalSuper):  # `super().__init__(W)`: the next class's method
                 args, kwargs = self.call_arguments(node)
                 return self._call_method(base.obj, node.func.attr, args, kwargs, node, after=base.cls)[0]
             if containers.is_static(base):
                 args, kwargs = self.call_arguments(node)
-                if kwargs:
+                if kwargs and not (node.func.attr == "update" and isinstance(base, DictOf)):
                     raise UnsupportedSyntaxError("keyword arguments to a container method are not supported",
                                                  self.loc_of(node), hint="Pass them by position.")
+                if kwargs:  # d.update(other, k=v): the other's items, then the keywords'
+                    args = args + [DictOf(kwargs.keys(), kwargs.values())]
                 result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
                 if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
                     rebind_everywhere(self.scope, base, changed)
@@ -392,6 +419,12 @@ class ExprLowering:
                 if appended is not None:  # a later write into it would change the list's item
                     appended.update(v for v in containers.flat([item]) if isinstance(v, Var))
                 rebind_everywhere(self.scope, base, longer)
+                return Const(None)
+            if isinstance(base, Var) and node.func.attr == "fill" and len(node.args) == 1 and not node.keywords:
+                # `a.fill(v)` writes v into every entry of a: `a[...] = v`
+                target = gast.Subscript(node.func.value, gast.Constant(Ellipsis, None), gast.Store())
+                gast.copy_location(target, node.func.value)
+                write_item(target, self.value(node.args[0]), self, self.scope, self.namer)
                 return Const(None)
             if not isinstance(base, GlobalRef):
                 if node.func.attr in MUTATING_METHODS:
@@ -455,6 +488,28 @@ class ExprLowering:
                              hint="reversed", node=node)
         if func.obj in (max, min) and (kwargs or len(args) != 2):
             return self._extreme(func, args, kwargs, node)
+        if func.obj is object.__setattr__ and len(args) == 3 and isinstance(args[0], LocalObject) and not kwargs:
+            # `object.__setattr__(self, "w", v)`, as a frozen dataclass's __post_init__ sets a field
+            name = _static_python_value(args[1])
+            if not isinstance(name, str):
+                raise UnsupportedSyntaxError("object.__setattr__ with a computed attribute name is not supported",
+                                             self.loc_of(node), hint="Name the attribute with a string constant.")
+            rebind_everywhere(self.scope, args[0], args[0].with_attribute(name, args[2]))
+            return Const(None)
+        if func.obj is dataclasses.replace and args and isinstance(args[0], LocalObject) and len(args) == 1 \
+                and dataclasses.is_dataclass(args[0].cls):
+            # a new object made by the class from the old one's fields and the changes, as Python's
+            obj = args[0]
+            fields = {f.name: obj.attributes[f.name] for f in dataclasses.fields(obj.cls)
+                      if f.init and f.name in obj.attributes}
+            return self._construct(obj.cls, [], {**fields, **kwargs}, node)
+        if inspect.ismethod(func.obj) and is_namedtuple_class(func.obj.__self__) and \
+                func.obj.__func__ is getattr(func.obj.__self__, "_make").__func__ and len(args) == 1 and not kwargs:
+            items = containers.as_static(args[0])  # Point._make([a, b])
+            if items is None:
+                raise UnsupportedSyntaxError(f"{func.spelling}() of a value made at run time is not supported",
+                                             self.loc_of(node), hint="Pass a list or tuple made in the function.")
+            return self._construct(func.obj.__self__, containers.iteration_items(items), {}, node)
         if func.obj is sorted:
             return self._sorted(args, kwargs, node)
         if func.obj is dict:
@@ -463,6 +518,8 @@ class ExprLowering:
             known = self._static_isinstance(*args)
             if known is not None:
                 return known
+        if func.obj in _CONTAINER_BUILTINS:
+            args = [containers.sequence_of(a) for a in args]
         if func.obj in _CONTAINER_BUILTINS and any(containers.is_static(a) for a in args) and (
                 not kwargs or (func.obj in (enumerate, sum) and set(kwargs) == {"start"} and len(args) == 1)):
             return self._container_builtin(func.obj, args + list(kwargs.values()), node)
@@ -620,6 +677,24 @@ class ExprLowering:
         """A call of the runtime helper `helper`."""
         return self.emit(Callee(CALL, helper.__name__, helper, helper), args, hint=hint, node=node)
 
+    def _global_item(self, container, index):
+        """`container[index]` of a global list, tuple or dict (a GlobalRef) when the item is a
+        function, class or module, or a container again: a GlobalRef of it, so it can be called
+        as that function; its identity there is a dependency of the compiled code (the
+        item rebound, the code is made again). None for any other item (read at run time)."""
+        try:
+            item = container.obj[index]
+        except (LookupError, TypeError):
+            return None
+        if not (callable(item) or inspect.ismodule(item) or type(item) in (list, tuple, dict)):
+            return None
+        dependencies = getattr(self.scope, "dependencies", None)
+        if dependencies is not None:
+            dependencies.append((container.obj if type(container.obj) is dict else ItemsByIndex(container.obj),
+                                 index, item))
+        name = re.sub(r"\W", "_", f"{container.spelling.split('.')[0]}_{index}")
+        return GlobalRef(name, item, item)
+
     def value_of(self, x):
         """A lowered value as an operand (a GlobalRef as its constant)."""
         return x.as_const() if isinstance(x, GlobalRef) else x
@@ -628,17 +703,26 @@ class ExprLowering:
         """`cls(...)` of the user's own class: a LocalObject, with `__init__` (or a dataclass's
         fields and `__post_init__`) lowered in place."""
         loc = self.loc_of(node)
-        if dataclasses.is_dataclass(cls):
-            if any(f.default_factory is not dataclasses.MISSING for f in dataclasses.fields(cls)):
-                raise UnsupportedSyntaxError(f"a dataclass field with default_factory ({cls.__name__}) is "
-                                             f"not supported", loc, hint="Pass that field's value explicitly.")
+        if dataclasses.is_dataclass(cls) or is_namedtuple_class(cls):
             try:
                 bound = inspect.signature(cls).bind(*args, **kwargs)
             except TypeError as e:
                 raise SctError(f"{cls.__name__}() {e}", loc, hint=f"Call it with its fields: "
                                f"{cls.__name__}{inspect.signature(cls)}.") from None
+            if is_namedtuple_class(cls):
+                bound.apply_defaults()
+                return LocalObject(cls, {k: as_operand(v) for k, v in bound.arguments.items()})
+            given = set(bound.arguments)
             bound.apply_defaults()
-            made = LocalObject(cls, {k: as_operand(v) for k, v in bound.arguments.items()})
+            attributes = {}
+            for f in dataclasses.fields(cls):  # in field order, as the generated __init__ sets them
+                if f.init and f.name in given or (f.init and f.default_factory is dataclasses.MISSING):
+                    attributes[f.name] = as_operand(bound.arguments[f.name])
+                elif f.default_factory is not dataclasses.MISSING:  # a new value for each object
+                    attributes[f.name] = self._made_by_factory(f.default_factory, node)
+                elif f.default is not dataclasses.MISSING:  # init=False with a default
+                    attributes[f.name] = as_operand(f.default)
+            made = LocalObject(cls, attributes)
             if hasattr(cls, "__post_init__"):
                 made = self._call_method(made, "__post_init__", [], {}, node)[1]
             return made
@@ -648,6 +732,29 @@ class ExprLowering:
                 raise SctError(f"{cls.__name__}() takes no arguments", loc, hint="Define __init__ to take them.")
             return made
         return self._call_method(made, "__init__", args, kwargs, node)[1]
+
+    def _made_by_factory(self, factory, node):
+        """What a dataclass field's `default_factory` makes for a new object: an empty
+        list, dict or tuple to fill, or the factory's call (inlined when it is the user's)."""
+        empty = {list: ListOf(()), dict: DictOf((), ()), tuple: ()}
+        if factory in empty:
+            return empty[factory]
+        name = getattr(factory, "__name__", "factory")
+        return self._call_with(GlobalRef(name, factory, factory), [], {}, node)
+
+    def _namedtuple_method(self, obj, name, args, kwargs, node):
+        """`p._replace(...)` and `p._asdict()` of a namedtuple sct follows."""
+        loc = self.loc_of(node)
+        if name == "_replace" and not args:
+            unknown = set(kwargs) - set(obj.attributes)
+            if unknown:
+                raise SctError(f"got unexpected field names: {sorted(unknown)}", loc,
+                               hint=f"{obj.cls.__name__}'s fields are: {', '.join(obj.attributes)}.")
+            return LocalObject(obj.cls, {**obj.attributes, **kwargs})
+        if name == "_asdict" and not args and not kwargs:
+            return DictOf(obj.attributes.keys(), obj.attributes.values())
+        raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name}(...) is not supported here", loc,
+                                     hint="Read its fields, index it, or call _replace(field=value) / _asdict().")
 
     def _call_method(self, obj, name, args, kwargs, node, after=None):
         """`obj.name(*args, **kwargs)` on a LocalObject: the method inlined with `self`
@@ -781,6 +888,8 @@ class ExprLowering:
         for a class without __bool__ or __len__)."""
         if not isinstance(value, LocalObject):
             return value
+        if value.is_namedtuple:
+            return Const(bool(value.attributes))
         if hasattr(value.cls, "__bool__") or hasattr(value.cls, "__len__"):
             raise UnsupportedSyntaxError(f"the truth value of a {value.cls.__name__} object (its __bool__ or "
                                          f"__len__) is not supported", self.loc_of(node),

@@ -14,9 +14,10 @@ import re
 
 import gast
 
-from ..analysis.shapes import FunctionFact
+from .. import runtime
+from ..analysis.shapes import FUNCTION_KINDS, FunctionFact
 from ..errors import UnsupportedSyntaxError
-from ..ir import AttributesOf, Callee, Const, DictOf, Function, ListOf, Namer, Var, rebuild, ATTR, GETITEM
+from ..ir import AttributesOf, Callee, Const, DictOf, Function, ListOf, Namer, Var, rebuild, ATTR, CALL, GETITEM
 from . import containers
 from .control_flow import BlockLowering
 from .expressions import ExprLowering
@@ -76,6 +77,12 @@ def _take_apart(container, structure, name, lowering, node):
     return ListOf(items) if structure.kind is list else tuple(items)
 
 
+def _function_const(fn):
+    """A function as a constant the generated code spells by its name."""
+    name = getattr(fn, "__name__", "")
+    return Const(fn, name, fn) if name.isidentifier() else Const(fn)
+
+
 def _as_leaves(value):
     """A taken-apart argument as IR operands: its objects as AttributesOf."""
     if isinstance(value, LocalObject):
@@ -97,12 +104,25 @@ def lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None
                                      hint="Name each parameter explicitly (a helper it calls may take them).")
     params = []
     unpacking = ExprLowering(scope, namer, loc_of, loc_of(tree))
+    defaults = {} if operands is not None else {
+        name: p.default for name, p in inspect.signature(parsed.fn).parameters.items()
+        if p.default is not p.empty and type(p.default) in FUNCTION_KINDS}
     for i, a in enumerate(parameters(tree)):
         if operands is None:
             params.append(Var(a.id))
             scope.locals[a.id] = params[-1]
-            if (facts or {}).get(a.id) is not None:  # what `isinstance` of it can decide now
+            fact = (facts or {}).get(a.id)
+            if isinstance(fact, FunctionFact):  # `loss_fn=mse`: its calls are calls of that function
+                scope.locals[a.id] = Const(fact.fn)
+            elif fact is not None:  # what `isinstance` of it can decide now
                 scope.facts[id(params[-1])] = facts[a.id]
+            elif a.id in defaults:  # not knowing the function passed: its default, checked when it runs
+                check = runtime.check_default_function
+                unpacking.emit(Callee(CALL, check.__name__, check, check),
+                               [params[-1], _function_const(defaults[a.id]), Const(a.id), Const(loc_of(a))],
+                               hint="checked", node=a)
+                unpacking.ops[-1].keep = True
+                scope.locals[a.id] = _function_const(defaults[a.id])
             if a.id in (structures or {}):
                 scope.locals[a.id] = _take_apart(params[-1], structures[a.id], a.id, unpacking, a)
                 leaves[i] = _as_leaves(scope.locals[a.id])

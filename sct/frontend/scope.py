@@ -38,6 +38,20 @@ HIDDEN_NAMES = {BREAK: "broke", TRIPS: "trips", ITEM: "item", RETURNED: "returne
                 COMPREHENSION_LIST: "items", RETURN_VALUE: "returning"}
 
 
+class ItemsByIndex:
+    """A global list or tuple as a namespace of its items (`get(index)`), so that a
+    dependency on the function kept at `ACTIVATIONS[0]` is checked like one on a global."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def get(self, index, default=None):
+        try:
+            return self.items[index]
+        except (IndexError, TypeError):
+            return default
+
+
 class Unreadable:
     """What a name denotes when reading it would not mean what it means in Python."""
 

@@ -46,6 +46,11 @@ class LocalObject:
     def with_attribute(self, name, value):
         return LocalObject(self.cls, {**self.attributes, name: value})
 
+    @property
+    def is_namedtuple(self):
+        """A namedtuple: its attributes are its fields, and it is the tuple of them too."""
+        return issubclass(self.cls, tuple)
+
     def same_layout(self, other):
         return isinstance(other, LocalObject) and other.cls is self.cls and \
             list(other.attributes) == list(self.attributes)

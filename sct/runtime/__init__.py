@@ -26,5 +26,6 @@ from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, l
 from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
                      inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, nonzero_norm, norm_adjoint, solve_adjoint_a,
                      solve_adjoint_b, trace_adjoint)
-from .checks import check_rebinding, check_unpack, check_zip_length, no_gradient_through_text
+from .checks import (check_default_function, check_rebinding, check_unpack, check_write_through, check_zip_length,
+                     is_basic_index, no_gradient_through_text)
 from .recursion import call_with_pullback, provide_vjp_compiler

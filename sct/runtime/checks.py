@@ -50,3 +50,39 @@ def check_zip_length(value, count, loc):
             f"zip() here pairs {count} items known when lowering with a value of {length} items; Python's zip "
             f"would stop after {length}, while sct unrolled {count}", loc,
             hint=f"Slice the longer one to the shorter length (xs[:{length}]).")
+
+
+def check_default_function(value, default, name, loc):
+    """In code made without knowing which function the parameter `name` holds (the
+    shape-generic code), the call was lowered as one of its default `default`: any other
+    function is refused."""
+    if value is not default:
+        raise UnsupportedSyntaxError(
+            f"this code was made for {name}={getattr(default, '__name__', default)!s}, its default, and was "
+            f"passed {getattr(value, '__name__', value)!s}", loc,
+            hint="Call the gradient function itself (sct.grad(f)(...)), which specializes the code to the "
+                 "function passed.")
+
+
+def is_basic_index(index):
+    """An index NumPy answers with a view: ints, slices, `...`, None, or a tuple of them."""
+    if isinstance(index, tuple):
+        return all(is_basic_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, slice) or \
+        (isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)))
+
+
+def check_write_through(container, index, spelled, loc):
+    """Before `M[i][j] = v` (lowered as M[i] written, then put back into M): Python writes M
+    only where M[i] is a view of the array M (a basic index) or the item of the list M (an
+    int): with any other index it writes into a copy, which sct does not follow."""
+    if isinstance(container, np.ndarray):
+        through = is_basic_index(index)
+    elif isinstance(container, dict):
+        through = True
+    else:
+        through = isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_))
+    if not through:
+        raise UnsupportedSyntaxError(
+            f"{spelled} is a copy for this index, so Python would lose a write into it", loc,
+            hint="Index once, `a[i, j] = v`, or write into a named copy and assign it back.")

@@ -48,7 +48,10 @@ def zero_gradient(x):
 
 def object_like(template, attributes):
     """A new object of `template`'s class holding `attributes`: the gradient of an
-    object argument (its attributes' gradients under their names)."""
+    object argument (its attributes' gradients under their names); for a namedtuple, one
+    holding them as its fields."""
+    if isinstance(template, tuple):
+        return type(template)._make(attributes[name] for name in type(template)._fields)
     made = type(template).__new__(type(template))
     made.__dict__.update(attributes)
     return made
