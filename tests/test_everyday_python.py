@@ -839,3 +839,72 @@ def view_read_before_write_through(x):
 def test_a_view_read_after_a_write_through_is_stale():
     with pytest.raises(sct.SctError, match="shares memory"):
         sct.grad(view_read_before_write_through)(X3)
+
+
+# ---- reduction keywords: where=, dtype=, initial=
+
+V4 = np.array([0.31, 0.74, 0.22, 0.93])
+
+
+def sum_and_mean_where(x):
+    return np.sum(x ** 2, where=x > 0.5) + np.mean(x, where=x < 0.5)
+
+
+def sum_and_mean_where_along_axes(M):
+    return np.sum(np.sum(M ** 2, axis=0, where=M > 0)) + \
+        np.sum(np.mean(M, axis=1, where=M < 0.5, keepdims=True) * 3) + np.sum(M.sum(axis=1, where=[True, False, True, True]))
+
+
+def reductions_with_dtype(x):
+    return np.sum(x, dtype=np.float64) + np.mean(x ** 2, dtype=np.float64) + x.sum(dtype=float) + \
+        np.mean(x, axis=0, dtype="float64")
+
+
+def sum_to_integer_dtype(x):
+    return np.sum(x * 10, dtype=int) + np.sum(x)  # no gradient through the integer sum
+
+
+def max_min_initial(x):
+    return np.max(x, initial=0.0) + np.max(x - 10, initial=0.0) + np.min(x, initial=0.5)
+
+
+def max_computed_initial(x, c):
+    return np.max(x, initial=c) * 2.0
+
+
+def max_initial_along_axes(M):
+    return np.sum(np.max(M, axis=1, initial=0.3) ** 2) + np.sum(M.max(axis=0, initial=0.0, keepdims=True))
+
+
+def max_where_initial(M):
+    return np.sum(np.max(M, axis=0, initial=-1.0, where=M < 0.8)) + np.min(M, initial=2.0, where=M > 0)
+
+
+def sum_computed_initial(x, c):
+    return np.sum(x, initial=c) ** 2
+
+
+def test_where_keyword():
+    assert_grad_matches_fd(sum_and_mean_where, (V4,))
+    assert_grad_matches_fd(sum_and_mean_where_along_axes, (M34 - 0.2,))
+
+
+def test_dtype_keyword():
+    assert_grad_matches_fd(reductions_with_dtype, (V4,))
+    np.testing.assert_allclose(sct.grad(sum_to_integer_dtype)(V4), np.ones(4))
+    assert_grad_matches_fd(sum_to_integer_dtype, (V4,))
+
+
+def test_initial_keyword():
+    assert_grad_matches_fd(max_min_initial, (V4,))
+    assert_grad_matches_fd(max_computed_initial, (V4, 0.5), wrt=(0, 1))  # the array's max wins
+    assert_grad_matches_fd(max_computed_initial, (V4, 1.5), wrt=(0, 1))  # initial wins
+    assert_grad_matches_fd(max_initial_along_axes, (M34,))
+    assert_grad_matches_fd(max_where_initial, (M34 - 0.2,))
+    assert_grad_matches_fd(sum_computed_initial, (V4, 0.5), wrt=(0, 1))
+
+
+def test_max_initial_tie_is_shared():
+    g_x, g_c = sct.grad(max_computed_initial, wrt=(0, 1))(np.array([0.2, 0.5]), 0.5)
+    np.testing.assert_allclose(g_x, [0.0, 1.0])
+    assert g_c == pytest.approx(1.0)

@@ -5,7 +5,8 @@ import operator
 import numpy as np
 
 from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concatenate_adjoint, default_adjoint,
-                       diag_adjoint, diagonal_adjoint, expand, getitem_adjoint, hstack_axis, last_item, sum_adjoint,
+                       diag_adjoint, diagonal_adjoint, expand, extreme_adjoints, getitem_adjoint, hstack_axis,
+                       last_item, sum_adjoint,
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, nonzero_norm, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
@@ -96,13 +97,16 @@ def item(result, x):
 
 # ---- reductions: the cotangent of the result may still be a broadcast scalar. Their
 # parameters keep NumPy's positions (np.sum(x, 1, np.float64) passes a dtype, not
-# keepdims); `initial` and `where` are refused when the rule is bound. A dtype known
-# only at run time takes the last branch: the float gradient, then cast_adjoint.
+# keepdims). A dtype known only at run time takes the last branch: the float gradient,
+# then cast_adjoint. `where` masks the entries reduced; `initial` takes part like one
+# more entry (np.max(x, initial=c) is max(max(x), c), differentiable in both).
 
 
 @adjoint(np.sum, method("sum"), exact_cotangent=False)
-def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False):
-    if axis is None or keepdims or is_scalar(d[result]):
+def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    if where is not None:
+        g = unreduce(d[result], a, axis, keepdims) * np.broadcast_to(where, np.shape(a))
+    elif axis is None or keepdims or is_scalar(d[result]):
         g = d[result]  # already broadcasts against `a`
     else:
         g = unreduce(d[result], a, axis, keepdims)
@@ -110,11 +114,16 @@ def sum_(result, a, axis=None, dtype=None, out=None, keepdims=False):
         d[a] = g
     else:  # an integer or boolean dtype truncates each entry first: no gradient
         d[a] = cast_adjoint(expand(g, a), a, dtype)
+    if initial is not None:
+        d[initial] = np.sum(expand(d[result], result))
 
 
 @adjoint(np.mean, method("mean"), exact_cotangent=False)
-def mean(result, a, axis=None, dtype=None, out=None, keepdims=False):
-    if axis is None:
+def mean(result, a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    if where is not None:
+        mask = np.broadcast_to(where, np.shape(a))
+        g = unreduce(d[result], a, axis, keepdims) * mask / np.add.reduce(mask, axis=axis, keepdims=True)
+    elif axis is None:
         g = d[result] / np.size(a)
     elif keepdims or is_scalar(d[result]):
         g = d[result] * (np.size(result) / np.size(a))
@@ -127,9 +136,15 @@ def mean(result, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 @adjoint(np.max, np.amax, method("max"), exact_cotangent=False)
-def max_(result, a, axis=None, out=None, keepdims=False):
+def max_(result, a, axis=None, out=None, keepdims=False, initial=None, where=None):
     # Ties share the cotangent equally, so the rule is the gradient of a symmetric function.
-    if axis is None:
+    if initial is not None or where is not None:
+        # max(max(a[where]), initial): the entries equal to the result share its cotangent,
+        # and initial does when it is equal too
+        shares = extreme_adjoints(d[result], result, a, axis, keepdims, initial, where)
+        d[a] = shares[0]
+        d[initial] = shares[1]
+    elif axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
     elif keepdims:
@@ -141,8 +156,12 @@ def max_(result, a, axis=None, out=None, keepdims=False):
 
 
 @adjoint(np.min, np.amin, method("min"), exact_cotangent=False)
-def min_(result, a, axis=None, out=None, keepdims=False):
-    if axis is None:
+def min_(result, a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    if initial is not None or where is not None:
+        shares = extreme_adjoints(d[result], result, a, axis, keepdims, initial, where)
+        d[a] = shares[0]
+        d[initial] = shares[1]
+    elif axis is None:
         mask = a == result
         d[a] = d[result] * mask / np.sum(mask)
     elif keepdims:

@@ -19,8 +19,8 @@ from .indexing import add_at, getitem_adjoint, items_of, without_items
 from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, extreme_index,
                          first_items, item_adjoint, last_item, sorted_order, stack_row_adjoints, sum_adjoint,
                          take_items, take_items_adjoint)
-from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, hstack_axis, inverse_permutation, power_log,
-                     prod_adjoint, ravel_adjoint, std_adjoint)
+from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, extreme_adjoints, hstack_axis,
+                     inverse_permutation, power_log, prod_adjoint, ravel_adjoint, std_adjoint)
 from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint,
                     slice_adjoint)
 from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,

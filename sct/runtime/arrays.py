@@ -134,3 +134,18 @@ def power_log(x):
     if np.ndim(x) == 0:
         return np.log(x) if x != 0 else 0.0
     return np.log(np.where(x == 0, 1.0, x))
+
+
+def extreme_adjoints(g, result, a, axis, keepdims, initial, where):
+    """The adjoints of `a` and `initial` in np.max/np.min(a, axis, keepdims=, initial=,
+    where=): the cotangent of each result entry is shared equally by the entries of `a`
+    (where selected) equal to it and by `initial` when it is equal too (max(max(a), initial))."""
+    a = np.asarray(a)
+    g = unreduce(np.broadcast_to(g, np.shape(result)), a, axis, keepdims)
+    reached = unreduce(np.asarray(result), a, axis, keepdims)
+    mask = a == reached
+    if where is not None:
+        mask = mask & np.broadcast_to(where, a.shape)
+    tie = 0.0 if initial is None else (reached == initial).astype(np.float64)
+    count = np.add.reduce(mask, axis=axis, keepdims=True) + tie
+    return g * mask / count, np.sum(g * tie / count)
