@@ -908,3 +908,102 @@ def test_max_initial_tie_is_shared():
     g_x, g_c = sct.grad(max_computed_initial, wrt=(0, 1))(np.array([0.2, 0.5]), 0.5)
     np.testing.assert_allclose(g_x, [0.0, 1.0])
     assert g_c == pytest.approx(1.0)
+
+
+# ---- classmethod and staticmethod constructors; len(), truth and [] of objects
+
+
+class Dense:
+    SCALE = 2.0
+
+    def __init__(self, W, b=None):
+        self.W = W
+        self.b = np.zeros(W.shape[0]) if b is None else b
+
+    @classmethod
+    def like(cls, x, k=2.0):
+        return cls(np.ones((2, x.shape[0])) * k + cls.SCALE)
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(params["W"], params["b"])
+
+    @staticmethod
+    def act(z):
+        return np.tanh(z)
+
+    @staticmethod
+    def glorot(n, m):
+        return Dense(np.full((n, m), 0.1))
+
+    def __call__(self, x):
+        return self.act(self.W @ x + self.b)
+
+    def rescaled(self, k):
+        return self.from_params({"W": self.W * k, "b": self.b})
+
+
+def classmethod_constructor(x):
+    layer = Dense.like(x)
+    return np.sum(layer(x)) + np.sum(Dense.act(x))
+
+
+def classmethod_from_params(W, b, x):
+    layer = Dense.from_params({"W": W, "b": b})
+    half = layer.rescaled(0.5)  # a classmethod called through the object
+    return np.sum(layer(x) * half(x))
+
+
+def staticmethod_constructor(x):
+    layer = Dense.glorot(2, 3)
+    return np.sum(layer(x) ** 2)
+
+
+class Batch:
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+
+class Flag:
+    def __init__(self, on):
+        self.on = on
+
+    def __bool__(self):
+        return self.on
+
+
+def len_truth_and_items_of_objects(x):
+    batch, empty = Batch([x, 2 * x]), Batch([])
+    t = 1.0 if empty else 2.0
+    s = 3.0 if batch else 0.0
+    u = 0.5 if Flag(bool(np.sum(x) > 1.0)) else 4.0
+    return np.sum(x) * len(batch) + np.sum(batch[1]) * t * s * u
+
+
+def test_classmethod_and_staticmethod_constructors():
+    W = M34[:2, :3].copy()
+    assert_grad_matches_fd(classmethod_constructor, (X3,))
+    assert_grad_matches_fd(classmethod_from_params, (W, X3[:2], X3), wrt=(0, 1, 2))
+    assert_grad_matches_fd(staticmethod_constructor, (X3,))
+
+
+def test_len_truth_and_getitem_of_objects():
+    assert_grad_matches_fd(len_truth_and_items_of_objects, (X3,))
+    assert_grad_matches_fd(len_truth_and_items_of_objects, (3 * X3,))
+
+
+def len_of_object_without_len(x):
+    return len(Flag(True)) * np.sum(x)
+
+
+def test_len_of_an_object_without_len_is_refused():
+    with pytest.raises(TypeError):
+        len_of_object_without_len(X3)
+    with pytest.raises(sct.SctError, match="has no len"):
+        sct.grad(len_of_object_without_len)(X3)

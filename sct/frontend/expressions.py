@@ -132,7 +132,7 @@ class ExprLowering:
         return self.scope.lookup(node.id, node)
 
     def expr_Attribute(self, node):
-        base = self.expr(node.value)
+        base = _as_ref(self.expr(node.value))
         if isinstance(base, GlobalRef):
             try:
                 return base.attr(node.attr)
@@ -348,6 +348,8 @@ class ExprLowering:
     def expr_Subscript(self, node):
         base = self.expr(node.value)
         index = self.value(node.slice)
+        if isinstance(base, LocalObject) and not base.is_namedtuple:  # `data[i]`: its class's __getitem__
+            return self._call_method(base, "__getitem__", [index], {}, node)[0]
         if isinstance(base, GlobalRef) and type(base.obj) in (list, tuple, dict) and isinstance(index, Const) \
                 and index.spelling is None:
             item = self._global_item(base, index.value)
@@ -387,7 +389,7 @@ class ExprLowering:
 
     def expr_Call(self, node):
         if isinstance(node.func, gast.Attribute):
-            base = self.expr(node.func.value)
+            base = _as_ref(self.expr(node.func.value))
             if isinstance(base, LocalObject):
                 if node.func.attr in base.attributes:  # a function kept as an attribute
                     return self._call(base.attributes[node.func.attr], node)
@@ -510,6 +512,19 @@ class ExprLowering:
                 raise UnsupportedSyntaxError(f"{func.spelling}() of a value made at run time is not supported",
                                              self.loc_of(node), hint="Pass a list or tuple made in the function.")
             return self._construct(func.obj.__self__, containers.iteration_items(items), {}, node)
+        if inspect.ismethod(func.obj) and inspect.isclass(func.obj.__self__) and inlinable(func.obj.__func__):
+            # `Layer.from_weights(W)`: a classmethod, inlined with the class as its first argument
+            cls = func.obj.__self__
+            method = GlobalRef(f"{cls.__name__}.{func.obj.__name__}", func.obj.__func__, func.obj.__func__)
+            return self._call_with(method, [_class_const(cls)] + list(args), kwargs, node)
+        if func.obj is len and len(args) == 1 and not kwargs and isinstance(args[0], LocalObject):
+            obj = args[0]
+            if obj.is_namedtuple:
+                return Const(len(obj.attributes))
+            if inspect.getattr_static(obj.cls, "__len__", None) is None:
+                raise SctError(f"object of type {obj.cls.__name__!r} has no len()", self.loc_of(node),
+                               hint=f"Define __len__ in {obj.cls.__name__}, or take the len of an attribute.")
+            return self._call_method(obj, "__len__", [], {}, node)[0]
         if func.obj is sorted:
             return self._sorted(args, kwargs, node)
         if func.obj is dict:
@@ -769,6 +784,9 @@ class ExprLowering:
                 return Const(None), obj
         if isinstance(static, staticmethod):
             return self._inline_method(obj, name, static.__func__, list(args), kwargs, node)
+        if isinstance(static, classmethod):  # `self.from_config(...)`: called with the class
+            return self._inline_method(obj, name, static.__func__, [_class_const(obj.cls)] + list(args), kwargs,
+                                       node)
         if inspect.isfunction(static):
             return self._inline_method(obj, name, static, [obj] + list(args), kwargs, node)
         raise UnsupportedSyntaxError(f"{obj.cls.__name__}.{name} is not a method sct can follow", self.loc_of(node),
@@ -890,10 +908,11 @@ class ExprLowering:
             return value
         if value.is_namedtuple:
             return Const(bool(value.attributes))
-        if hasattr(value.cls, "__bool__") or hasattr(value.cls, "__len__"):
-            raise UnsupportedSyntaxError(f"the truth value of a {value.cls.__name__} object (its __bool__ or "
-                                         f"__len__) is not supported", self.loc_of(node),
-                                         hint="Test one of its attributes instead.")
+        if inspect.getattr_static(value.cls, "__bool__", None) is not None:
+            return self._call_method(value, "__bool__", [], {}, node)[0]
+        if inspect.getattr_static(value.cls, "__len__", None) is not None:  # Python's: len(obj) != 0
+            length = self._call_method(value, "__len__", [], {}, node)[0]
+            return self.emit(Callee(COMPARE, "!=", operator.ne), [length, Const(0)], hint="nonempty", node=node)
         return Const(True)
 
     def _choice(self, cond, then, orelse, hint, node):
@@ -1019,6 +1038,19 @@ _BUILD_HINTS = {tuple: "tup", ListOf: "items", DictOf: "entries"}
 
 
 _MISSING = object()
+
+
+def _class_const(cls):
+    """A class as an operand (`cls` in a classmethod), spelled by its name."""
+    return Const(cls, cls.__name__, cls)
+
+
+def _as_ref(x):
+    """A class or module held as a constant (`cls` in a classmethod) as the GlobalRef its name
+    would give, so its attributes and methods resolve when lowering."""
+    if isinstance(x, Const) and (inspect.isclass(x.value) or inspect.ismodule(x.value)):
+        return GlobalRef(x.spelling or x.value.__name__, x.value, x.root_obj or x.value)
+    return x
 
 
 def _callee_obj(callee):
