@@ -8,6 +8,7 @@ cannot be kept, the refusal is checked to be located and to say why."""
 import collections
 import dataclasses
 import functools
+import operator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -192,10 +193,14 @@ def max_run_time_lambda_key(X):
     return np.sum(max(X, key=lambda r: r[0]))
 
 
-def test_max_run_time_list_with_own_key_is_refused_with_a_way_out():
-    with pytest.raises(sct.SctError, match="key=") as e:
-        sct.grad(max_run_time_lambda_key)(M34)
-    assert "test_everyday_python.py" in str(e.value) and "argmax" in str(e.value)
+def sorted_run_time_lambda_key(X):
+    ordered = sorted(X, key=lambda r: np.sum(r * r), reverse=True)
+    return np.sum(ordered[0] * 2.0 + ordered[-1])
+
+
+def test_max_and_sorted_of_a_run_time_list_with_a_lambda_key():
+    assert_grad_matches_fd(max_run_time_lambda_key, (M34,))
+    assert_grad_matches_fd(sorted_run_time_lambda_key, (M34,))
 
 
 # ---- zip of a list and an array
@@ -1007,3 +1012,502 @@ def test_len_of_an_object_without_len_is_refused():
         len_of_object_without_len(X3)
     with pytest.raises(sct.SctError, match="has no len"):
         sct.grad(len_of_object_without_len)(X3)
+
+
+# ---- map() and functools.reduce()
+
+
+def map_lambda_over_a_list(xs):
+    return sum(map(lambda v: np.sum(v ** 2), xs))
+
+
+def map_library_function(x):
+    parts = list(map(np.tanh, [x, 2 * x]))
+    return np.sum(parts[0] + parts[1])
+
+
+def map_two_lists(x):
+    return sum(map(lambda a, b: np.sum(a * b), [x, x ** 2], [np.sin(x), x]))
+
+
+def map_over_rows(X):
+    return np.sum(np.stack(list(map(np.tanh, X))))
+
+
+def map_over_two_arrays(X, Y):
+    return sum(map(lambda r, s: np.sum(r * s), X, Y))
+
+
+def loop_over_map_of_rows(X):
+    total = 0.0
+    for v in map(lambda r: r * 2.0, X):
+        total = total + np.sum(v ** 2)
+    return total
+
+
+def map_own_function_over_list_and_rows(ws, X):
+    return sum(map(weighted_norm, ws, X))
+
+
+def weighted_norm(w, r):
+    return w * np.sum(r ** 2)
+
+
+def reduce_product(x):
+    return np.sum(functools.reduce(lambda a, b: a * b, [x, 2 * x, 3 * x]))
+
+
+def reduce_with_initial(x):
+    return functools.reduce(lambda acc, v: acc + np.sum(v), [x, x ** 2], 0.0)
+
+
+def reduce_operator(x):
+    return np.sum(functools.reduce(operator.mul, [x, x, np.sin(x)]))
+
+
+def reduce_rows(X):
+    return np.sum(functools.reduce(lambda a, r: a * r, X))
+
+
+def reduce_rows_with_initial(X, w):
+    return functools.reduce(lambda acc, r: np.tanh(acc * w + np.sum(r)), X, 0.0)
+
+
+def compose(*fs):
+    return functools.reduce(lambda f, g: lambda v: g(f(v)), fs)
+
+
+def reduce_to_compose_functions(x):
+    h = compose(np.sin, np.tanh, lambda v: v ** 2)
+    return np.sum(h(x))
+
+
+def reduce_layers(x, layers):
+    return np.sum(functools.reduce(lambda h, layer: np.tanh(layer[0] @ h + layer[1]), layers, x))
+
+
+def test_map():
+    assert_grad_matches_fd(map_lambda_over_a_list, ([X3, 2 * X3],))
+    assert_grad_matches_fd(map_library_function, (X3,))
+    assert_grad_matches_fd(map_two_lists, (X3,))
+    assert_grad_matches_fd(map_over_rows, (M34,))
+    assert_grad_matches_fd(map_over_two_arrays, (M34, M34 ** 2), wrt=(0, 1))
+    assert_grad_matches_fd(loop_over_map_of_rows, (M34,))
+    assert_grad_matches_fd(map_own_function_over_list_and_rows, ([1.0, 0.5, 2.0], M34), wrt=(0, 1))
+
+
+def test_reduce():
+    assert_grad_matches_fd(reduce_product, (X3,))
+    assert_grad_matches_fd(reduce_with_initial, (X3,))
+    assert_grad_matches_fd(reduce_operator, (X3,))
+    assert_grad_matches_fd(reduce_rows, (M34,))
+    assert_grad_matches_fd(reduce_rows_with_initial, (M34, 0.5), wrt=(0, 1))
+    assert_grad_matches_fd(reduce_to_compose_functions, (X3,))
+    layers = [(M34[:3, :3].copy(), X3), (M34[1:, 1:].copy(), -X3[:2])]
+    assert_grad_matches_fd(reduce_layers, (X3, layers), wrt=(0, 1))
+
+
+def reduce_empty(x, xs):
+    return functools.reduce(lambda a, b: a + b, xs) * np.sum(x)
+
+
+def test_reduce_of_nothing_is_refused_as_python_raises():
+    with pytest.raises(TypeError):
+        reduce_empty(X3, [])
+    with pytest.raises(sct.SctError, match="empty iterable"):
+        sct.grad(reduce_empty)(X3, [])
+
+
+# ---- realistic programs mixing these forms (issue 10 §2)
+
+# 1. config dataclass + dict of params with sorted keys
+@dataclass(frozen=True)
+class OptConfig:
+    weight_decay: float = 0.01
+    temperature: float = 1.0
+    clip: float = 5.0
+
+def regularized_loss(params, x, y, config=OptConfig()):
+    h = x
+    for name in sorted(params):
+        if name.startswith("W"):
+            h = np.tanh(h @ params[name])
+    loss = np.mean((h - y) ** 2)
+    penalty = sum(np.sum(params[k] ** 2) for k in sorted(params))
+    return loss + config.weight_decay * penalty
+
+# 2. reduce over layers (namedtuple layers)
+class DenseLayer(NamedTuple):
+    W: np.ndarray
+    b: np.ndarray
+
+def mlp_reduce(layers, x):
+    out = functools.reduce(lambda h, l: np.tanh(h @ l.W + l.b), layers, x)
+    return np.sum(out ** 2)
+
+# 3. map over inputs with a loss function default
+def mse_loss(a, b):
+    return np.mean((a - b) ** 2)
+
+def batch_loss(W, xs, ys, loss_fn=mse_loss):
+    preds = list(map(lambda x: np.tanh(x @ W), xs))
+    return sum(map(loss_fn, preds, ys)) / len(preds)
+
+# 4. huber loss with chained comparisons (scalar) in a loop
+def huber_sum(r, delta=1.0):
+    total = 0.0
+    for v in r:
+        if -delta <= v <= delta:
+            total = total + 0.5 * v ** 2
+        else:
+            total = total + delta * (abs(v) - 0.5 * delta)
+    return total
+
+# 5. array band mask
+def band_energy(x, lo=0.2, hi=0.8):
+    inside = (lo < x) & (x < hi)
+    return np.sum(np.where(inside, x ** 2, 0.0)) + np.mean(x, where=~inside)
+
+# 6. classmethod constructor from config
+@dataclass
+class LinearMap:
+    W: np.ndarray
+    b: np.ndarray
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["W"], d["b"])
+
+    def __call__(self, x):
+        return x @ self.W + self.b
+
+def classifier(params, x, labels):
+    layer = LinearMap.from_dict(params)
+    logits = layer(x)
+    logits = logits - np.max(logits, axis=1, keepdims=True)
+    logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+    return -np.mean(np.sum(logp * labels, axis=1))
+
+# 7. state as namedtuple, updated with _replace in a loop (ODE integrator)
+State = collections.namedtuple("State", ["pos", "vel"])
+
+def simulate(k, x0, steps=5, dt=0.1):
+    s = State(x0, 0.0 * x0)
+    for _ in range(steps):
+        acc = -k * s.pos
+        s = s._replace(vel=s.vel + dt * acc)
+        s = s._replace(pos=s.pos + dt * s.vel)
+    return np.sum(s.pos ** 2) + 0.5 * np.sum(s.vel ** 2)
+
+# 8. dict(zip(...)) of named components
+def mixture(weights, x):
+    names = ["a", "b", "c"]
+    comps = dict(zip(names, [np.sin(x), np.cos(x), x ** 2]))
+    mix = dict(zip(names, weights))
+    return sum(mix[n] * np.sum(comps[n]) for n in sorted(comps))
+
+# 9. max over rows generator with a margin
+def hinge_max(W, X, margin=1.0):
+    scores = X @ W
+    worst = max(np.sum(np.maximum(0.0, margin - s)) for s in scores)
+    return worst + 0.1 * np.sum(W * W)
+
+# 10. min over shape for square crop
+def crop_trace(M):
+    n = min(M.shape)
+    total = 0.0
+    for i in range(n):
+        total = total + M[i, i] ** 2
+    return total
+
+# 11. lambda activation table (global dict)
+ACTS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "sq": lambda z: z * z}
+
+def act_stack(x):
+    return sum(np.sum(ACTS[k](x)) for k in sorted(("tanh", "relu", "sq")))
+
+# 12. dataclass with default_factory accumulating history
+@dataclass
+class LossHistory:
+    losses: list = field(default_factory=list)
+
+    def record(self, v):
+        self.losses.append(v)
+
+    def __len__(self):
+        return len(self.losses)
+
+def gd_history(w, x, steps=3, lr=0.1):
+    h = LossHistory()
+    for _ in range(steps):
+        loss = np.sum((w * x - 1.0) ** 2)
+        h.record(loss)
+        w = w - lr * 2 * (w * x - 1.0) * x
+    return h.losses[-1] + 0.1 * h.losses[0] + len(h)
+
+# 13. sorted by computed key: attention to top-2 entries
+def top2(scores):
+    vals = sorted([scores[0], scores[1], scores[2], scores[3]], reverse=True)
+    return vals[0] + 0.5 * vals[1]
+
+# 14. filling a matrix row by row with M[i][j]
+def pairwise_matrix(x):
+    n = x.shape[0]
+    M = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            M[i][j] = (x[i] - x[j]) ** 2
+    return np.sum(np.exp(-M))
+
+# 15. a.fill then update
+def smooth_fill(x):
+    out = np.empty_like(x)
+    out.fill(np.mean(x))
+    out[1:-1] = 0.5 * (x[:-2] + x[2:])
+    return np.sum(out * x)
+
+# 16. list.insert/dict.update pipeline
+def pipeline(x):
+    stages = [np.tanh]
+    stages.insert(0, lambda v: 2.0 * v)
+    stages.append(np.sin)
+    cache = {}
+    h = x
+    for i, f in enumerate(stages):
+        h = f(h)
+        cache.update({f"s{i}": h})
+    return sum(np.sum(cache[k]) for k in sorted(cache))
+
+# 17. staticmethod helpers on a model class
+class EnergyModel:
+    def __init__(self, W):
+        self.W = W
+
+    @staticmethod
+    def softplus(z):
+        return np.log1p(np.exp(z))
+
+    @classmethod
+    def identity(cls, n):
+        return cls(np.eye(n))
+
+    def energy(self, x):
+        return np.sum(self.softplus(self.W @ x))
+
+def model_energy(x):
+    m = EnergyModel.identity(x.shape[0])
+    m2 = EnergyModel(2.0 * m.W)
+    return m.energy(x) + m2.energy(x)
+
+# 18. max with initial (relu-like reduction) and where
+def masked_peak(x):
+    return np.max(x, initial=0.0) + np.max(x - 1.0, initial=0.0) + np.max(x, where=x < 0.5, initial=-1.0)
+
+# 19. dtype keyword in normalization
+def normalize(x):
+    mu = np.mean(x, dtype=np.float64)
+    var = np.mean((x - mu) ** 2, dtype=np.float64)
+    return np.sum((x - mu) / np.sqrt(var + 1e-3) * np.arange(x.shape[0]))
+
+# 20. function passed as argument (gradient wrt weights)
+def apply_loss(w, x, y, loss=mse_loss, act=np.tanh):
+    return loss(act(w * x), y)
+
+# 21. zip of a list of weights and array rows
+def weighted_rows(X, weights=(1.0, 0.5, 0.25)):
+    return sum(w * np.sum(np.sin(r)) for w, r in zip(weights, X))
+
+# 22. nested config: frozen dataclass holding a namedtuple
+class Bounds(NamedTuple):
+    lo: float
+    hi: float
+
+@dataclass(frozen=True)
+class Clipper:
+    bounds: Bounds = Bounds(-0.5, 0.5)
+    scale: float = 1.0
+
+    def apply(self, x):
+        lo, hi = self.bounds
+        return self.scale * np.clip(x, lo, hi)
+
+def clipped_loss(x):
+    c = Clipper(scale=2.0)
+    c2 = dataclasses.replace(c, bounds=c.bounds._replace(hi=0.6))
+    return np.sum(c.apply(x) ** 2) + np.sum(c2.apply(x))
+
+# 23. sorted(d.items()) to build a flat vector
+def flatten_params(params):
+    flat = np.concatenate([v.ravel() for _, v in sorted(params.items())])
+    return np.sum(flat ** 2 * np.arange(flat.size))
+
+# 24. reduce with operator.add over list comprehension
+def sum_of_squares(xs):
+    return functools.reduce(operator.add, [np.sum(v ** 2) for v in xs])
+
+# 25. namedtuple returned by a helper
+Stats = collections.namedtuple("Stats", "mean std")
+
+def moments(x):
+    m = np.mean(x)
+    return Stats(m, np.sqrt(np.mean((x - m) ** 2)))
+
+def zscore_loss(x):
+    s = moments(x)
+    mean, std = s
+    return np.sum(((x - mean) / std) ** 3) + s.std
+
+# 26. early-exit style: if a < b < c with run-time scalars
+def piecewise(x, a=0.5, b=1.5):
+    s = np.sum(x)
+    if s < a:
+        return s ** 2
+    elif a <= s < b:
+        return 2 * s
+    return np.log(s)
+
+# 27. len of an object and iteration through __getitem__-indexed dataset
+class Dataset:
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, i):
+        return self.X[i], self.y[i]
+
+def dataset_loss(w, X, y):
+    data = Dataset(X, y)
+    total = 0.0
+    for i in range(len(data)):
+        xi, yi = data[i]
+        total = total + (np.dot(xi, w) - yi) ** 2
+    return total / len(data)
+
+# 28. dict(params, k=v) override and **kwargs spread
+def forward(x, W, b, scale=1.0):
+    return scale * np.tanh(x @ W + b)
+
+def override_call(x, W, b):
+    base = dict(W=W, b=b)
+    opts = dict(base, scale=0.5)
+    return np.sum(forward(x, **opts)) + np.sum(forward(x, **base))
+
+# 29. max/min keys over list of arrays with lambda key
+def best_and_worst(xs):
+    best = max(xs, key=lambda v: np.sum(v))
+    worst = min(xs, key=lambda v: np.sum(v))
+    return np.sum(best ** 2) - np.sum(worst)
+
+# 30. map over a zip of list and array rows
+def scaled_norms(X):
+    scales = [1.0, 2.0, 3.0]
+    return sum(map(lambda p: p[0] * np.sum(p[1] ** 2), zip(scales, X)))
+
+# 31. lambda passed to grad through a closure factory
+def make_loss(target):
+    return lambda w: np.sum((w - target) ** 2)
+
+# 32. M[i][j] += in a nested loop (covariance-like)
+def gram_diag_weighted(X):
+    n = X.shape[0]
+    G = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            G[i][j] += np.dot(X[i], X[j])
+    return np.sum(G * np.tri(n))
+
+# 33. obj.W[i] = v inside a method (in-place update of an owned buffer)
+class Filter:
+    def __init__(self, n):
+        self.taps = np.zeros(n)
+
+    def set_tap(self, i, v):
+        self.taps[i] = v
+
+def fir(x, coeffs):
+    f = Filter(3)
+    for i in range(3):
+        f.set_tap(i, coeffs[i])
+    return np.sum(f.taps * x[:3]) ** 2
+
+
+_R = np.random.default_rng(1)
+_X = _R.normal(size=(3, 4))
+_W = _R.normal(size=(3, 4)) * 0.5
+_V4 = np.array([0.31, 0.74, 0.22, 0.93])
+REALISTIC = [
+    (regularized_loss, ({"W1": _R.normal(size=(3, 4)), "W2": _R.normal(size=(4, 2)), "b": _R.normal(size=2)},
+                        _X[:, :3].copy(), _R.normal(size=(3, 2))), 0),
+    (batch_loss, (_W, [X3, 2 * X3], [_V4, -_V4]), 0),
+    (huber_sum, (np.array([0.5, -2.0, 0.3, 1.7]),), 0),
+    (band_energy, (np.linspace(0.01, 1.01, 7),), 0),
+    (classifier, ({"W": _W, "b": _V4}, _X[:, :3].copy(), np.eye(4)[:3]), 0),
+    (simulate, (1.5, X3), (0, 1)),
+    (mixture, ([0.5, 1.0, 2.0], X3), (0, 1)),
+    (hinge_max, (_W, _X[:, :3].copy()), (0, 1)),
+    (crop_trace, (_X,), 0),
+    (act_stack, (X3 - 0.4,), 0),
+    (gd_history, (X3, _V4[:3]), (0, 1)),
+    (top2, (_V4,), 0),
+    (pairwise_matrix, (X3,), 0),
+    (smooth_fill, (_V4,), 0),
+    (pipeline, (X3,), 0),
+    (model_energy, (X3,), 0),
+    (masked_peak, (_V4,), 0),
+    (normalize, (_V4,), 0),
+    (apply_loss, (X3, _V4[:3], X3 * 0.5), (0, 1)),
+    (weighted_rows, (_X,), 0),
+    (clipped_loss, (_V4 - 0.5,), 0),
+    (flatten_params, ({"w": _X[:2, :2].copy(), "a": X3},), 0),
+    (sum_of_squares, ([X3, _V4],), 0),
+    (zscore_loss, (_V4,), 0),
+    (piecewise, (X3 * 0.2,), 0),
+    (piecewise, (X3,), 0),
+    (piecewise, (X3 * 3,), 0),
+    (dataset_loss, (_V4, _X, X3), (0, 1, 2)),
+    (override_call, (X3, _W, _V4), (0, 1, 2)),
+    (best_and_worst, ([X3, 2 * X3, -X3],), 0),
+    (scaled_norms, (_X,), 0),
+    (gram_diag_weighted, (_X,), 0),
+    (fir, (_V4, X3), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", REALISTIC, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(REALISTIC)])
+def test_realistic_program(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt=wrt)
+
+
+def test_realistic_reduce_over_namedtuple_layers():
+    from conftest import numerical_grad
+    layers = [DenseLayer(_R.normal(size=(3, 4)) * 0.5, _R.normal(size=4)),
+              DenseLayer(_R.normal(size=(4, 2)), _R.normal(size=2))]
+    np.testing.assert_allclose(sct.grad(mlp_reduce, wrt=1)(layers, X3), numerical_grad(mlp_reduce, [layers, X3], 1),
+                               rtol=1e-6)
+    grads = sct.grad(mlp_reduce, wrt=0)(layers, X3)
+    assert type(grads) is list and all(type(g) is DenseLayer for g in grads)
+    for k in range(2):
+        for name in ("W", "b"):
+            def moved(v, k=k, name=name):
+                return mlp_reduce([lay._replace(**{name: v}) if i == k else lay for i, lay in enumerate(layers)], X3)
+            np.testing.assert_allclose(getattr(grads[k], name), numerical_grad(moved, [getattr(layers[k], name)], 0),
+                                       rtol=1e-6, atol=1e-9)
+
+
+def test_realistic_lambda_from_a_factory():
+    target = 2 * X3
+    np.testing.assert_allclose(sct.grad(make_loss(target))(X3), 2 * (X3 - target))
+
+
+def named_zip_iterated(X, Y):
+    total = 0.0
+    pairs = zip(X, Y)  # a one-pass iterator made before the loop
+    for p in pairs:
+        total = total + np.sum(p[0] * p[1])
+    return total
+
+
+def test_loop_over_a_named_zip():
+    assert_grad_matches_fd(named_zip_iterated, (_X, _X ** 2), wrt=(0, 1))

@@ -272,8 +272,9 @@ class BlockLowering:
             iterable = lowering.materialize(iterable, stmt.iter)
             producer = lowering.ops[-1] if lowering.ops and iterable in lowering.ops[-1].results else None
             # enumerate(...), zip(...) and the like can be iterated once only, and not in reverse.
-            reversible = not (producer is not None and producer.callee.kind == CALL
-                              and producer.callee.obj in _ONE_PASS_ITERATORS)
+            reversible = not (isinstance(producer, Op) and producer.callee.kind == CALL
+                              and producer.callee.obj in _ONE_PASS_ITERATORS) \
+                and iterable not in getattr(self.scope, "one_pass", ())  # (`pairs = zip(...)` before the loop)
         assigned, changed_in_place = set(), set(changed_by_calls)
         for s in stmt.body:
             for node in gast.walk(s):

@@ -12,6 +12,7 @@ If ops, and a comprehension over a run-time iterable becomes a loop, lowered by 
 loop lowering the scope holds (`scope.bodies`: control_flow.py is built on this
 module). The same ExprLowering lowers rule templates, with a different scope.
 """
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -97,6 +98,8 @@ class ExprLowering:
         result = Var(self.namer.fresh(hint), is_temp=True)
         self.ops.append(Op([result], callee, list(args), dict(kwargs or {}),
                            loc if loc is not None else self.loc_of(node), self.stmt_loc))
+        if callee.kind == CALL and callee.obj in _ONE_PASS and hasattr(self.scope, "one_pass"):
+            self.scope.one_pass.add(result)  # iterated once, forwards: a loop over it cannot run backwards
         views = getattr(self.scope, "views", None)
         if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1]):
             views[result] = views.get(args[0], args[0])  # the array whose memory it may be
@@ -328,14 +331,21 @@ class ExprLowering:
             if isinstance(part, gast.FormattedValue):
                 value = self.value(part.value)
                 convert = _CONVERSIONS.get(part.conversion)
+                spec = self.value(part.format_spec) if part.format_spec is not None else Const("")
+                known, known_spec = _static_python_value(value), _static_python_value(spec)
+                if known is not _NOT_CONSTANT and known_spec is not _NOT_CONSTANT and \
+                        isinstance(known, (int, float, str, bool, type(None))):  # f"W{i}" of a constant i
+                    part = Const(format(convert(known) if convert is not None else known, known_spec))
+                    text = part if isinstance(text, Const) and text.value == "" else \
+                        self.emit(Callee(BINOP, "+", operator.add), [text, part], hint="text", node=node)
+                    continue
                 if convert is not None:
                     value = self.emit(Callee(CALL, convert.__name__, convert, convert), [value], hint="text",
                                       node=part)
-                spec = self.value(part.format_spec) if part.format_spec is not None else Const("")
                 part = self.emit(Callee(CALL, "format", format, format), [value, spec], hint="text", node=part)
             else:
                 part = self.value(part)
-            text = part if text.value == "" and isinstance(text, Const) else \
+            text = part if isinstance(text, Const) and text.value == "" else \
                 self.emit(Callee(BINOP, "+", operator.add), [text, part], hint="text", node=node)
         return text
 
@@ -525,6 +535,10 @@ class ExprLowering:
                 raise SctError(f"object of type {obj.cls.__name__!r} has no len()", self.loc_of(node),
                                hint=f"Define __len__ in {obj.cls.__name__}, or take the len of an attribute.")
             return self._call_method(obj, "__len__", [], {}, node)[0]
+        if func.obj is map and len(args) >= 2 and not kwargs:
+            return self._map(args[0], args[1:], node)
+        if func.obj is functools.reduce and len(args) in (2, 3) and not kwargs:
+            return self._reduce(args[0], args[1], args[2] if len(args) == 3 else None, node)
         if func.obj is sorted:
             return self._sorted(args, kwargs, node)
         if func.obj is dict:
@@ -592,18 +606,73 @@ class ExprLowering:
         if default is not None:
             raise UnsupportedSyntaxError(f"{name}(..., default=) of a list made at run time is not supported", loc,
                                          hint=f"Test `len(xs)` first and call {name}(xs) when it is not empty.")
-        if key is not None and not (isinstance(key, (GlobalRef, Const)) and callable(_callee_obj(key))
-                                    and not inlinable(_callee_obj(key))):
-            raise UnsupportedSyntaxError(f"{name}(..., key=) of a list made at run time needs a library function "
-                                         f"as the key", loc, hint=f"Compute the keys in a list and take the item at "
-                                         f"their {'np.argmax' if largest else 'np.argmin'}, or use a library key "
-                                         f"such as abs or np.linalg.norm.")
-        xs = self.materialize(args[0], node)
-        helper = runtime.extreme_index
-        index = self.emit(Callee(CALL, helper.__name__, helper, helper),
-                          [xs, Const(largest)] + ([self.value_of(key)] if key is not None else []),
-                          hint="index", node=node)
+        xs = self.materialize(self.value_of(args[0]), node)
+        keys = xs if key is None else self._map(key, [xs], node)  # each item's key, computed once
+        index = self._emit_helper(runtime.extreme_index, [keys, Const(largest)], node, "index")
         return self.emit(Callee(GETITEM, "[]", operator.getitem), [xs, index], hint=name, node=node)
+
+    def _map(self, fn, iterables, node):
+        """`map(fn, *iterables)`: over containers known here, the list of fn's calls on their
+        items, in order (zip of a list and an array pairs them as zip does); over run-time
+        iterables, the list `[fn(*items) for items in zip(...)]` a loop builds."""
+        if any(containers.as_static(it) is not None for it in iterables):
+            items = containers.as_static(self._container_builtin(zip, list(iterables), node)) \
+                if len(iterables) > 1 else containers.iteration_items(containers.as_static(iterables[0]))
+            parts = [containers.iteration_items(p) if len(iterables) > 1 else [p] for p in items]
+            return ListOf(self._call_with(fn, list(p), {}, node) for p in parts)
+        with self._hidden(node, fn=fn, zip=GlobalRef("zip", zip, zip),
+                          **{f"iterable {k}": self.materialize(self.value_of(it), node)
+                             for k, it in enumerate(iterables)}) as hidden:
+            names = [f"<map item {k}>" for k in range(len(iterables))]
+            elt = gast.Call(hidden("fn"), [gast.Name(n, gast.Load(), None, None) for n in names], [])
+            target, iterable = (gast.Name(names[0], gast.Store(), None, None), hidden("iterable 0")) \
+                if len(iterables) == 1 else (gast.Tuple([gast.Name(n, gast.Store(), None, None) for n in names],
+                                                        gast.Store()),
+                                             gast.Call(hidden("zip"), [hidden(f"iterable {k}")
+                                                                       for k in range(len(iterables))], []))
+            comprehension = _located(gast.ListComp(elt, [gast.comprehension(target, iterable, [], 0)]), node)
+            return self._listed_loop(comprehension)
+
+    def _reduce(self, fn, iterable, initial, node):
+        """`functools.reduce(fn, iterable[, initial])`: folded call by call over a container
+        known here; over a run-time one, the loop `acc = initial (or its first item); for v in
+        (the rest): acc = fn(acc, v)`."""
+        items = containers.as_static(iterable)
+        if items is not None:
+            items = containers.iteration_items(items)
+            if initial is None and not items:
+                raise SctError("reduce() of empty iterable with no initial value", self.loc_of(node),
+                               hint="Pass an initial value: functools.reduce(f, xs, initial).")
+            acc, rest = (initial, items) if initial is not None else (items[0], items[1:])
+            for x in rest:
+                acc = self._call_with(fn, [acc, x], {}, node)
+            return acc
+        xs = self.materialize(self.value_of(iterable), node)
+        if initial is None:  # Python raises TypeError for an empty one; x[0] raises IndexError
+            initial = self.emit(Callee(GETITEM, "[]", operator.getitem), [xs, Const(0)], hint="first", node=node)
+            xs = self.emit(Callee(GETITEM, "[]", operator.getitem), [xs, Const(slice(1, None))], hint="rest",
+                           node=node)
+        with self._hidden(node, fn=fn, iterable=xs) as hidden:
+            acc = gast.Name("<reduce>", gast.Load(), None, None)
+            call = gast.Call(hidden("fn"), [acc, gast.Name("<reduce item>", gast.Load(), None, None)], [])
+            body = [gast.Assign([gast.Name("<reduce>", gast.Store(), None, None)], call, None)]
+            comprehension = _located(gast.ListComp(acc, [gast.comprehension(
+                gast.Name("<reduce item>", gast.Store(), None, None), hidden("iterable"), [], 0)]), node)
+            return self._comprehension_loop(comprehension, "<reduce>", initial, body)
+
+    @contextlib.contextmanager
+    def _hidden(self, node, **values):
+        """Bind `values` under hidden names for lowering code sct writes (a loop map or reduce
+        make); yields a function giving a Load of each. The names are gone afterwards."""
+        keys = {name: f"<{name} {id(node)}>" for name in values}
+        outer = {k: self.scope.locals[k] for k in keys.values() if k in self.scope.locals}
+        self.scope.locals.update({keys[name]: value for name, value in values.items()})
+        try:
+            yield lambda name: gast.Name(keys[name], gast.Load(), None, None)
+        finally:
+            for k in keys.values():
+                self.scope.locals.pop(k, None)
+            self.scope.locals.update(outer)
 
     def _sorted(self, args, kwargs, node):
         """`sorted(xs, key=..., reverse=...)`. Of a container known here whose items (or keys)
@@ -621,12 +690,9 @@ class ExprLowering:
         no_key = isinstance(key, Const) and key.value is None
         items = containers.as_static(args[0])
         if items is None:  # a run-time list or array
-            if not no_key and not (isinstance(key, (GlobalRef, Const)) and not inlinable(_callee_obj(key))):
-                raise UnsupportedSyntaxError("sorted(..., key=) of a list made at run time needs a library function "
-                                             "as the key", loc, hint="Compute the keys as an array and index "
-                                             "with np.argsort(keys), or use a library key such as abs.")
             xs = self.materialize(self.value_of(args[0]), node)
-            order = self._emit_helper(runtime.sorted_order, [xs, self.value_of(key), reverse], node, "order")
+            keys = xs if no_key else self._map(key, [xs], node)  # each item's key, computed once
+            order = self._emit_helper(runtime.sorted_order, [keys, Const(None), reverse], node, "order")
             return self._emit_helper(runtime.take_items, [xs, order], node, "ordered")
         items = containers.iteration_items(items)
         keys = items if no_key else [self._call_with(key, [x], {}, node) for x in items]
@@ -1033,11 +1099,19 @@ def _subscript_hint(base):
 
 
 _CONTAINER_BUILTINS = (len, sum, list, tuple, zip, enumerate, reversed)
+_ONE_PASS = (enumerate, zip, map, filter, reversed, iter)
 _CONVERSIONS = {ord("s"): str, ord("r"): repr, ord("a"): ascii}  # f"{x!r}" ...
 _BUILD_HINTS = {tuple: "tup", ListOf: "items", DictOf: "entries"}
 
 
 _MISSING = object()
+
+
+def _located(made, node):
+    """`made`, a node sct writes, placed at `node` (its errors and `# grad of:` lines are node's)."""
+    gast.copy_location(made, node)
+    made.end_lineno, made.end_col_offset = node.end_lineno, node.end_col_offset
+    return made
 
 
 def _class_const(cls):

@@ -17,13 +17,15 @@ import builtins
 import functools
 import inspect
 import os
+import re
 
 import gast
 
 from .. import rules
 from ..analysis.shapes import LIBRARY_PATHS
 from ..errors import SctError, UnsupportedSyntaxError
-from ..ir import Const, DictOf, Var
+from ..analysis.shapes import is_namedtuple_class
+from ..ir import AttributesOf, Const, DictOf, ListOf, Var
 from .source import parse_function
 from .static_values import GlobalRef, LocalObject, LocalPartial, bind_arguments, unpartial
 
@@ -33,9 +35,21 @@ BREAK, TRIPS, ITEM, RETURNED, RETURN_VALUE = "<break>", "<trips>", "<item>", "<r
 BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
 COMPREHENSION_SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
 COMPREHENSION_LIST = "<list>"  # the list [... for ...] over a run-time iterable builds
+class _HiddenNames(dict):
+    """Hidden keys -> the names they go by; any other hidden key ("<map item 0>") by its words."""
+
+    def get(self, name, default=None):
+        if name in self:
+            return self[name]
+        if isinstance(name, str) and name.startswith("<"):
+            return re.sub(r"\W+", "_", name.strip("<>")).strip("_") or "hidden"
+        return default
+
+
 # The names they go by in the generated code (`broke`, `trips_1`...) and in errors.
-HIDDEN_NAMES = {BREAK: "broke", TRIPS: "trips", ITEM: "item", RETURNED: "returned", COMPREHENSION_SUM: "total",
-                COMPREHENSION_LIST: "items", RETURN_VALUE: "returning"}
+HIDDEN_NAMES = _HiddenNames({BREAK: "broke", TRIPS: "trips", ITEM: "item", RETURNED: "returned",
+                             COMPREHENSION_SUM: "total", COMPREHENSION_LIST: "items", RETURN_VALUE: "returning",
+                             "<reduce>": "acc"})
 
 
 class ItemsByIndex:
@@ -78,6 +92,7 @@ class FunctionScope:
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
         self.views = {}  # Var -> the Var whose memory it may share (a slice, a reshape...)
         self.appended = set()  # Vars put in a list made at run time (`hs.append(h)`)
+        self.one_pass = set()  # Vars that are one-pass iterators (zip(...), enumerate(...), map over arrays)
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
@@ -158,6 +173,7 @@ class NestedScope:
         self.dependencies = parent.dependencies
         self.views = parent.views
         self.appended = parent.appended
+        self.one_pass = parent.one_pass
         self.facts = parent.facts
 
     def lookup(self, name, node):
@@ -265,5 +281,17 @@ def inlinable(obj):
 
 
 def as_operand(value):
-    """A bound argument as an operand: operands stay, Python values (defaults) become Consts."""
+    """A bound argument as an operand: operands stay, Python values (defaults) become Consts,
+    a namedtuple value the object of its fields sct follows."""
+    if isinstance(value, tuple) and not _is_operand_container(value):
+        if is_namedtuple_class(type(value)):
+            return LocalObject(type(value), {k: as_operand(v) for k, v in zip(type(value)._fields, value)})
+        return Const(value)  # a tuple of Python values (a default such as `(1.0, 0.5)`)
     return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject, LocalPartial)) else Const(value)
+
+
+def _is_operand_container(value):
+    """A structured operand (a tuple, ListOf or DictOf of operands), not a tuple of Python values."""
+    return type(value) in (tuple, ListOf, DictOf, AttributesOf) and all(
+        isinstance(v, (Var, Const, LocalFunction, LocalObject, LocalPartial)) or
+        (isinstance(v, tuple) and _is_operand_container(v)) for v in value)

@@ -121,3 +121,22 @@ def take_items_adjoint(g, items, order):
     for k, i in enumerate(order):
         out[i] = g[k]
     return out
+
+
+def listed_adjoint(g, iterable):
+    """The adjoint of `iterable` from the adjoint `g` of `list(iterable)` (or `tuple(...)`):
+    for an array, its rows' adjoints stacked (item k to row k); for a list or tuple, the
+    items' adjoints themselves."""
+    if type(g) is float:
+        return g
+    if isinstance(iterable, np.ndarray):
+        if isinstance(g, np.ndarray) and g.shape == iterable.shape:
+            return g
+        out = np.zeros(iterable.shape, dtype=np.result_type(iterable.dtype, np.float64))
+        for k, row in enumerate(g):
+            out[k] += row
+        return out
+    if isinstance(iterable, (list, tuple)):
+        return list(g)
+    raise TypeError(f"sct cannot differentiate list() of a {type(iterable).__name__}: make it a list "
+                    f"comprehension, or list the arrays themselves")

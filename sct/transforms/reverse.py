@@ -500,6 +500,7 @@ def _sequence_values(body):
                 if containers_in.get(id(op.args[0])) is _ALL:
                     pairs = [(op.result, op.result)]
             elif op.callee.kind == BUILD or op.callee.obj is runtime.appended or op.callee.obj is runtime.take_items \
+                    or (op.callee.kind == CALL and op.callee.obj in (list, tuple) and op.args) \
                     or (op.callee.kind == SETITEM and id(op.args[0]) in sequences):
                 pairs = [(r, r) for r in op.results]
                 if op.callee.obj is runtime.appended and id(op.result) not in containers_in and \
