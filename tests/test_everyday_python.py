@@ -1511,3 +1511,165 @@ def named_zip_iterated(X, Y):
 
 def test_loop_over_a_named_zip():
     assert_grad_matches_fd(named_zip_iterated, (_X, _X ** 2), wrt=(0, 1))
+
+
+# ---- more realistic programs
+
+def sort_by_get(d):
+    order = sorted(d, key=lambda k: np.sum(d[k]))
+    return np.sum(d[order[0]]) * 2 + np.sum(d[order[-1]])
+
+def sort_by_dict_get(d):
+    order = sorted(d, key=d.get)
+    return d[order[0]] * 2 + d[order[-1]]
+
+def dict_of_sorted_items(d):
+    e = dict(sorted(d.items()))
+    return sum(np.sum(v) * (i + 1) for i, v in enumerate(e.values()))
+
+def transpose_pairs(x):
+    pairs = [(x, 1.0), (2 * x, 0.5), (x ** 2, 0.25)]
+    arrays, weights = zip(*pairs)
+    return sum(w * np.sum(a) for a, w in zip(arrays, weights))
+
+def reversed_sorted(x):
+    vals = [np.sum(x), np.sum(x ** 2), np.sum(np.sin(x))]
+    r = list(reversed(sorted(vals)))
+    return r[0] - r[-1]
+
+def chain_of_mats(A, B, C):
+    return np.sum(functools.reduce(np.dot, [A, B, C]))
+
+def chain_of_mats2(mats):
+    return np.sum(functools.reduce(lambda a, b: a @ b, mats))
+
+def map_sum(xs):
+    return sum(map(np.sum, xs)) + sum(map(float, [np.sum(v) for v in xs]))
+
+class Point2(NamedTuple):
+    x: float
+    y: float = 0.0
+    @property
+    def norm2(self):
+        return self.x ** 2 + self.y ** 2
+
+def nt_defaults(a):
+    p = Point2(a)
+    q = Point2(a, 2 * a)
+    return p.norm2 + q.norm2 + Point2._field_defaults["y"]
+
+def loop_chain(x, lo=0.1, hi=0.6):
+    total = 0.0
+    for i in range(x.shape[0]):
+        if lo < x[i] < hi:
+            total = total + x[i] ** 2
+        elif x[i] >= hi:
+            total = total - x[i]
+    return total
+
+def max_of_dict_values(d):
+    return max(d.values(), key=lambda v: np.sum(v)).sum() + min(np.sum(v) for v in d.values())
+
+def fill_slice(x):
+    a = np.ones(4)
+    a[1:].fill(np.sum(x))
+    return np.sum(a * x)
+
+def mean_dtype_keepdims(X):
+    m = np.mean(X, axis=0, dtype=np.float64, keepdims=True)
+    return np.sum((X - m) ** 2) + np.sum(np.max(X, axis=1, initial=-np.inf))
+
+@dataclass
+class Adam:
+    lr: float = 0.1
+    b1: float = 0.9
+    state: dict = field(default_factory=dict)
+
+    def step(self, name, w, g):
+        m = self.state.get(name, 0.0)
+        m = self.b1 * m + (1 - self.b1) * g
+        self.state[name] = m
+        return w - self.lr * m
+
+def adam_steps(w, x):
+    opt = Adam()
+    for _ in range(3):
+        g = 2 * (w * x - 1.0) * x
+        w = opt.step("w", w, g)
+    return np.sum((w * x - 1.0) ** 2)
+
+@dataclass(frozen=True)
+class FrozenNet:
+    act: object = np.tanh
+    scale: float = 1.0
+    def __call__(self, W, x):
+        return self.scale * self.act(W @ x)
+
+def frozen_callable(W, x):
+    net = FrozenNet(scale=2.0)
+    net2 = dataclasses.replace(net, act=lambda z: z ** 2)
+    return np.sum(net(W, x)) + np.sum(net2(W, x))
+
+def enumerate_sorted(d):
+    total = 0.0
+    for i, (k, v) in enumerate(sorted(d.items(), key=lambda kv: kv[0]), start=1):
+        total = total + i * np.sum(v ** 2)
+    return total
+
+def params_dataclass_arg(p, x):
+    return np.sum(np.tanh(p.W @ x + p.b)) * p.scale
+
+@dataclass(frozen=True)
+class FrozenParams:
+    W: np.ndarray
+    b: np.ndarray
+    scale: float = 1.0
+
+def nested_writes(x):
+    state = {"h": np.zeros((2, 3)), "count": 0}
+    for i in range(2):
+        state["h"][i] = x * (i + 1)
+        state["count"] += 1
+    return np.sum(state["h"] ** 2) * state["count"]
+
+def min_max_mixed(x):
+    n = max(len(x), 2)
+    m = min(x.shape[0], 10, n)
+    return np.sum(x[:m]) * max(np.sum(x), 0.5, key=lambda v: v)
+
+
+_A, _B, _C = _R.normal(size=(2, 3)), _R.normal(size=(3, 3)), _R.normal(size=(3, 2))
+_D = {"b": X3, "a": 2 * X3, "c": -X3}
+REALISTIC_MORE = [
+    (sort_by_get, (_D,), 0), (sort_by_dict_get, ({"b": 0.5, "a": 0.2, "c": 0.9},), 0),
+    (dict_of_sorted_items, (_D,), 0), (transpose_pairs, (X3,), 0), (reversed_sorted, (X3,), 0),
+    (chain_of_mats, (_A, _B, _C), (0, 1, 2)), (chain_of_mats2, ([_A, _B, _C],), 0), (map_sum, ([X3, _V4],), 0),
+    (nt_defaults, (0.7,), 0), (loop_chain, (_V4,), 0), (max_of_dict_values, (_D,), 0), (fill_slice, (_V4,), 0),
+    (mean_dtype_keepdims, (_X,), 0), (adam_steps, (X3, _V4[:3]), (0, 1)), (frozen_callable, (_A, X3), (0, 1)),
+    (enumerate_sorted, (_D,), 0), (nested_writes, (X3,), 0), (min_max_mixed, (_V4,), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", REALISTIC_MORE,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(REALISTIC_MORE)])
+def test_more_realistic_programs(f, args, wrt):
+    assert_grad_matches_fd(f, args, wrt=wrt)
+
+
+def test_frozen_dataclass_argument_with_arrays():
+    from conftest import numerical_grad
+    p = FrozenParams(_A, X3[:2].copy(), 2.0)
+    gp, gx = sct.grad(params_dataclass_arg, wrt=(0, 1))(p, X3)
+    assert type(gp) is FrozenParams
+    np.testing.assert_allclose(gp.W, numerical_grad(lambda W: params_dataclass_arg(FrozenParams(W, p.b, 2.0), X3),
+                                                    [_A], 0), rtol=1e-6)
+    np.testing.assert_allclose(gp.scale, numerical_grad(lambda s: params_dataclass_arg(FrozenParams(_A, p.b, s), X3),
+                                                        [2.0], 0), rtol=1e-6)
+    np.testing.assert_allclose(gx, numerical_grad(params_dataclass_arg, [p, X3], 1), rtol=1e-6)
+
+
+def test_vjp_of_a_lambda_with_a_tuple_output():
+    out, pullback = sct.vjp(lambda a, b: (a * b, np.sum(a)), X3, 2 * X3)
+    ga, gb = pullback((np.ones(3), 1.0))
+    np.testing.assert_allclose(ga, 2 * X3 + 1)
+    np.testing.assert_allclose(gb, X3)

@@ -32,7 +32,8 @@ from . import containers
 from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
                     inlinable)
-from .static_values import GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments, unpartial
+from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
+                            unpartial)
 from .targets import assign, write_item
 from .unsupported_syntax import unsupported
 
@@ -82,7 +83,8 @@ class ExprLowering:
             raise UnsupportedSyntaxError(f"an object made in the function cannot be passed to {callee.spelling}",
                                          self.loc_of(node), hint="Pass its attributes instead (obj.W), or "
                                          "make it a method of the object's class, which sct inlines.")
-        if any(isinstance(a, (LocalFunction, LocalPartial)) for a in list(args) + list((kwargs or {}).values())):
+        if any(isinstance(a, (LocalFunction, LocalPartial, BoundContainerMethod))
+               for a in list(args) + list((kwargs or {}).values())):
             raise UnsupportedSyntaxError("a function defined inside the differentiated function can only be "
                                          "called, or passed to your own functions", self.loc_of(node),
                                          hint="Call it here, or define it at module level.")
@@ -144,6 +146,8 @@ class ExprLowering:
                                hint="Check the spelling of the name.") from None
         if isinstance(base, LocalObject):
             return self._object_attribute(base, node.attr, node)
+        if containers.is_static(base) and node.attr in BoundContainerMethod.READERS:
+            return BoundContainerMethod(base, node.attr)  # `key=d.get`
         if containers.is_static(base):
             raise SctError(f"a {containers.kind_name(base)} has no attribute {node.attr!r} here",
                            self.loc_of(node), hint="Index the container, or make an array of it "
@@ -464,6 +468,11 @@ class ExprLowering:
             return self._call_method(func, "__call__", args, kwargs, node)[0]
         if isinstance(func, LocalPartial):
             return self._call_with(func.func, func.args + list(args), {**func.kwargs, **kwargs}, node)
+        if isinstance(func, BoundContainerMethod):
+            if kwargs:
+                raise UnsupportedSyntaxError("keyword arguments to a container method are not supported",
+                                             self.loc_of(node), hint="Pass them by position.")
+            return containers.method(func.container, func.name, list(args), self.loc_of(node))[0]
         if isinstance(func, LocalSuper):
             raise UnsupportedSyntaxError("calling super() itself is not supported", self.loc_of(node),
                                          hint="Call one of its methods: super().__init__(...).")
@@ -1134,4 +1143,4 @@ def _callee_obj(callee):
 
 def _is_callee(x):
     """Whether the lowered value `x` can be called."""
-    return isinstance(x, (LocalFunction, LocalPartial, LocalObject)) or callable(_callee_obj(x))
+    return isinstance(x, (LocalFunction, LocalPartial, LocalObject, BoundContainerMethod)) or callable(_callee_obj(x))

@@ -27,7 +27,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..analysis.shapes import is_namedtuple_class
 from ..ir import AttributesOf, Const, DictOf, ListOf, Var
 from .source import parse_function
-from .static_values import GlobalRef, LocalObject, LocalPartial, bind_arguments, unpartial
+from .static_values import BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, bind_arguments, unpartial
 
 
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
@@ -287,11 +287,12 @@ def as_operand(value):
         if is_namedtuple_class(type(value)):
             return LocalObject(type(value), {k: as_operand(v) for k, v in zip(type(value)._fields, value)})
         return Const(value)  # a tuple of Python values (a default such as `(1.0, 0.5)`)
-    return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject, LocalPartial)) else Const(value)
+    return value if isinstance(value, (Var, Const, tuple, LocalFunction, LocalObject, LocalPartial,
+                                       BoundContainerMethod)) else Const(value)
 
 
 def _is_operand_container(value):
     """A structured operand (a tuple, ListOf or DictOf of operands), not a tuple of Python values."""
     return type(value) in (tuple, ListOf, DictOf, AttributesOf) and all(
-        isinstance(v, (Var, Const, LocalFunction, LocalObject, LocalPartial)) or
+        isinstance(v, (Var, Const, LocalFunction, LocalObject, LocalPartial, BoundContainerMethod)) or
         (isinstance(v, tuple) and _is_operand_container(v)) for v in value)

@@ -64,6 +64,16 @@ class LocalPartial:
         self.func, self.args, self.kwargs = func, args, dict(kwargs)
 
 
+class BoundContainerMethod:
+    """`d.get` (a method of a container known when lowering that only reads it) used as a
+    value, as in `sorted(d, key=d.get)`: a call of it calls the method on the container."""
+
+    READERS = ("get", "keys", "values", "items", "copy")
+
+    def __init__(self, container, name):
+        self.container, self.name = container, name
+
+
 class LocalSuper:
     """`super()` in a method of a LocalObject: its methods are those after `cls` in the
     object's class's MRO."""
