@@ -863,6 +863,12 @@ def _samples():
         registry.method("all"): [Flat(lambda x: x.all(), X3)],
         registry.method("any"): [Flat(lambda x: x.any(), X3)],
         sct.stop_gradient: [ByDeclaration("the user holds its argument constant: that is what it is for")],
+        # the indices sct reads max(xs) and sorted(xs) of a run-time list at: the item reads carry the derivative
+        sct.runtime.extreme_index: [Flat(lambda x: sct.runtime.extreme_index(x, True), X3),
+                                    Flat(lambda x: sct.runtime.extreme_index(list(x), False), X3)],
+        sct.runtime.sorted_order: [Flat(lambda x: np.dot(sct.runtime.sorted_order(x), [1.0, 10.0, 100.0]), X3),
+                                   Flat(lambda x: np.dot(sct.runtime.sorted_order(x, None, True), [1.0, 10.0, 100.0]),
+                                        X3)],
     }
 
 
