@@ -1673,3 +1673,45 @@ def test_vjp_of_a_lambda_with_a_tuple_output():
     ga, gb = pullback((np.ones(3), 1.0))
     np.testing.assert_allclose(ga, 2 * X3 + 1)
     np.testing.assert_allclose(gb, X3)
+
+
+def iterator_named_then_used_twice(x):
+    parts = map(np.sin, [x, 2 * x])
+    first = sum(np.sum(v) for v in parts)
+    second = sum(np.sum(v) for v in parts)  # Python: 0, the map is used up
+    return first + second
+
+
+def zip_named_then_used(x):
+    pairs = zip([x, 2 * x], [1.0, 2.0])
+    return sum(w * np.sum(v) for v, w in pairs)
+
+
+def map_of_rows_named(X):
+    rows = map(np.tanh, X)
+    return np.sum(np.stack(list(rows)))
+
+
+def test_an_iterator_bound_to_a_name_is_refused_not_replayed():
+    assert iterator_named_then_used_twice(X3) == pytest.approx(np.sum(np.sin(X3)) + np.sum(np.sin(2 * X3)))
+    for f, args in ((iterator_named_then_used_twice, (X3,)), (zip_named_then_used, (X3,)),
+                    (map_of_rows_named, (M34,))):
+        with pytest.raises(sct.SctError, match="iterator") as e:
+            sct.grad(f)(*args)
+        assert "list(...)" in str(e.value) and "test_everyday_python.py" in str(e.value)
+
+
+def sorted_pairs_with_equal_first_items(x):
+    # 1 == 1.0: Python compares the second items, computed ones, when it runs
+    pairs = sorted([(1, np.sum(x)), (1.0, np.sum(x ** 2)), (0, np.sum(np.sin(x)))])
+    return pairs[0][1] + 2 * pairs[1][1] + 3 * pairs[2][1]
+
+
+def test_sorted_tuples_whose_first_items_tie():
+    assert_grad_matches_fd(sorted_pairs_with_equal_first_items, (X3,))
+    assert_grad_matches_fd(sorted_pairs_with_equal_first_items, (3 * X3,))
+
+
+def test_lambdas_with_positional_only_keyword_only_and_default_parameters():
+    g = sct.grad(lambda x, /, k=2.0, *, p=3.0: np.sum(k * x ** p))
+    np.testing.assert_allclose(g(X3), 2.0 * 3.0 * X3 ** 2)

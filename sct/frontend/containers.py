@@ -15,6 +15,15 @@ from .static_values import LocalObject
 KIND_NAMES = {tuple: "tuple", ListOf: "list", DictOf: "dict"}
 
 
+class OnePassItems(ListOf):
+    """The items of zip(), enumerate(), reversed() or map() of containers known when
+    lowering: Python's value is an iterator, used up by its first use, so it is taken
+    apart wherever it is used and may not be bound to a name (targets.bind)."""
+
+    def rebuild(self, items):
+        return ListOf(items)
+
+
 def is_static(x):
     """True for a structured operand (a container of operands known when lowering)."""
     return isinstance(x, tuple)

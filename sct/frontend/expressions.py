@@ -628,7 +628,7 @@ class ExprLowering:
             items = containers.as_static(self._container_builtin(zip, list(iterables), node)) \
                 if len(iterables) > 1 else containers.iteration_items(containers.as_static(iterables[0]))
             parts = [containers.iteration_items(p) if len(iterables) > 1 else [p] for p in items]
-            return ListOf(self._call_with(fn, list(p), {}, node) for p in parts)
+            return containers.OnePassItems(self._call_with(fn, list(p), {}, node) for p in parts)
         with self._hidden(node, fn=fn, zip=GlobalRef("zip", zip, zip),
                           **{f"iterable {k}": self.materialize(self.value_of(it), node)
                              for k, it in enumerate(iterables)}) as hidden:
@@ -640,7 +640,10 @@ class ExprLowering:
                                              gast.Call(hidden("zip"), [hidden(f"iterable {k}")
                                                                        for k in range(len(iterables))], []))
             comprehension = _located(gast.ListComp(elt, [gast.comprehension(target, iterable, [], 0)]), node)
-            return self._listed_loop(comprehension)
+            listed = self._listed_loop(comprehension)
+            if hasattr(self.scope, "iterator_lists"):
+                self.scope.iterator_lists.add(listed)  # a list standing for Python's one-pass map object
+            return listed
 
     def _reduce(self, fn, iterable, initial, node):
         """`functools.reduce(fn, iterable[, initial])`: folded call by call over a container
@@ -711,7 +714,8 @@ class ExprLowering:
             return ListOf(items[i] for i in order)
         # tuples told apart by their constant first items (`sorted(d.items())`): no later item is compared
         firsts = [_static_python_value(k[0]) if containers.is_static(k) and k else _NOT_CONSTANT for k in keys]
-        if all(f is not _NOT_CONSTANT for f in firsts) and len(set(map(repr, firsts))) == len(firsts):
+        if all(f is not _NOT_CONSTANT for f in firsts) and \
+                all(a != b for i, a in enumerate(firsts) for b in firsts[i + 1:]):  # (1 and 1.0 are equal)
             order = sorted(range(len(items)), key=firsts.__getitem__, reverse=reverse.value)
             return ListOf(items[i] for i in order)
         listed = self.materialize(ListOf(items), node)
@@ -1030,10 +1034,10 @@ class ExprLowering:
                 items[position] = [self.emit(Callee(GETITEM, "[]", operator.getitem), [a, Const(k)],
                                              hint=_subscript_hint(a), node=node) for k in range(count)]
         if fn is zip:
-            return ListOf(tuple(parts) for parts in zip(*items))
+            return containers.OnePassItems(tuple(parts) for parts in zip(*items))
         if fn is enumerate:  # the index is start + i (a constant when start is one)
             start = args[1] if len(args) == 2 else Const(0)
-            return ListOf((self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
+            return containers.OnePassItems((self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
                            if i else start, x) for i, x in enumerate(items[0]))
         if len(args) != 1 and fn is not sum:
             raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
@@ -1044,7 +1048,7 @@ class ExprLowering:
         if fn is tuple:
             return tuple(items[0])
         if fn is reversed:
-            return ListOf(reversed(items[0]))
+            return containers.OnePassItems(reversed(items[0]))
         # sum(xs[, start]), added in order as Python does (0 + x is x, so no start is needed)
         total = args[1] if len(args) == 2 else items[0][0] if items[0] else Const(0)
         for x in items[0][0 if len(args) == 2 else 1:]:

@@ -130,7 +130,7 @@ def _parse_lambda(fn):
 
 def _the_lambda(lambdas, code, text):
     """Which of the Lambda nodes on the line compiled to `code`, or None."""
-    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + code.co_posonlyargcount]
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]  # (co_argcount counts positional-only)
     lambdas = [n for n in lambdas if tuple(a.id for a in _parameters(n)) == tuple(names)]
     if len(lambdas) <= 1:
         return lambdas[0] if lambdas else None
