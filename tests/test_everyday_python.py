@@ -857,7 +857,8 @@ def sum_and_mean_where(x):
 
 def sum_and_mean_where_along_axes(M):
     return np.sum(np.sum(M ** 2, axis=0, where=M > 0)) + \
-        np.sum(np.mean(M, axis=1, where=M < 0.5, keepdims=True) * 3) + np.sum(M.sum(axis=1, where=[True, False, True, True]))
+        np.sum(np.mean(M, axis=1, where=M < 0.5, keepdims=True) * 3) + \
+        np.sum(M.sum(axis=1, where=[True, False, True, True]))
 
 
 def reductions_with_dtype(x):

@@ -582,9 +582,10 @@ class ExprLowering:
         list, tuple or array (`min(x.shape)`, `max(losses)`), the item at the index
         `extreme_index` finds, whose read is differentiated like any item read."""
         loc, name, largest = self.loc_of(node), func.spelling, func.obj is max
-        if set(kwargs) - {"key", "default"}:
-            raise SctError(f"{name}() got an unexpected keyword argument {next(iter(set(kwargs) - {'key', 'default'}))!r}",
-                           loc, hint=f"{name}() takes an iterable or several arguments, and key= or default=.")
+        unexpected = sorted(set(kwargs) - {"key", "default"})
+        if unexpected:
+            raise SctError(f"{name}() got an unexpected keyword argument {unexpected[0]!r}", loc,
+                           hint=f"{name}() takes an iterable or several arguments, and key= or default=.")
         key, default = kwargs.get("key"), kwargs.get("default")
         if isinstance(key, Const) and key.value is None:
             key = None
@@ -1037,8 +1038,9 @@ class ExprLowering:
             return containers.OnePassItems(tuple(parts) for parts in zip(*items))
         if fn is enumerate:  # the index is start + i (a constant when start is one)
             start = args[1] if len(args) == 2 else Const(0)
-            return containers.OnePassItems((self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
-                           if i else start, x) for i, x in enumerate(items[0]))
+            index = [self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
+                     if i else start for i in range(len(items[0]))]
+            return containers.OnePassItems(zip(index, items[0]))
         if len(args) != 1 and fn is not sum:
             raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
         if fn is len:

@@ -239,7 +239,8 @@ def write_attribute(target, value, lowering, scope):
                                      hint="Keep the value in a local name, or pass the object in as an argument.")
     if obj.is_namedtuple or (dataclasses.is_dataclass(obj.cls) and obj.cls.__dataclass_params__.frozen):
         what = "a namedtuple's field" if obj.is_namedtuple else f"field {target.attr!r} of a frozen dataclass"
+        copy = f"obj._replace({target.attr}=...)" if obj.is_namedtuple else \
+            f"dataclasses.replace(obj, {target.attr}=...)"
         raise SctError(f"cannot assign to {what} ({obj.cls.__name__}): Python raises here", loc,
-                       hint=f"Make a changed copy: {'obj._replace' if obj.is_namedtuple else 'dataclasses.replace(obj, '}"
-                            f"{'(' if obj.is_namedtuple else ''}{target.attr}=...).")
+                       hint=f"Make a changed copy: {copy}.")
     rebind_everywhere(scope, obj, obj.with_attribute(target.attr, value))

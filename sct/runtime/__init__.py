@@ -17,8 +17,8 @@ from .broadcasting import broadcast_copies, expand, unbroadcast, unreduce
 from .gradients import as_gradient, copy_gradient, object_like, private_copy, scalar_seed, zero_gradient
 from .indexing import add_at, getitem_adjoint, items_of, without_items
 from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, extreme_index,
-                         first_items, item_adjoint, last_item, listed_adjoint, sorted_order, stack_row_adjoints, sum_adjoint,
-                         take_items, take_items_adjoint)
+                         first_items, item_adjoint, last_item, listed_adjoint, sorted_order, stack_row_adjoints,
+                         sum_adjoint, take_items, take_items_adjoint)
 from .arrays import (cast_adjoint, clip_bound, concatenate_adjoint, extreme_adjoints, hstack_axis,
                      inverse_permutation, power_log, prod_adjoint, ravel_adjoint, std_adjoint)
 from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint, meshgrid_adjoint,
