@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 import sct
-from sct.runtime import appended
+from sct.runtime import appended, take_items
 from sct.rules.registry import attribute, method
 
 FLOAT = "float"  # shape spec: a Python float
@@ -303,7 +303,12 @@ R(np.mean, "np.mean(x, 1, np.float64)", x=A(3, 3))
 R(np.prod, "np.prod(x, 1, np.float64)", x=AWAY(3, 3))
 R(method("sum"), "x.sum(1, np.float64)", x=A(3, 3))
 R(np.sum, "np.sum(x, axis=0, dtype=np.float64)", x=A(3, 3))
-R(np.sum, "np.sum(x, initial=1.0)", x=A(3), raises=(sct.SctError, "does not accept"))
+R(np.sum, "np.sum(x, initial=1.0)", x=A(3))
+R(np.sum, "np.sum(x, axis=1, initial=c)", x=A(2, 3), c=A(FLOAT))
+R(np.sum, "np.sum(x, axis=1, where=x > 0)", x=A(2, 3))
+R(np.sum, "np.sum(x, where=[True, False, True])", x=A(2, 3))
+R(np.mean, "np.mean(x, axis=0, where=x < 0.5, keepdims=True)", x=A(4, 3))
+R(method("mean"), "x.mean(where=x > -0.5)", x=A(5))
 R(np.max, "np.max(x, 0, None)", x=A(3, 3))  # out=None at its position
 R(method("max"), "x.max(0, None, True)", x=A(3, 3))
 R(np.sum, "np.sum(x, 0, None, None, True)", x=A(3, 3))
@@ -311,7 +316,11 @@ R(np.sum, "np.sum(x, axis=1, dtype=int) * y", x=U(0.1, 0.9)(3, 3), y=A(3))  # tr
 R(np.mean, "np.mean(x, dtype=bool) * y", x=P(3), y=A(3))
 R(np.prod, "np.prod(x, 0, int) * y", x=U(1.1, 1.9)(2, 3), y=A(3))
 R(np.sum, "np.abs(np.sum(x, dtype=complex))", x=A(3), raises=(sct.SctError, "complex"))
-R(np.max, "np.max(x, initial=0.0)", x=A(3), raises=(sct.SctError, "does not accept"))
+R(np.max, "np.max(x, initial=0.0)", x=A(3))
+R(np.max, "np.max(x, axis=1, initial=c)", x=A(2, 3), c=A(FLOAT))  # max(max(x), c): both get gradient
+R(np.max, "np.max(x, initial=c)", x=U(-1.0, 0.0)(3), c=U(0.5, 1.0)(FLOAT))  # initial wins
+R(np.min, "np.min(x, axis=0, where=x > -0.5, initial=1.0, keepdims=True)", x=A(3, 2))
+R(method("max"), "x.max(axis=0, initial=-0.2)", x=A(3, 2))
 # ties: a tie of two gets half each (as central differences see); of three, a third each
 R(np.max, "np.max(x)", x=V(np.array([1.0, 0.3, 1.0, -0.5])))
 R(np.max, "np.max(x, axis=1)", x=V(np.array([[1.0, 1.0, 0.2], [0.1, 0.5, 0.4]])))
@@ -466,6 +475,14 @@ R(np.max, "np.max(p['a'], axis=1) * p['b']", p={"a": A(2, 3), "b": A(2)})
 # ---- lists, dicts and sums made at run time
 R(appended, "hs = []\nfor row in x:\n    hs.append(np.tanh(row) * y)\nreturn np.stack(hs)", x=A(3, 2), y=A(2))
 R(appended, "hs = []\nfor row in x:\n    hs.append(np.sum(row))\nreturn hs[0] * hs[-1]", x=A(3, 2))
+# sorted() of a run-time list or array reads its items at the sorted order (take_items);
+# list()/tuple() of one give item k the row k adjoint
+R(take_items, "s = sorted(x)\nreturn s[0] * 3.0 + s[-1]", x=A(4))
+R(take_items, "hs = []\nfor r in x:\n    hs.append(np.sum(r * r))\ns = sorted(hs, reverse=True)\n"
+              "return s[0] - 2.0 * s[1]", x=A(3, 2))
+R(builtins.list, "return np.stack(list(x)) * y", x=A(3, 2), y=A(2))
+R(builtins.list, "rows = list(map(np.tanh, x))\nreturn rows[0] * rows[-1]", x=A(3, 2))
+R(builtins.tuple, "t = tuple(x)\nreturn t[0] * t[1]", x=A(3))
 R(method("get"), "stats = {}\nfor i in range(2):\n    stats['a'] = x * (i + 1.0)\n"
                  "return stats.get('a', 0.0) * stats.get('b', y)", x=A(3), y=A(3))
 R(method("get"), "stats = {}\nfor i in range(2):\n    stats['a'] = x * (i + 1.0)\nreturn stats.get('a')", x=A(2, 2))
