@@ -1693,10 +1693,46 @@ def map_of_rows_named(X):
     return np.sum(np.stack(list(rows)))
 
 
-def test_an_iterator_bound_to_a_name_is_refused_not_replayed():
+def sums_twice(items):
+    return sum(np.sum(v) for v in items) + sum(np.sum(v) for v in items)
+
+
+def sums_once(items):
+    return sum(np.sum(v) for v in items)
+
+
+def iterator_passed_to_a_helper_using_it_twice(x):
+    return sums_twice(map(np.sin, [x, 2 * x]))
+
+
+def iterator_passed_to_a_helper_using_it_once(x):
+    return sums_once(map(np.sin, [x, 2 * x]))
+
+
+def is_an_iterator_a_list(x):
+    items = zip([x], [x])
+    return np.sum(x) * (2.0 if isinstance(items, list) else 3.0)
+
+
+def iterator_read_in_a_loop(x):
+    pairs = zip([x, 2 * x], [1.0, 2.0])
+    total = 0.0
+    for k in range(2):
+        for v, w in pairs:  # Python: the second pass finds it used up
+            total = total + k * w * np.sum(v)
+    return total
+
+
+def test_an_iterator_bound_to_a_name_is_used_once_or_refused():
+    # used once where it is read: as Python's iterator would be
+    assert_grad_matches_fd(zip_named_then_used, (X3,))
+    assert_grad_matches_fd(map_of_rows_named, (M34,))
+    assert_grad_matches_fd(iterator_passed_to_a_helper_using_it_once, (X3,))
+    assert_grad_matches_fd(is_an_iterator_a_list, (X3,))  # a zip is no list
+    # used twice, or in a loop: Python's is used up after the first, sct's items would not be
     assert iterator_named_then_used_twice(X3) == pytest.approx(np.sum(np.sin(X3)) + np.sum(np.sin(2 * X3)))
-    for f, args in ((iterator_named_then_used_twice, (X3,)), (zip_named_then_used, (X3,)),
-                    (map_of_rows_named, (M34,))):
+    for f, args in ((iterator_named_then_used_twice, (X3,)), (iterator_passed_to_a_helper_using_it_twice, (X3,)),
+                    (iterator_read_in_a_loop, (X3,))):
         with pytest.raises(sct.SctError, match="iterator") as e:
             sct.grad(f)(*args)
         assert "list(...)" in str(e.value) and "test_everyday_python.py" in str(e.value)

@@ -17,8 +17,14 @@ KIND_NAMES = {tuple: "tuple", ListOf: "list", DictOf: "dict"}
 
 class OnePassItems(ListOf):
     """The items of zip(), enumerate(), reversed() or map() of containers known when
-    lowering: Python's value is an iterator, used up by its first use, so it is taken
-    apart wherever it is used and may not be bound to a name (targets.bind)."""
+    lowering: Python's value is an iterator (of type `kind`), used up by its first use, so
+    it is taken apart where it is used, and a name or parameter bound to it may be read
+    only once (scope.check_iterator_use)."""
+
+    def __new__(cls, items, kind):
+        made = super().__new__(cls, items)
+        made.kind = kind
+        return made
 
     def rebuild(self, items):
         return ListOf(items)
@@ -61,7 +67,7 @@ def same_layout(a, b):
 
 
 def kind_name(container):
-    return KIND_NAMES[type(container)]
+    return "iterator" if isinstance(container, OnePassItems) else KIND_NAMES[type(container)]
 
 
 def item(container, index, loc):

@@ -629,7 +629,7 @@ class ExprLowering:
             items = containers.as_static(self._container_builtin(zip, list(iterables), node)) \
                 if len(iterables) > 1 else containers.iteration_items(containers.as_static(iterables[0]))
             parts = [containers.iteration_items(p) if len(iterables) > 1 else [p] for p in items]
-            return containers.OnePassItems(self._call_with(fn, list(p), {}, node) for p in parts)
+            return containers.OnePassItems((self._call_with(fn, list(p), {}, node) for p in parts), map)
         with self._hidden(node, fn=fn, zip=GlobalRef("zip", zip, zip),
                           **{f"iterable {k}": self.materialize(self.value_of(it), node)
                              for k, it in enumerate(iterables)}) as hidden:
@@ -934,6 +934,8 @@ class ExprLowering:
         classes = tuple(c.value for c in classes)
         if isinstance(x, LocalObject):
             return Const(issubclass(x.cls, classes))
+        if isinstance(x, containers.OnePassItems):  # zip(...) is a zip, not a list
+            return Const(issubclass(x.kind, classes))
         if containers.is_static(x):
             kind = dict if isinstance(x, DictOf) else list if isinstance(x, ListOf) else tuple
             return Const(issubclass(kind, classes))
@@ -1035,12 +1037,12 @@ class ExprLowering:
                 items[position] = [self.emit(Callee(GETITEM, "[]", operator.getitem), [a, Const(k)],
                                              hint=_subscript_hint(a), node=node) for k in range(count)]
         if fn is zip:
-            return containers.OnePassItems(tuple(parts) for parts in zip(*items))
+            return containers.OnePassItems((tuple(parts) for parts in zip(*items)), zip)
         if fn is enumerate:  # the index is start + i (a constant when start is one)
             start = args[1] if len(args) == 2 else Const(0)
             index = [self.emit(Callee(BINOP, "+", operator.add), [start, Const(i)], hint="index", node=node)
                      if i else start for i in range(len(items[0]))]
-            return containers.OnePassItems(zip(index, items[0]))
+            return containers.OnePassItems(zip(index, items[0]), enumerate)
         if len(args) != 1 and fn is not sum:
             raise SctError(f"{fn.__name__}() takes one argument here", loc, hint="Pass one container.")
         if fn is len:
@@ -1050,7 +1052,7 @@ class ExprLowering:
         if fn is tuple:
             return tuple(items[0])
         if fn is reversed:
-            return containers.OnePassItems(reversed(items[0]))
+            return containers.OnePassItems(reversed(items[0]), type(reversed([])))
         # sum(xs[, start]), added in order as Python does (0 + x is x, so no start is needed)
         total = args[1] if len(args) == 2 else items[0][0] if items[0] else Const(0)
         for x in items[0][0 if len(args) == 2 else 1:]:
@@ -1058,6 +1060,8 @@ class ExprLowering:
         return total
 
     def materialize(self, x, node):
+        if isinstance(x, containers.OnePassItems):  # at run time, the list of its items
+            x = ListOf(x)
         if isinstance(x, tuple):
             return self.emit(Callee(BUILD, "build"), [x], hint=_BUILD_HINTS[type(x)], node=node)
         return x

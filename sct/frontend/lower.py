@@ -97,6 +97,7 @@ def lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None
     become Vars, or, for an inlined call, the caller's `operands` by name. A parameter
     with a structure (see `lower`) is taken apart first; its items go in `leaves`."""
     tree, loc_of = parsed.tree, parsed.loc
+    scope.tree = tree  # (which names it reads once only: see scope.check_iterator_use)
     args = tree.args
     if operands is None and (args.vararg is not None or args.kwarg is not None):
         raise UnsupportedSyntaxError("`*args` / `**kwargs` parameters of the differentiated function are not "

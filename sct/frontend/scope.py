@@ -22,10 +22,10 @@ import re
 import gast
 
 from .. import rules
-from ..analysis.shapes import LIBRARY_PATHS
+from ..analysis.shapes import LIBRARY_PATHS, is_namedtuple_class
 from ..errors import SctError, UnsupportedSyntaxError
-from ..analysis.shapes import is_namedtuple_class
 from ..ir import AttributesOf, Const, DictOf, ListOf, Var
+from .containers import OnePassItems
 from .source import parse_function
 from .static_values import BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, bind_arguments, unpartial
 
@@ -116,6 +116,9 @@ class FunctionScope:
                     else as_operand(v) for name, v in bound.arguments.items()}
         scope = FunctionScope(func.obj, parsed.loc, assigned_names(parsed.tree), self.dependencies,
                               self.inlining, caller, self.bodies)
+        scope.one_pass, scope.iterator_lists = self.one_pass, self.iterator_lists  # (a zip passed in stays one)
+        for name, value in operands.items():
+            check_iterator_use(value, name, parsed.tree, parsed.loc(parsed.tree))
         return self.bodies.function_body(parsed, scope, namer, operands)
 
     def recurses(self, obj):
@@ -243,7 +246,70 @@ class LocalFunction:
                            hint="Pass the arguments the local function takes.")
         scope = NestedScope(self.scope, bound, assigned_names(tree) if not isinstance(tree, gast.Lambda)
                             else (), caller)
+        scope.tree = tree
+        for param, value in bound.items():
+            check_iterator_use(value, param, tree, loc_of(node), scope)
         return scope.bodies.local_function(tree, scope, namer, loc_of)
+
+
+def is_iterator_stand_in(value, scope=None):
+    """Whether `value` stands for a Python iterator sct took apart (zip, enumerate, reversed
+    or map of items known when lowering; map over an array, a run-time list)."""
+    if isinstance(value, OnePassItems):
+        return True
+    lists = getattr(scope, "iterator_lists", ())
+    return isinstance(value, Var) and value in lists
+
+
+def check_iterator_use(value, name, tree, loc, scope=None):
+    """A name bound to an iterator sct took apart may be read only where Python would use
+    the iterator once: one read, outside any loop body, comprehension element or nested
+    function (`for p in pairs`, `sum(... for p in pairs)`). Else Python's iterator would be
+    used up after the first use while sct's items are not: refused."""
+    if is_iterator_stand_in(value, scope) and (tree is None or not used_once(tree, name)):
+        raise UnsupportedSyntaxError(
+            f"{name!r} holds an iterator (zip, enumerate, reversed or map), which Python uses up at its first use, "
+            f"and is used more than once here (or in a loop); sct takes the iterator apart and cannot follow that",
+            loc, hint=f"Keep the items: `{name} = list(...)`, or use the iterator where it is made "
+                      f"(`for a, b in zip(...)`).")
+
+
+def used_once(tree, name):
+    """Whether the function `tree` reads `name` at one place only, and there at most once per
+    call: not in a loop's body or test, a comprehension's element, condition or inner
+    `for`, or a nested function."""
+    reads = []
+
+    def visit(node, repeated):
+        if isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load):
+            reads.append(repeated)
+        if node is not tree and isinstance(node, (gast.FunctionDef, gast.Lambda, gast.AsyncFunctionDef)):
+            for child in gast.iter_child_nodes(node):
+                visit(child, True)
+            return
+        if isinstance(node, (gast.For, gast.AsyncFor)):
+            visit(node.iter, repeated)
+            for child in [node.target] + node.body + node.orelse:
+                visit(child, True)
+            return
+        if isinstance(node, gast.While):
+            for child in [node.test] + node.body + node.orelse:
+                visit(child, True)
+            return
+        if isinstance(node, (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)):
+            first, *others = node.generators
+            visit(first.iter, repeated)
+            parts = [first.target] + first.ifs + [p for g in others for p in (g.target, g.iter, *g.ifs)]
+            parts += [node.key, node.value] if isinstance(node, gast.DictComp) else [node.elt]
+            for child in parts:
+                visit(child, True)
+            return
+        for child in gast.iter_child_nodes(node):
+            visit(child, repeated)
+
+    for statement in tree.body if isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)) else [tree.body]:
+        visit(statement, False)
+    return len(reads) == 1 and not reads[0]
 
 
 def assigned_names(tree):
@@ -294,7 +360,8 @@ def as_operand(value):
 
 
 def _is_operand_container(value):
-    """A structured operand (a tuple, ListOf or DictOf of operands), not a tuple of Python values."""
-    return type(value) in (tuple, ListOf, DictOf, AttributesOf) and all(
+    """A structured operand (a tuple, ListOf, DictOf... of operands), not a tuple of Python
+    values (such as a default `(1.0, 0.5)`, or a namedtuple value)."""
+    return isinstance(value, tuple) and not is_namedtuple_class(type(value)) and all(
         isinstance(v, (Var, Const, LocalFunction, LocalObject, LocalPartial, BoundContainerMethod)) or
         (isinstance(v, tuple) and _is_operand_container(v)) for v in value)

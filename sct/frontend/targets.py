@@ -19,7 +19,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import CALL, GETITEM, SETITEM, Callee, Const, Var
 from . import containers
 from .aliasing import rebind_everywhere, refuse_shared_write, was_appended
-from .scope import HIDDEN_NAMES
+from .scope import HIDDEN_NAMES, check_iterator_use
 from .static_values import LocalObject
 from .unsupported_syntax import unsupported
 
@@ -64,12 +64,7 @@ def assign(target, value, value_node, lowering, scope, namer):
 
 def bind(name, value, lowering, scope, namer, node):
     """Bind a user name to `value`: rename the temp that computed it, or emit a copy-free alias."""
-    if isinstance(value, containers.OnePassItems) or value in getattr(scope, "iterator_lists", ()):
-        raise UnsupportedSyntaxError(
-            f"{name!r} would hold an iterator (zip, enumerate, reversed or map of this), which Python uses up "
-            f"at its first use; sct takes it apart where it is made and cannot follow that", lowering.loc_of(node),
-            hint=f"Write `{name} = list(...)` to keep the items, or use the iterator where it is made "
-                 f"(`for a, b in zip(...)`).")
+    check_iterator_use(value, name, getattr(scope, "tree", None), lowering.loc_of(node), scope)
     if containers.is_static(value):  # the name denotes the container itself (`b = a` aliases it)
         scope.locals[name] = value
         return
