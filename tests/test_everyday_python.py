@@ -1752,3 +1752,34 @@ def test_sorted_tuples_whose_first_items_tie():
 def test_lambdas_with_positional_only_keyword_only_and_default_parameters():
     g = sct.grad(lambda x, /, k=2.0, *, p=3.0: np.sum(k * x ** p))
     np.testing.assert_allclose(g(X3), 2.0 * 3.0 * X3 ** 2)
+
+
+class Holder:
+    pass
+
+
+def iterator_kept_in_an_object(x):
+    box = Holder()
+    box.parts = map(np.sin, [x, 2 * x])
+    return sum(np.sum(v) for v in box.parts) + sum(np.sum(v) for v in box.parts)
+
+
+def iterator_kept_in_a_list(x):
+    kept = [map(np.sin, [x, 2 * x])]
+    return sum(np.sum(v) for v in kept[0]) + sum(np.sum(v) for v in kept[0])
+
+
+def iterators_used_up_by_update_and_extend(x):
+    d = {}
+    d.update(zip(["a", "b"], [x, 2 * x]))
+    xs = [x]
+    xs.extend(map(np.sin, [x, x ** 2]))
+    return np.sum(d["a"] * d["b"]) + sum(np.sum(v) for v in xs)
+
+
+def test_an_iterator_put_in_a_container_or_object_is_refused():
+    for f in (iterator_kept_in_an_object, iterator_kept_in_a_list):
+        with pytest.raises(sct.SctError, match="iterator") as e:
+            sct.grad(f)(X3)
+        assert "list(zip(...))" in str(e.value)
+    assert_grad_matches_fd(iterators_used_up_by_update_and_extend, (X3,))

@@ -31,7 +31,7 @@ from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, C
 from . import containers
 from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
-                    inlinable)
+                    inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
                             unpartial)
 from .targets import assign, write_item
@@ -207,6 +207,7 @@ class ExprLowering:
                                              self.loc_of(e), hint="Spread a tuple or list made in the function, "
                                                                   "or use list(...) / np.concatenate.")
             elts.extend(containers.iteration_items(items))
+        refuse_stored_iterator(elts, self.loc_of(node), self.scope)
         return tuple(elts)
 
     def expr_Tuple(self, node):
@@ -230,13 +231,17 @@ class ExprLowering:
                                              "supported)", self.loc_of(k if k is not None else node),
                                              hint="Use string or number literals as keys.")
             keys.append(key.value)
-        return DictOf(keys, [self.value(v) for v in node.values])
+        values = [self.value(v) for v in node.values]
+        refuse_stored_iterator(values, self.loc_of(node), self.scope)
+        return DictOf(keys, values)
 
     def expr_ListComp(self, node):
         if len(node.generators) == 1 and not node.generators[0].is_async and \
                 not self._over_known_items(node.generators[0]):
             return self._listed_loop(node)
-        return ListOf(value for _, value in self._comprehension(node, node.elt))
+        values = [value for _, value in self._comprehension(node, node.elt)]
+        refuse_stored_iterator(values, self.loc_of(node), self.scope)
+        return ListOf(values)
 
     def expr_GeneratorExp(self, node):  # consumed by sum(), np.stack() ...: a list of its values
         return self.expr_ListComp(node)
@@ -247,6 +252,7 @@ class ExprLowering:
         if not all(isinstance(k, Const) and k.spelling is None for k in keys):
             raise UnsupportedSyntaxError("dict comprehension keys must be constants", self.loc_of(node.key),
                                          hint="Iterate over constant keys, e.g. `for k in params`.")
+        refuse_stored_iterator([value for _, value in entries], self.loc_of(node), self.scope)
         return DictOf([k.value for k in keys], [value for _, value in entries])
 
     def _comprehension(self, node, *parts):
@@ -421,6 +427,8 @@ class ExprLowering:
                                                  self.loc_of(node), hint="Pass them by position.")
                 if kwargs:  # d.update(other, k=v): the other's items, then the keywords'
                     args = args + [DictOf(kwargs.keys(), kwargs.values())]
+                stored = {"append": args[:1], "insert": args[1:], "setdefault": args[1:]}.get(node.func.attr, [])
+                refuse_stored_iterator(stored, self.loc_of(node), self.scope)  # (update, extend use theirs up)
                 result, changed = containers.method(base, node.func.attr, args, self.loc_of(node))
                 if changed is not None:  # `xs.append(x)`: every name for this list now sees the new one
                     rebind_everywhere(self.scope, base, changed)
@@ -429,6 +437,7 @@ class ExprLowering:
                 # A list made at run time (carried through a loop): `xs = appended(xs, x)`, a new
                 # list; every name for the old one now denotes the new one, as in Python.
                 item = self.value(node.args[0])
+                refuse_stored_iterator([item], self.loc_of(node), self.scope)
                 longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
                                    [base, item], hint=base.name, node=node)
                 appended = getattr(self.scope, "appended", None)
@@ -515,6 +524,7 @@ class ExprLowering:
             if not isinstance(name, str):
                 raise UnsupportedSyntaxError("object.__setattr__ with a computed attribute name is not supported",
                                              self.loc_of(node), hint="Name the attribute with a string constant.")
+            refuse_stored_iterator([args[2]], self.loc_of(node), self.scope)
             rebind_everywhere(self.scope, args[0], args[0].with_attribute(name, args[2]))
             return Const(None)
         if func.obj is dataclasses.replace and args and isinstance(args[0], LocalObject) and len(args) == 1 \
@@ -562,6 +572,7 @@ class ExprLowering:
                 not kwargs or (func.obj in (enumerate, sum) and set(kwargs) == {"start"} and len(args) == 1)):
             return self._container_builtin(func.obj, args + list(kwargs.values()), node)
         if func.obj is types.SimpleNamespace and not args:
+            refuse_stored_iterator(kwargs.values(), self.loc_of(node), self.scope)
             return LocalObject(types.SimpleNamespace, kwargs)
         if is_object_class(func.obj):
             return self._construct(func.obj, args, kwargs, node)
@@ -766,6 +777,7 @@ class ExprLowering:
                                                   "pairs in the function.")
         for k, v in kwargs.items():
             put(k, v)
+        refuse_stored_iterator(values, loc, self.scope)
         return DictOf(keys, values)
 
     def _emit_helper(self, helper, args, node, hint):
@@ -804,6 +816,7 @@ class ExprLowering:
             except TypeError as e:
                 raise SctError(f"{cls.__name__}() {e}", loc, hint=f"Call it with its fields: "
                                f"{cls.__name__}{inspect.signature(cls)}.") from None
+            refuse_stored_iterator(bound.arguments.values(), loc, self.scope)
             if is_namedtuple_class(cls):
                 bound.apply_defaults()
                 return LocalObject(cls, {k: as_operand(v) for k, v in bound.arguments.items()})
@@ -845,6 +858,7 @@ class ExprLowering:
             if unknown:
                 raise SctError(f"got unexpected field names: {sorted(unknown)}", loc,
                                hint=f"{obj.cls.__name__}'s fields are: {', '.join(obj.attributes)}.")
+            refuse_stored_iterator(kwargs.values(), loc, self.scope)
             return LocalObject(obj.cls, {**obj.attributes, **kwargs})
         if name == "_asdict" and not args and not kwargs:
             return DictOf(obj.attributes.keys(), obj.attributes.values())

@@ -274,6 +274,17 @@ def check_iterator_use(value, name, tree, loc, scope=None):
                       f"(`for a, b in zip(...)`).")
 
 
+def refuse_stored_iterator(values, loc, scope=None):
+    """An iterator sct took apart may not be put in a list, tuple, dict or object: read
+    from there it could be used twice, where Python's would be used up."""
+    for value in values:
+        if is_iterator_stand_in(value, scope):
+            raise UnsupportedSyntaxError(
+                "an iterator (zip, enumerate, reversed or map) put in a container or an object is not supported: "
+                "Python uses it up at its first use, and sct takes it apart", loc,
+                hint="Keep its items instead: list(zip(...)).")
+
+
 def used_once(tree, name):
     """Whether the function `tree` reads `name` at one place only, and there at most once per
     call: not in a loop's body or test, a comprehension's element, condition or inner

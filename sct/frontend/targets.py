@@ -19,7 +19,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import CALL, GETITEM, SETITEM, Callee, Const, Var
 from . import containers
 from .aliasing import rebind_everywhere, refuse_shared_write, was_appended
-from .scope import HIDDEN_NAMES, check_iterator_use
+from .scope import HIDDEN_NAMES, check_iterator_use, refuse_stored_iterator
 from .static_values import LocalObject
 from .unsupported_syntax import unsupported
 
@@ -86,6 +86,7 @@ def write_item(target, value, lowering, scope, namer):
     other name for the same array, or for a view of it; such writes are refused
     rather than given a different meaning."""
     loc = lowering.loc_of(target)
+    refuse_stored_iterator([value], loc, scope)
     if isinstance(target.value, (gast.Subscript, gast.Attribute)):  # `M[i][j] = v`, `self.W[i] = v`
         _write_through(target.value, lowering.value(target.slice), value, target, lowering, scope, namer)
         return
@@ -222,6 +223,7 @@ def write_attribute(target, value, lowering, scope):
     """`name.attr = value` on an object made in the function: a LocalObject with that
     attribute, for every name of the old one (in callers too, as Python would show)."""
     loc = lowering.loc_of(target)
+    refuse_stored_iterator([value], loc, scope)
     if not isinstance(target.value, gast.Name):
         raise UnsupportedSyntaxError("setting an attribute of an attribute or an item (`a.b.c = ...`) is not "
                                      "supported", loc, hint="Give the inner object a name first: `b = a.b` "
