@@ -267,14 +267,6 @@ def test_a_list_appended_in_a_loop_is_a_list_in_the_generated_loop():
 # ---- clear errors
 
 
-def break_over_list(Ws, x):
-    for W in Ws:
-        if np.sum(x) > 1.0:
-            break
-        x = W @ x
-    return np.sum(x)
-
-
 def computed_key(p, k, x):
     d = {k: x}
     return np.sum(d[k])
@@ -291,7 +283,6 @@ def sort_in_place(x):
 
 
 @pytest.mark.parametrize("f, args, message", [
-    (break_over_list, ([W1[:3]], V), "`break` in a loop over a list"),
     (computed_key, ({}, "a", V), "dict keys must be constants"),
     (missing_key, ({"yes": V}, V), "this dict has no key 'nope'"),
     (sort_in_place, (V,), "changes a value in place"),

@@ -475,20 +475,6 @@ def test_assert_is_kept_and_not_differentiated():
         gradient(np.array([-1.0, 2.0]))
 
 
-def test_return_inside_an_inner_loop_is_refused_clearly_for_now():
-    def nested_return(x):
-        for i in range(3):
-            for j in range(2):
-                if x > 1.0:
-                    return x
-                x = x * 2.0
-        return x
-
-    with pytest.raises(sct.UnsupportedSyntaxError) as info:
-        sct.grad(nested_return)(0.5)
-    assert "return" in str(info.value) and info.value.hint
-
-
 def piecewise_rnn(W, xs, h0):
     h = h0
     for x in xs:

@@ -28,7 +28,8 @@ from . import containers
 from .aliasing import (MUTATING_METHODS, rebind_everywhere, refuse_shared_write, scope_chain, shares_memory,
                        was_appended)
 from .expressions import ExprLowering
-from .scope import BREAK, BROKE, HIDDEN_NAMES, ITEM, RETURNED, RETURN_VALUE, TRIPS, LocalFunction, Unreadable
+from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
+                    Unreadable)
 from .static_values import LocalObject
 from .statements import lower_simple_statement
 from .targets import assign
@@ -55,7 +56,7 @@ class BlockLowering:
             {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
              and any(isinstance(t, gast.Subscript) for t in n.targets)}
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
-        self.flag_returns = 0  # inside a branch that returns on some paths only (see if_statement)
+        self.unrolled_depth = 0  # inside the body of a loop over a container known when lowering
 
     def tail(self, stmts):
         """Lower a tail block: (ops, (returned operand, location of the return))."""
@@ -63,7 +64,10 @@ class BlockLowering:
         return ops, returned
 
     def block(self, stmts, tail=False):
-        """Lower `stmts`; returns (ops, returned), `returned` None unless the block returns."""
+        """Lower `stmts`; returns (ops, returned), `returned` None unless the block returns.
+        Outside a tail block, `return`, `break` and `continue` set hidden flags (and the
+        returned value) instead, and after an `if` or a loop that left on some paths, the
+        rest of the block runs under `if not leaving:`."""
         ops = []
         for i, stmt in enumerate(stmts):
             rest = stmts[i + 1:]
@@ -71,19 +75,16 @@ class BlockLowering:
                 if rest:
                     raise UnsupportedSyntaxError("code after `return` is never run", self.loc_of(rest[0]),
                                                  hint="Remove the unreachable statements.")
-                if self.loop_depth or self.flag_returns:  # record the value; returned after the loop/if
+                if not tail:  # record the value; the enclosing code returns it
                     value, _ = self.returned(stmt, ops)
-                    self.scope.locals.update({RETURN_VALUE: value, RETURNED: Const(True)})
-                    if self.loop_depth:
-                        self.scope.locals[BREAK] = Const(True)
+                    self._leave(returning=value)
                     return ops, None
                 return ops, self.returned(stmt, ops)
             if isinstance(stmt, (gast.Continue, gast.Break)):
                 if rest:
                     raise UnsupportedSyntaxError(f"code after `{type(stmt).__name__.lower()}` is never run",
                                                  self.loc_of(rest[0]), hint="Remove the unreachable statements.")
-                if isinstance(stmt, gast.Break):
-                    self.scope.locals[BREAK] = Const(True)
+                self._leave(breaking=isinstance(stmt, gast.Break))
                 return ops, None
             if isinstance(stmt, gast.If):
                 if_ops, returned, consumed = self.if_statement(stmt, rest, tail)
@@ -92,23 +93,52 @@ class BlockLowering:
                     return ops, returned
                 if consumed:
                     return ops, None
-                continue
-            if isinstance(stmt, (gast.For, gast.While)):
-                loop_ops, returned_flag, else_stmts = self.loop(stmt, tail)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                loop_ops, else_stmts = self.loop(stmt)
                 ops.extend(loop_ops)
-                rest = else_stmts + rest
-                if returned_flag is not None:  # `return` in the loop: the rest runs if it did not
-                    value = self.scope.locals.pop(RETURN_VALUE)
-                    if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
-                    ops.extend(if_ops)
-                    return ops, returned
-                if else_stmts:  # lowered as the statements that follow the loop
-                    rest_ops, returned = self.block(rest, tail)
-                    return ops + rest_ops, returned
+                # The `else:` block runs as the statements after the loop; when the loop cannot
+                # break and it always leaves, what follows it is never reached (Python allows it).
+                rest = else_stmts + ([] if _always_ends(else_stmts, _EXITS) else rest)
+            else:
+                ops.extend(lower_simple_statement(stmt, self.scope, self.namer, self.loc_of, self.stored_names))
                 continue
-            ops.extend(lower_simple_statement(stmt, self.scope, self.namer, self.loc_of, self.stored_names))
+            leaving = self.scope.locals.get(LEAVING)
+            if _maybe_true(leaving):  # some path through it left: the rest runs only if none did
+                rest_ops, returned = self._unless_leaving(leaving, rest, stmt, tail)
+                return ops + rest_ops, returned
+            if isinstance(stmt, (gast.For, gast.While)) and else_stmts:
+                rest_ops, returned = self.block(rest, tail)
+                return ops + rest_ops, returned
         if tail:
             return ops, (Const(None), self.function_loc)
+        return ops, None
+
+    def _leave(self, breaking=False, returning=None):
+        """`break`, `continue` or (with its value) `return` outside a tail block: set the
+        flags the enclosing code tests."""
+        flags = {LEAVING: Const(True)}
+        if breaking:
+            flags[BREAK] = Const(True)
+        if returning is not None:
+            flags.update({RETURNED: Const(True), RETURN_VALUE: returning})
+            if self.loop_depth or self.unrolled_depth:  # it leaves the loop too
+                flags[BREAK] = Const(True)
+        self.scope.locals.update(flags)
+
+    def _unless_leaving(self, leaving, rest, stmt, tail):
+        """The rest of a block after a statement that left on some paths (`leaving`): in a
+        tail block `if returned: return value` else the rest; elsewhere the rest under
+        `if not leaving:`, the flags staying set for the enclosing block to test."""
+        if tail:  # at the function's own level only `return` leaves
+            self.scope.locals.pop(LEAVING)
+            flag, value = self.scope.locals.pop(RETURNED), self.scope.locals.pop(RETURN_VALUE)
+            return self._return_if_returned(flag, value, rest, stmt)
+        if not rest:
+            return [], None
+        loc = self.loc_of(stmt)
+        lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+        ops = self._join(lowering, leaving, lambda: [], lambda: self.block(rest)[0], stmt, loc,
+                         resets=(LEAVING, BREAK, RETURNED))
         return ops, None
 
     def returned(self, stmt, ops):
@@ -132,43 +162,26 @@ class BlockLowering:
                 taken += list(rest)  # (after a branch that always leaves, `rest` is never run)
             ops, returned = self.block(taken, tail)
             return lowering.ops + ops, returned, True
-        # In a loop body, `return` leaves the iteration like `break` does; in a branch that
-        # returns on some paths only, it ends the branch and sets the returned flag.
-        kinds = _LOOP_EXITS_WITH_RETURN if self.loop_depth or self.flag_returns else _LOOP_EXITS
-        then_exits, else_exits = _always_ends(stmt.body, kinds), _always_ends(stmt.orelse, kinds)
-        if (_contains(stmt.body, kinds) and not then_exits) or (_contains(stmt.orelse, kinds) and not else_exits):
-            raise UnsupportedSyntaxError(
-                "a `break`/`continue`/`return` that only some paths through this branch reach is not "
-                "supported yet",
-                loc, hint="Give the branch an `else` so that every path through it leaves the iteration.")
-        if then_exits or else_exits:
-            then_stmts = list(stmt.body) + ([] if then_exits else list(rest))
-            else_stmts = list(stmt.orelse) + ([] if else_exits else list(rest))
-            ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
-            return ops, None, True
+        if not tail:
+            # `return`, `break` and `continue` set flags here. A branch that always leaves takes
+            # the rest of the block into the other branch; one that leaves on some paths only
+            # leaves the flags set, and block() runs the rest under `if not leaving:`.
+            then_exits, else_exits = _always_ends(stmt.body, _EXITS), _always_ends(stmt.orelse, _EXITS)
+            if then_exits or else_exits:
+                then_stmts = list(stmt.body) + ([] if then_exits else list(rest))
+                else_stmts = list(stmt.orelse) + ([] if else_exits else list(rest))
+                ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
+                return ops, None, True
+            ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
+            return ops, None, False
         returns = (gast.Return,)
         then_returns, else_returns = _always_ends(stmt.body, returns), _always_ends(stmt.orelse, returns)
-        if (_contains(stmt.body, returns) and not then_returns) or \
-                (_contains(stmt.orelse, returns) and not else_returns):
-            if not tail:
-                raise UnsupportedSyntaxError(
-                    "a `return` that only some paths through this branch reach is not supported here yet", loc,
-                    hint="Give the branch an `else` so that every path through it returns, or assign the "
-                         "value and return once after the `if`.")
-            # Returns on some paths: they record the value and a flag, and the rest of the
-            # function runs only if no path returned.
-            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: Const(None)})
-            self.flag_returns += 1
+        if (_returns_in(stmt.body) and not then_returns) or (_returns_in(stmt.orelse) and not else_returns):
+            # Returns on some paths (a loop in it may return too): they record the value and a
+            # flag, and block() runs the rest of the function only if no path returned.
+            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: Const(None), LEAVING: Const(False)})
             ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
-            self.flag_returns -= 1
-            returned_flag = self.scope.locals.pop(RETURNED)
-            value = self.scope.locals.pop(RETURN_VALUE)
-            if_ops, returned = self._return_if_returned(returned_flag, value, rest, stmt)
-            return ops + if_ops, returned, True
-        if (then_returns or else_returns) and not tail:
-            raise UnsupportedSyntaxError("`return` inside this block is not supported yet", loc,
-                                         hint="Return from the function body's own `if`/`else`, or "
-                                              "assign the value and return once at the end.")
+            return ops, None, False
         then_stmts = list(stmt.body) + ([] if then_returns else list(rest) if else_returns else [])
         else_stmts = list(stmt.orelse) + ([] if else_returns else list(rest) if then_returns else [])
         if then_returns and else_returns and rest:
@@ -193,33 +206,54 @@ class BlockLowering:
 
     def _join_branches(self, lowering, cond, then_stmts, else_stmts, stmt, loc):
         """An If whose results join the names the two branches bind differently."""
+        return self._join(lowering, cond, lambda: self.block(then_stmts)[0], lambda: self.block(else_stmts)[0],
+                          stmt, loc), None
+
+    def _join(self, lowering, cond, lower_then, lower_else, stmt, loc, resets=()):
+        """An If on `cond` whose branches are what `lower_then` and `lower_else` lower (each
+        returns its ops), its results joining the names they bind differently; returns
+        `lowering.ops` with it. `resets`: hidden flags false in the else branch (it runs
+        when `cond`, the flag they imply, is false); one it leaves so keeps `cond`'s value."""
         before = dict(self.scope.locals)
         branches = []
-        for stmts in (then_stmts, else_stmts):
+        for i, lower_branch in enumerate((lower_then, lower_else)):
             self.scope.locals = dict(before)
-            body, _ = self.block(stmts)
-            branches.append((body, self.scope.locals))
-        (then_ops, then_locals), (else_ops, else_locals) = branches
+            reset = {}
+            if i == 1:
+                reset = {k: Const(False) for k in resets if k in before}
+                self.scope.locals.update(reset)
+            body = lower_branch()
+            branches.append((body, self.scope.locals, reset))
+        (then_ops, then_locals, _), (else_ops, else_locals, reset) = branches
         results, then_yields, else_yields = [], [], []
+        memo = {}  # (id(t), id(e)) -> joined: names for one object on both paths stay one object
 
         def join(t, e, hint):
             """One joined operand; containers of the same layout item by item, otherwise
             each branch makes its container a run-time value and the If joins those."""
             if t is e:
                 return t
+            key = (id(t), id(e))
+            if key in memo:
+                return memo[key]
             if isinstance(t, LocalObject) and t.same_layout(e):
-                return LocalObject(t.cls, {k: join(v, e.attributes[k], f"{hint}_{k}") for k, v in t.attributes.items()})
-            if containers.same_layout(t, e):
-                return rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
-            result = Var(self.namer.fresh(hint))
-            results.append(result)
-            then_yields.append(self._as_yield(t, stmt, then_ops, hint))
-            else_yields.append(self._as_yield(e, stmt, else_ops, hint))
-            return result
+                joined = LocalObject(t.cls, {k: join(v, e.attributes[k], f"{hint}_{k}")
+                                             for k, v in t.attributes.items()})
+            elif containers.same_layout(t, e):
+                joined = rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
+            else:
+                joined = Var(self.namer.fresh(hint))
+                results.append(joined)
+                then_yields.append(self._as_yield(t, stmt, then_ops, hint))
+                else_yields.append(self._as_yield(e, stmt, else_ops, hint))
+            memo[key] = joined
+            return joined
 
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
             t, e = then_locals.get(name), else_locals.get(name)
+            if name in reset and e is reset[name]:  # false where the else branch runs, as `cond` is
+                e = t
             if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
                 joined[name] = t
                 continue
@@ -230,9 +264,10 @@ class BlockLowering:
                 joined[name] = _BranchFunction(loc)
                 continue
             # A name only one branch binds is None after the other, where Python would have
-            # left it unbound: using it there fails, as in Python (if with another error).
-            t = Const(None) if t is None else t
-            e = Const(None) if e is None else e
+            # left it unbound: using it there fails, as in Python (if with another error). A
+            # hidden flag only one branch set is false after the other.
+            t = Const(_FLAG_DEFAULTS.get(name)) if t is None else t
+            e = Const(_FLAG_DEFAULTS.get(name)) if e is None else e
             joined[name] = join(t, e, HIDDEN_NAMES.get(name, name))
             # A list or array the branches changed in place, under a caller's name too.
             rebind_everywhere(self.scope, t, joined[name], outer_only=True)
@@ -240,25 +275,21 @@ class BlockLowering:
         self.scope.locals = joined
         lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
                                loc, loc))
-        return lowering.ops, None
+        return lowering.ops
 
-    def loop(self, stmt, tail, changed_by_calls=frozenset()):
-        """Lower `for`/`while` to a Loop op; returns (ops, returned flag, the statements of its
-        `else:` block to lower after it, guarded by the `break` flag).
+    def loop(self, stmt, changed_by_calls=frozenset()):
+        """Lower `for`/`while` to a Loop op; returns (ops, the statements of its `else:` block
+        to lower after it, guarded by the `break` flag).
         The names the body assigns that are bound before the loop, or read after it, are
-        carried from iteration to iteration. `break` sets a carried flag; `return` also
-        records its value, and the caller returns it after the loop (the returned flag).
+        carried from iteration to iteration. `break` sets a carried flag; `return` (also in
+        a loop nested in it) records its value and the returned flag too, which the code
+        after the loop tests (the `leaving` flag, see block()).
         A list or array the body changes in place (`xs.append(x)`, `y[i] = v`, or a function
         it calls doing so: `changed_by_calls`) is carried too, and every name for it denotes
         the loop's result after the loop."""
         loc = self.loc_of(stmt)
-        exits = [n for n in _own_statements(stmt.body) if isinstance(n, (gast.Break, gast.Continue, gast.Return))]
+        exits = _exits(stmt.body)
         has_return = any(isinstance(n, gast.Return) for n in exits)
-        if has_return and not tail:
-            node = next(n for n in exits if isinstance(n, gast.Return))
-            raise UnsupportedSyntaxError("`return` inside this loop is not supported yet", self.loc_of(node),
-                                         hint="Return from a loop in the function body itself, or keep the "
-                                              "value in a variable, `break`, and return it after the loop.")
         has_break = any(isinstance(n, (gast.Break, gast.Return)) for n in exits)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
         iterable, reversible = None, True
@@ -356,6 +387,7 @@ class BlockLowering:
         inits = [self._as_yield(value, stmt, lowering.ops, slot_name(n, k)) for (n, k), value in zip(slots, inits)]
         inner = dict(before)
         inner.update(grouped(carried))
+        inner[LEAVING] = Const(False)  # set by an exit in this iteration
         if iterable is not None:
             inner[target_name] = target
         test = None
@@ -393,14 +425,14 @@ class BlockLowering:
                     raise UnsupportedSyntaxError(f"{p!r} keeps {q!r}, or a view of it, for the next iteration, "
                                                  f"which writes into {q!r}", loc,
                                                  hint=f"Keep a copy: `{p} = {q}.copy()`.")
-        missed = {n for n, v in inner.items()
-                  if n not in assigned and n not in names and self.scope.locals.get(n, v) is not v}
+        missed = {n for n, v in inner.items() if n not in assigned and n not in names and n != LEAVING
+                  and self.scope.locals.get(n, v) is not v}
         if missed:  # a function the body calls changed a list or array it was given: lower again, carrying it
             for s, bindings, saved in outer_bindings:
                 bindings.clear()
                 bindings.update(saved)
                 s.locals = bindings
-            return self.loop(stmt, tail, changed_by_calls | missed)
+            return self.loop(stmt, changed_by_calls | missed)
         for n, layout in objects.items():
             if not layout.same_layout(self.scope.locals[n]):
                 raise UnsupportedSyntaxError(f"the loop changes which attributes {n!r} has", loc,
@@ -414,8 +446,11 @@ class BlockLowering:
         after.update((n, r) for n, r in by_result.items() if n not in _LOOP_CONTROL)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
-        if has_return:
-            after[RETURN_VALUE] = by_result[RETURN_VALUE]
+        if has_return:  # the code after the loop runs only if it did not return
+            returned = by_result[RETURNED]
+            after.update({RETURNED: returned, RETURN_VALUE: by_result[RETURN_VALUE], LEAVING: returned})
+            if self.loop_depth or self.unrolled_depth:  # and an enclosing loop stops too
+                after[BREAK] = returned
         self.scope.locals = after
         for n in changed_in_place & set(names):
             if n in before:  # the same list or array, changed: under every name, here and in callers
@@ -434,25 +469,62 @@ class BlockLowering:
             self.scope.locals[BROKE] = by_result[BREAK]
             test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
-        return lowering.ops, by_result.get(RETURNED), else_stmts
+        return lowering.ops, else_stmts
 
     def _unrolled_loop(self, stmt, items, lowering, exits):
         """`for` over a container known when lowering: the body once per item, in order.
         Its items may differ in shape and kind (a list of (W, b) layers), which one
         loop could not specialize to; the container is small and fixed, so the code
-        stays readable."""
-        if exits:
-            word = type(exits[0]).__name__.lower()
-            raise UnsupportedSyntaxError(f"`{word}` in a loop over a list, tuple or dict of computed values "
-                                         f"is not supported", self.loc_of(exits[0]),
-                                         hint="Loop over all the items, and select with `if` inside the body.")
+        stays readable. With `break`, `continue` or `return` in it, the body sets flags as
+        a loop's does: the rest of an item's body runs under `if not leaving:`, the items
+        after a `break` under `if not broke:`."""
         ops = lowering.ops
-        for item in items:
-            unpacking = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
-            assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
-            body, _ = self.block(list(stmt.body))
-            ops += unpacking.ops + body
-        return ops, None, list(stmt.orelse)
+        if not exits:
+            for item in items:
+                ops += self._unrolled_item(stmt, item)
+            return ops, list(stmt.orelse)
+        saved = {k: self.scope.locals[k] for k in (BREAK, LEAVING) if k in self.scope.locals}
+        self.scope.locals[BREAK] = Const(False)  # this loop's own
+        self.unrolled_depth += 1
+        ops += self._unrolled_items(stmt, list(items))
+        self.unrolled_depth -= 1
+        broke = self.scope.locals.pop(BREAK)
+        self.scope.locals.pop(LEAVING, None)
+        self.scope.locals.update(saved)
+        returned = self.scope.locals.get(RETURNED)
+        if any(isinstance(n, gast.Return) for n in exits) and _maybe_true(returned):
+            self.scope.locals[LEAVING] = returned  # the code after it runs only if it did not return
+            if self.loop_depth or self.unrolled_depth:
+                self.scope.locals[BREAK] = returned
+        else_stmts = list(stmt.orelse)
+        if else_stmts and _maybe_true(broke):
+            self.scope.locals[BROKE] = broke
+            test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
+            else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
+        return ops, else_stmts
+
+    def _unrolled_items(self, stmt, items):
+        """The ops of the bodies for `items`, each after the first under `if not broke:`
+        where an earlier one may have broken out."""
+        ops = []
+        for k, item in enumerate(items):
+            broke = self.scope.locals[BREAK]
+            if isinstance(broke, Const) and broke.value is True:
+                break  # every path broke out: the other items are never reached
+            if _maybe_true(broke):
+                loc = self.loc_of(stmt)
+                lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
+                return ops + self._join(lowering, broke, lambda: [], lambda: self._unrolled_items(stmt, items[k:]),
+                                        stmt, loc, resets=(BREAK, RETURNED))
+            self.scope.locals[LEAVING] = Const(False)
+            ops += self._unrolled_item(stmt, item)
+        return ops
+
+    def _unrolled_item(self, stmt, item):
+        unpacking = ExprLowering(self.scope, self.namer, self.loc_of, self.loc_of(stmt))
+        assign(stmt.target, item, stmt.target, unpacking, self.scope, self.namer)
+        body, _ = self.block(list(stmt.body))
+        return unpacking.ops + body
 
     def _return_if_returned(self, returned_flag, value, rest, stmt):
         """After a loop or an `if` that may `return`: `if returned: return value`, else the
@@ -498,8 +570,34 @@ def _root_name(node):
 
 
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
-_LOOP_EXITS = (gast.Break, gast.Continue)
-_LOOP_EXITS_WITH_RETURN = (gast.Break, gast.Continue, gast.Return)
+_EXITS = (gast.Break, gast.Continue, gast.Return)
+_FLAG_DEFAULTS = {LEAVING: False, BREAK: False, RETURNED: False}  # a hidden flag no path set yet
+
+
+def _maybe_true(flag):
+    """Whether the hidden flag `flag` (an operand, or None where unset) may be true."""
+    return flag is not None and not (isinstance(flag, Const) and flag.value is False)
+
+
+def _exits(stmts):
+    """The `break`/`continue` statements that act on the block `stmts` is in, and every
+    `return` in it, nested loops included (not in local functions)."""
+    found = [n for n in _own_statements(stmts) if isinstance(n, _EXITS)]
+    return found + [n for n in _nested_loop_statements(stmts) if isinstance(n, gast.Return)]
+
+
+def _returns_in(stmts):
+    return any(isinstance(n, gast.Return) for n in _exits(stmts))
+
+
+def _nested_loop_statements(stmts):
+    """The nodes inside the loops nested in `stmts` (not those of `stmts` itself), not
+    descending into functions."""
+    for node in _own_statements(stmts):
+        if isinstance(node, (gast.For, gast.While)):
+            body = list(node.body)
+            yield from _own_statements(body)
+            yield from _nested_loop_statements(body)
 
 
 def _position(node):

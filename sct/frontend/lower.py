@@ -167,7 +167,7 @@ class _BodyLowering:
     @staticmethod
     def loop(loop, scope, namer, loc_of, stmt_loc):
         """The ops of the `for` statement `loop` (a comprehension's), lowered in `scope`."""
-        ops, _, _ = BlockLowering(scope, namer, loc_of, stmt_loc, loop).loop(loop, tail=False)
+        ops, _ = BlockLowering(scope, namer, loc_of, stmt_loc, loop).loop(loop)
         return ops
 
 

@@ -33,6 +33,9 @@ from .static_values import BoundContainerMethod, GlobalRef, LocalObject, LocalPa
 # Keys of hidden values in a scope's bindings: not Python identifiers, so never a user's name.
 BREAK, TRIPS, ITEM, RETURNED, RETURN_VALUE = "<break>", "<trips>", "<item>", "<returned>", "<value>"
 BROKE = "<broke>"  # after a loop with `break` and `else:`, whether it broke
+# Whether a `break`, `continue` or `return` on some path leaves the rest of the current loop
+# iteration (or, outside loops, of the function): the statements after it run under `if not`.
+LEAVING = "<leaving>"
 COMPREHENSION_SUM = "<sum>"  # the running total of sum(... for ...) over a run-time iterable
 COMPREHENSION_LIST = "<list>"  # the list [... for ...] over a run-time iterable builds
 class _HiddenNames(dict):
@@ -49,7 +52,7 @@ class _HiddenNames(dict):
 # The names they go by in the generated code (`broke`, `trips_1`...) and in errors.
 HIDDEN_NAMES = _HiddenNames({BREAK: "broke", TRIPS: "trips", ITEM: "item", RETURNED: "returned",
                              COMPREHENSION_SUM: "total", COMPREHENSION_LIST: "items", RETURN_VALUE: "returning",
-                             "<reduce>": "acc"})
+                             "<reduce>": "acc", LEAVING: "leaving"})
 
 
 class ItemsByIndex:
