@@ -326,3 +326,247 @@ def test_break_over_a_list_argument():
     W1 = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.2], [0.3, 0.3, 0.3]])
     for x in (X, 4 * X):
         assert_grad_matches_fd(break_over_list, ([W1, W1.T], x), wrt=(0, 1))
+
+
+# ---- objects made in a branch or a loop, attributes set on some paths only
+
+from dataclasses import dataclass  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+
+class Acc:
+    scale = 1.5  # a class attribute: what `self.scale` reads until an instance sets it
+
+    def __init__(self, v):
+        self.v = v
+
+    def add(self, u):
+        self.v = self.v + u * self.scale
+
+    def boost(self, k):
+        self.extra = self.v * k  # an attribute only some calls give it
+
+
+@dataclass
+class Pair:
+    a: object
+    b: object
+
+
+def namespace_made_in_one_branch(x):
+    s = np.sum(x ** 2)
+    if np.sum(x) > 0:
+        ns = SimpleNamespace(w=2 * x, c=3.0)
+        s = s + np.sum(ns.w * ns.c)
+    return s
+
+
+def namespace_made_in_one_branch_read_under_the_same_test(x):
+    positive = np.sum(x) > 0
+    if positive:
+        ns = SimpleNamespace(w=np.sin(x))
+    s = np.sum(x)
+    if positive:
+        s = s + np.sum(ns.w ** 2)
+    return s
+
+
+def objects_with_other_attributes_in_each_branch(x):
+    if np.sum(x) > 0:
+        ns = SimpleNamespace(w=2 * x, only_then=x ** 2)
+        t = np.sum(ns.only_then)
+    else:
+        ns = SimpleNamespace(w=np.cos(x))
+        t = 0.0
+    return np.sum(ns.w) + t
+
+
+def attribute_set_in_one_branch(x):
+    ns = SimpleNamespace(w=x)
+    if np.sum(x) > 0:
+        ns.b = 2 * x
+        ns.w = ns.w * ns.b
+    return np.sum(ns.w)
+
+
+def class_attribute_or_instance_attribute(x):
+    a = Acc(x)
+    if np.sum(x) > 0:
+        a.scale = np.sum(x) * 2.0
+    a.add(np.tanh(x))
+    return np.sum(a.v) * a.scale
+
+
+def dataclasses_made_in_both_branches(x):
+    if np.sum(x) > 0:
+        p = Pair(x, 2 * x)
+    else:
+        p = Pair(3 * x, np.exp(x))
+    return np.sum(p.a * p.b)
+
+
+def method_sets_an_attribute_in_a_branch(x):
+    a = Acc(x * 1.0)
+    if np.sum(x) > 0:
+        a.boost(3.0)
+        return np.sum(a.extra) + np.sum(a.v)
+    return np.sum(a.v)
+
+
+def object_made_each_iteration(x):
+    total = 0.0
+    for i in range(3):
+        a = Acc(x * (i + 1))
+        a.add(np.sin(x))
+        total = total + np.sum(a.v ** 2)
+    return total + np.sum(a.v)
+
+
+def object_made_in_a_loop_inside_a_branch(x):
+    s = 0.0
+    if np.sum(x) > -10:
+        for v in x:
+            p = Pair(v, v * v)
+            s = s + p.a * p.b
+    return s + p.b
+
+
+def attribute_added_by_the_loop(x):
+    a = Acc(x)
+    for i in range(3):
+        if i == 1:
+            a.extra = np.sum(a.v)
+        a.add(x * i)
+    return np.sum(a.v) + a.extra
+
+
+def object_carried_and_remade_by_a_loop(x):
+    p = Pair(x, x)
+    for i in range(3):
+        if np.sum(p.a) > 1.0:
+            p = Pair(p.b, p.a * 0.5)
+        else:
+            p.a = p.a + np.tanh(p.b)
+    return np.sum(p.a * p.b)
+
+
+def object_from_a_while_loop(x):
+    k = 0
+    while k < 3:
+        ns = SimpleNamespace(w=x * k, k=k)
+        k = k + 1
+    return np.sum(ns.w) * ns.k
+
+
+def make_acc(x):
+    if np.sum(x) > 0:
+        return Acc(x)
+    return Acc(-2 * x)
+
+
+def object_returned_by_a_helper_from_branches(x):
+    return np.sum(make_acc(x).v ** 2)
+
+
+def first_acc_over(x, limit):
+    for i in range(3):
+        if np.sum(x) * i > limit:
+            return Acc(x * i)
+    return Acc(x)
+
+
+def object_returned_by_a_helper_from_a_loop(x):
+    return np.sum(first_acc_over(x, 0.25).v ** 2) + np.sum(first_acc_over(x, -0.25).v)
+
+
+def names_for_one_object_in_each_branch(x):
+    if np.sum(x) > 0:
+        a = SimpleNamespace(w=x)
+        b = a
+    else:
+        a = SimpleNamespace(w=2 * x)
+        b = a
+    a.w = a.w * 3  # b is the same object on both paths
+    return np.sum(b.w)
+
+
+def names_for_one_list_in_each_branch(x):
+    if np.sum(x) > 0:
+        a = [x]
+        b = a
+    else:
+        a = [2 * x, x]
+        b = a
+    a.append(3 * x)  # b is the same list on both paths
+    return np.sum(np.stack(b))
+
+
+@pytest.mark.parametrize("f", [namespace_made_in_one_branch, namespace_made_in_one_branch_read_under_the_same_test,
+                               objects_with_other_attributes_in_each_branch, attribute_set_in_one_branch,
+                               class_attribute_or_instance_attribute, dataclasses_made_in_both_branches,
+                               method_sets_an_attribute_in_a_branch, object_made_each_iteration,
+                               object_made_in_a_loop_inside_a_branch, attribute_added_by_the_loop,
+                               object_carried_and_remade_by_a_loop, object_from_a_while_loop,
+                               object_returned_by_a_helper_from_branches, object_returned_by_a_helper_from_a_loop,
+                               names_for_one_object_in_each_branch, names_for_one_list_in_each_branch],
+                         ids=lambda f: f.__name__)
+def test_objects_made_or_changed_in_branches_and_loops(f):
+    _check_on_inputs(f, 1)
+
+
+def test_an_object_made_in_a_loop_is_carried_attribute_by_attribute():
+    src = sct.grad(object_made_each_iteration).source
+    code = [line for line in src.splitlines() if not line.strip().startswith("#")]
+    assert not any("Acc" in line for line in code)
+
+
+def none_or_an_object(x):
+    p = None
+    for i in range(3):
+        if np.sum(x) * i > 0.5:
+            p = Pair(x, x * i)
+    return np.sum(p.a * p.b)  # ERR
+
+
+def objects_of_two_classes(x):
+    if np.sum(x) > 0:
+        p = Pair(x, x)
+    else:
+        p = Acc(x)
+    return np.sum(p.a)  # ERR
+
+
+def none_or_an_object_read_in_the_loop(x):
+    p = None
+    for i in range(3):
+        if p is None:
+            p = Pair(x, x * i)
+        else:
+            p.a = p.a + x  # ERR
+    return np.sum(x)
+
+
+def objects_of_two_classes_unused_after(x):
+    if np.sum(x) > 0:
+        p = Pair(x, x)
+        s = np.sum(p.a * p.b)
+    else:
+        p = Acc(x)
+        s = np.sum(p.v)
+    return s
+
+
+@pytest.mark.parametrize("f, words", [(none_or_an_object, "'p' is None before the loop and may be an object"),
+                                      (objects_of_two_classes, "'p' is a Pair object on one path and a"),
+                                      (none_or_an_object_read_in_the_loop, "may be None")],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_a_name_that_is_an_object_on_some_paths_only_is_refused_where_it_must_be_read(f, words):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(X)
+    assert words in str(info.value) and info.value.hint
+    lines = open(__file__).read().splitlines()
+    assert "# ERR" in lines[info.value.loc.line - 1] or "for i in range(3):" in lines[info.value.loc.line - 1]
+
+
+def test_objects_that_cannot_be_joined_are_fine_when_not_read_after():
+    _check_on_inputs(objects_of_two_classes_unused_after, 1)

@@ -140,7 +140,7 @@ def rebind_everywhere(scope, old, new, outer_only=False, names_here=True):
         elif isinstance(value, LocalObject):
             attributes = {k: replace(v) for k, v in value.attributes.items()}
             made = value if all(attributes[k] is v for k, v in value.attributes.items()) \
-                else LocalObject(value.cls, attributes)
+                else LocalObject(value.cls, attributes, maybe_missing=value.maybe_missing)
         else:
             return value
         replaced[id(value)] = made

@@ -18,6 +18,7 @@ end), the operand returned. Guarantees:
   leaves the function.
 The Loop op's adjoint, and what it tapes, are the reverse transform's.
 """
+import inspect
 import operator
 
 import gast
@@ -30,7 +31,7 @@ from .aliasing import (MUTATING_METHODS, rebind_everywhere, refuse_shared_write,
 from .expressions import ExprLowering
 from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
                     Unreadable)
-from .static_values import LocalObject
+from .static_values import GlobalRef, LocalObject
 from .statements import lower_simple_statement
 from .targets import assign
 
@@ -179,7 +180,7 @@ class BlockLowering:
         if (_returns_in(stmt.body) and not then_returns) or (_returns_in(stmt.orelse) and not else_returns):
             # Returns on some paths (a loop in it may return too): they record the value and a
             # flag, and block() runs the rest of the function only if no path returned.
-            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: Const(None), LEAVING: Const(False)})
+            self.scope.locals.update({RETURNED: Const(False), RETURN_VALUE: _MISSING, LEAVING: Const(False)})
             ops, _ = self._join_branches(lowering, cond, list(stmt.body), list(stmt.orelse), stmt, loc)
             return ops, None, False
         then_stmts = list(stmt.body) + ([] if then_returns else list(rest) if else_returns else [])
@@ -196,9 +197,8 @@ class BlockLowering:
                 branches.append((body, value, where))
             (then_ops, then_value, then_where), (else_ops, else_value, _) = branches
             self.scope.locals = before
-            result = Var(self.namer.fresh("result"), is_temp=True)
-            lowering.ops.append(If([result], cond, Region(then_ops, [then_value]),
-                                   Region(else_ops, [else_value]), loc, loc))
+            result, if_op = self._join_returned(cond, then_ops, then_value, else_ops, else_value, stmt)
+            lowering.ops.append(if_op)
             # The return statement of the taken path, for errors about the output.
             return lowering.ops, (result, then_where if then_returns and not else_returns else loc), True
         ops, _ = self._join_branches(lowering, cond, then_stmts, else_stmts, stmt, loc)
@@ -225,30 +225,7 @@ class BlockLowering:
             body = lower_branch()
             branches.append((body, self.scope.locals, reset))
         (then_ops, then_locals, _), (else_ops, else_locals, reset) = branches
-        results, then_yields, else_yields = [], [], []
-        memo = {}  # (id(t), id(e)) -> joined: names for one object on both paths stay one object
-
-        def join(t, e, hint):
-            """One joined operand; containers of the same layout item by item, otherwise
-            each branch makes its container a run-time value and the If joins those."""
-            if t is e:
-                return t
-            key = (id(t), id(e))
-            if key in memo:
-                return memo[key]
-            if isinstance(t, LocalObject) and t.same_layout(e):
-                joined = LocalObject(t.cls, {k: join(v, e.attributes[k], f"{hint}_{k}")
-                                             for k, v in t.attributes.items()})
-            elif containers.same_layout(t, e):
-                joined = rebuild(t, [join(a, b, hint) for a, b in zip(t, e)])
-            else:
-                joined = Var(self.namer.fresh(hint))
-                results.append(joined)
-                then_yields.append(self._as_yield(t, stmt, then_ops, hint))
-                else_yields.append(self._as_yield(e, stmt, else_ops, hint))
-            memo[key] = joined
-            return joined
-
+        joiner = _Joiner(self, stmt, then_ops, else_ops)
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
             t, e = then_locals.get(name), else_locals.get(name)
@@ -266,18 +243,38 @@ class BlockLowering:
             # A name only one branch binds is None after the other, where Python would have
             # left it unbound: using it there fails, as in Python (if with another error). A
             # hidden flag only one branch set is false after the other.
-            t = Const(_FLAG_DEFAULTS.get(name)) if t is None else t
-            e = Const(_FLAG_DEFAULTS.get(name)) if e is None else e
-            joined[name] = join(t, e, HIDDEN_NAMES.get(name, name))
+            t = _unset(name) if t is None else t
+            e = _unset(name) if e is None else e
+            try:
+                joined[name] = joiner.join(t, e, HIDDEN_NAMES.get(name, name))
+            except _CannotJoin as why:  # an error where it is read, if it is
+                joined[name] = _Unjoinable(str(why), "the `if`", loc)
+                continue
             # A list or array the branches changed in place, under a caller's name too.
             rebind_everywhere(self.scope, t, joined[name], outer_only=True)
             rebind_everywhere(self.scope, e, joined[name], outer_only=True)
         self.scope.locals = joined
-        lowering.ops.append(If(results, cond, Region(then_ops, then_yields), Region(else_ops, else_yields),
-                               loc, loc))
+        lowering.ops.append(If(joiner.results, cond, Region(then_ops, joiner.then_yields),
+                               Region(else_ops, joiner.else_yields), loc, loc))
         return lowering.ops
 
-    def loop(self, stmt, changed_by_calls=frozenset()):
+    def _join_returned(self, cond, then_ops, then_value, else_ops, else_value, stmt):
+        """(the returned operand, the If op) for a function returning `then_value` or
+        `else_value` as `cond` is true or not; objects joined attribute by attribute."""
+        loc = self.loc_of(stmt)
+        joiner = _Joiner(self, stmt, then_ops, else_ops)
+        try:
+            result = joiner.join(then_value, else_value, "result")
+        except _CannotJoin as why:
+            raise UnsupportedSyntaxError(f"the value returned {why}", loc,
+                                         hint="Return values of one kind on every path (objects of one class), "
+                                              "or return their attributes.") from None
+        if isinstance(result, Var) and result in joiner.results:
+            result.is_temp = True
+        return result, If(joiner.results, cond, Region(then_ops, joiner.then_yields),
+                          Region(else_ops, joiner.else_yields), loc, loc)
+
+    def loop(self, stmt, changed_by_calls=frozenset(), layouts=None, uncarried=None):
         """Lower `for`/`while` to a Loop op; returns (ops, the statements of its `else:` block
         to lower after it, guarded by the `break` flag).
         The names the body assigns that are bound before the loop, or read after it, are
@@ -286,7 +283,12 @@ class BlockLowering:
         after the loop tests (the `leaving` flag, see block()).
         A list or array the body changes in place (`xs.append(x)`, `y[i] = v`, or a function
         it calls doing so: `changed_by_calls`) is carried too, and every name for it denotes
-        the loop's result after the loop."""
+        the loop's result after the loop. An object is carried attribute by attribute: when
+        the body gives it attributes it did not have (or makes it), the loop is lowered again
+        carrying those too (`layouts`: name -> the object it starts as); a name that is an
+        object on one side of an iteration and something else on the other is not carried
+        (`uncarried`: name -> why), and is an error where it is read after the loop."""
+        layouts, uncarried = dict(layouts or {}), dict(uncarried or {})
         loc = self.loc_of(stmt)
         exits = _exits(stmt.body)
         has_return = any(isinstance(n, gast.Return) for n in exits)
@@ -336,9 +338,9 @@ class BlockLowering:
         read_after = {name for position, name in self.reads if position > end}
         targets = frozenset(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)) \
             if iterable is not None else frozenset()
-        read_early, _ = _reads_before_binding(stmt.body, targets)
-        names = sorted(n for n in assigned if n in before or n in read_after or n in read_early
-                       or n in self.enclosing_carried)
+        read_early, always_bound = _reads_before_binding(stmt.body, targets)
+        names = sorted(n for n in assigned if (n in before or n in read_after or n in read_early
+                                               or n in self.enclosing_carried) and n not in uncarried)
         # Hidden carried values: the iteration count when the trip count is not known
         # beforehand (the adjoint loop needs it), and the `break` flag.
         if iterable is None or has_break or not reversible:
@@ -357,7 +359,8 @@ class BlockLowering:
         if iterable is not None:  # named first, so the loop variable keeps the user's name
             target = Var(self.namer.fresh(HIDDEN_NAMES.get(target_name, target_name)))
         # An object made in the function is carried attribute by attribute (a slot each).
-        objects = {n: before[n] for n in names if isinstance(before.get(n), LocalObject)}
+        objects = {n: layouts[n] if n in layouts else before[n] for n in names
+                   if n in layouts or isinstance(before.get(n), LocalObject)}
         slots = [(n, k) for n in names for k in (objects[n].attributes if n in objects else [None])]
 
         def slot_name(n, k):
@@ -370,7 +373,8 @@ class BlockLowering:
                 if k is None:
                     by_name[n] = value
                 else:
-                    by_name.setdefault(n, LocalObject(objects[n].cls, {})).attributes[k] = value
+                    by_name.setdefault(n, LocalObject(objects[n].cls, {}, maybe_missing=objects[n].maybe_missing)
+                                       ).attributes[k] = value
             return by_name
 
         carried = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
@@ -378,16 +382,23 @@ class BlockLowering:
         fresh = {TRIPS: Const(0), BREAK: Const(False), RETURNED: Const(False), RETURN_VALUE: Const(None)}
         inits = [objects[n].attributes[k] if k is not None else fresh[n] if n in fresh
                  else before.get(n, Const(None)) for n, k in slots]
-        for (n, _), value in zip(slots, inits):
-            if isinstance(value, (LocalFunction, Unreadable)):
+        unreadable = {}  # name -> what it denotes before the loop, which may not be read
+        for i, ((n, _), value) in enumerate(zip(slots, inits)):
+            if isinstance(value, LocalFunction):
                 raise UnsupportedSyntaxError(f"{n!r} is redefined inside this loop, which is not supported "
                                              f"for a local function", loc,
                                              hint=f"Define {n!r} once, outside the loop.")
+            if isinstance(value, Unreadable):
+                if n in read_early:  # the first iteration may read it
+                    raise value.error(n, loc)
+                unreadable[n], inits[i] = value, _MISSING  # the body binds it before reading it
         # A container the loop changes (`xs.append(x)`) is carried as a run-time value.
         inits = [self._as_yield(value, stmt, lowering.ops, slot_name(n, k)) for (n, k), value in zip(slots, inits)]
         inner = dict(before)
         inner.update(grouped(carried))
         inner[LEAVING] = Const(False)  # set by an exit in this iteration
+        if has_return:  # an iteration starts with nothing returned (or the loop would have stopped)
+            inner.update({RETURNED: Const(False), RETURN_VALUE: _MISSING})
         if iterable is not None:
             inner[target_name] = target
         test = None
@@ -427,25 +438,40 @@ class BlockLowering:
                                                  hint=f"Keep a copy: `{p} = {q}.copy()`.")
         missed = {n for n, v in inner.items() if n not in assigned and n not in names and n != LEAVING
                   and self.scope.locals.get(n, v) is not v}
-        if missed:  # a function the body calls changed a list or array it was given: lower again, carrying it
+        grown, refused = self._object_layouts(names, objects, before, unreadable, loc)
+        for n, why in refused.items():
+            if n in read_early or n in self.enclosing_carried:  # needed from one iteration to the next
+                raise UnsupportedSyntaxError(f"{n!r} {why}, which sct cannot carry from one iteration to the "
+                                             f"next (it follows objects attribute by attribute, never as "
+                                             f"run-time values)", loc,
+                                             hint=f"Make {n!r} an object of the same class before the loop "
+                                                  f"(its attributes may start as 0.0), or keep its values in "
+                                                  f"plain names.")
+        if missed or grown or refused:
+            # A function the body calls changed a list or array it was given, or an object got
+            # attributes the slots lack: lower again, carrying them; or stop carrying a name.
             for s, bindings, saved in outer_bindings:
                 bindings.clear()
                 bindings.update(saved)
                 s.locals = bindings
-            return self.loop(stmt, changed_by_calls | missed)
-        for n, layout in objects.items():
-            if not layout.same_layout(self.scope.locals[n]):
-                raise UnsupportedSyntaxError(f"the loop changes which attributes {n!r} has", loc,
-                                             hint=f"Set every attribute of {n!r} before the loop; the loop "
-                                                  f"may then change their values.")
-        yields = [self._as_yield(self.scope.locals[n] if k is None else self.scope.locals[n].attributes[k],
+            return self.loop(stmt, changed_by_calls | missed, {**layouts, **grown}, {**uncarried, **refused})
+        finals = {n: self.scope.locals.get(n) for n in objects}
+        yields = [self._as_yield(self.scope.locals[n] if k is None else _fitted(finals[n], k),
                                  stmt, body, slot_name(n, k)) for n, k in slots]
         results = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
         by_result = grouped(results)
+        for n, obj in objects.items():  # after no iteration, the object it started as
+            if isinstance(finals[n], LocalObject):
+                by_result[n].maybe_missing |= finals[n].maybe_missing
         after = dict(before)
         after.update((n, r) for n, r in by_result.items() if n not in _LOOP_CONTROL)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
+        for n, why in uncarried.items():
+            after[n] = _Unjoinable(why, "the loop", loc)
+        for n, value in unreadable.items():  # unless every iteration binds it, it may still be that
+            if not (n in (always_bound or ()) and not has_break and _runs_at_least_once(lowering.ops, iterable)):
+                after[n] = value
         if has_return:  # the code after the loop runs only if it did not return
             returned = by_result[RETURNED]
             after.update({RETURNED: returned, RETURN_VALUE: by_result[RETURN_VALUE], LEAVING: returned})
@@ -470,6 +496,50 @@ class BlockLowering:
             test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
         return lowering.ops, else_stmts
+
+    def _object_layouts(self, names, objects, before, unreadable, loc):
+        """After lowering a loop body: (grown, refused). `grown`: name -> the object a carried
+        name must start as for the slots to hold every attribute the body leaves it with
+        (the attributes it lacked hold a class attribute's constant, or None as
+        `maybe_missing`); `refused`: name -> why it cannot be carried, being an object on
+        one side of an iteration only, or objects of two classes."""
+        grown, refused = {}, {}
+        for n in names:
+            final, start = self.scope.locals.get(n), objects.get(n)
+            if isinstance(final, _Unjoinable) and start is None and n not in unreadable and n in before:
+                # an object on some paths, and what it was before the loop on others
+                refused[n] = f"is {_kind(before[n])} before the loop and may be an object after an iteration"
+                continue
+            if not isinstance(final, LocalObject) and (start is None or final is _MISSING):
+                continue
+            try:
+                if isinstance(final, LocalObject) and start is not None:
+                    if final.cls is not start.cls:
+                        refused[n] = f"is {_kind(start)} before an iteration and {_kind(final)} after it"
+                        continue
+                    new = [k for k in final.attributes if k not in start.attributes]
+                    if new:
+                        added = {k: absent_attribute(start.cls, k) for k in new}
+                        grown[n] = LocalObject(start.cls, {**start.attributes, **added},
+                                               maybe_missing=start.maybe_missing | {k for k, v in added.items()
+                                                                                    if v is _MISSING})
+                elif isinstance(final, LocalObject):
+                    init = before.get(n)
+                    if n == RETURN_VALUE or init is None or n in unreadable:  # nothing it could be read as
+                        grown[n] = LocalObject(final.cls, {k: absent_attribute(final.cls, k) for k in final.attributes},
+                                               maybe_missing=final.attributes)
+                    else:
+                        refused[n] = f"is {_kind(init)} before the loop and {_kind(final)} after an iteration"
+                else:
+                    refused[n] = f"is {_kind(start)} before an iteration and {_kind(final)} after it"
+            except _CannotJoin as why:
+                refused[n] = str(why)
+        for n in refused:
+            if n == RETURN_VALUE:
+                raise UnsupportedSyntaxError(f"the value this loop returns {refused[n]}, which sct cannot join",
+                                             loc, hint="Return values of one kind (objects of one class), or "
+                                                       "return their attributes.")
+        return grown, refused
 
     def _unrolled_loop(self, stmt, items, lowering, exits):
         """`for` over a container known when lowering: the body once per item, in order.
@@ -527,15 +597,14 @@ class BlockLowering:
         return unpacking.ops + body
 
     def _return_if_returned(self, returned_flag, value, rest, stmt):
-        """After a loop or an `if` that may `return`: `if returned: return value`, else the
+        """After a loop or an `if` that may `return`: `if returned: return value` else the
         rest of the function."""
         loc = self.loc_of(stmt)
         before = dict(self.scope.locals)
         rest_ops, (rest_value, _) = self.tail(list(rest))
         self.scope.locals = before
-        result = Var(self.namer.fresh("result"), is_temp=True)
-        return [If([result], returned_flag, Region([], [value]), Region(rest_ops, [rest_value]), loc, loc)], \
-            (result, loc)
+        result, if_op = self._join_returned(returned_flag, [], value, rest_ops, rest_value, stmt)
+        return [if_op], (result, loc)
 
     def _as_yield(self, value, node, ops, name):
         """`value` as one operand a region yields or a loop starts from: a container known
@@ -571,7 +640,127 @@ def _root_name(node):
 
 _ONE_PASS_ITERATORS = (enumerate, zip, map, filter, reversed, iter)
 _EXITS = (gast.Break, gast.Continue, gast.Return)
-_FLAG_DEFAULTS = {LEAVING: False, BREAK: False, RETURNED: False}  # a hidden flag no path set yet
+# What a name no path bound denotes where it is joined (or an attribute no path set, or the
+# value of a `return` none took): None, which Python would not even let be read there.
+_MISSING = Const(None)
+
+
+def _unset(name):
+    """A name one path through an `if` did not bind, where it is joined: a hidden flag no
+    path set is false, anything else is _MISSING."""
+    return Const(False) if name in (LEAVING, BREAK, RETURNED) else _MISSING
+
+
+class _CannotJoin(Exception):
+    """Two values that no one operand can stand for (say, objects of two classes)."""
+
+
+class _Joiner:
+    """Joins the values two branches leave into one operand each: run-time values become
+    results of the If (`results`, with the branches' `then_yields` and `else_yields`),
+    containers of one layout are joined item by item, and objects of one class attribute
+    by attribute (an attribute one branch did not set, or an object one path did not make,
+    holds None there and is `maybe_missing`). One pair of values gives one joined value,
+    so names for one object on both paths still name one object."""
+
+    def __init__(self, blocks, stmt, then_ops, else_ops):
+        self.blocks, self.stmt, self.then_ops, self.else_ops = blocks, stmt, then_ops, else_ops
+        self.results, self.then_yields, self.else_yields = [], [], []
+        self.memo = {}
+
+    def join(self, t, e, hint):
+        if t is e:
+            return t
+        key = (id(t), id(e))
+        if key not in self.memo:
+            if isinstance(t, LocalObject) or isinstance(e, LocalObject):
+                joined = self._objects(t, e, hint)
+            elif containers.same_layout(t, e):
+                joined = rebuild(t, [self.join(a, b, hint) for a, b in zip(t, e)])
+            else:
+                for v in (t, e):
+                    if any(isinstance(x, LocalObject) for x in containers.flat([v])):
+                        raise _CannotJoin("holds an object made in the function in a list, tuple or dict that "
+                                          "differs between the paths")
+                joined = Var(self.blocks.namer.fresh(hint))
+                self.results.append(joined)
+                self.then_yields.append(self.blocks._as_yield(t, self.stmt, self.then_ops, hint))
+                self.else_yields.append(self.blocks._as_yield(e, self.stmt, self.else_ops, hint))
+            self.memo[key] = joined
+        return self.memo[key]
+
+    def _objects(self, t, e, hint):
+        if t is _MISSING or e is _MISSING:  # made on one path only
+            made = e if t is _MISSING else t
+            attributes = {k: self.join(v, _MISSING, f"{hint}_{k}") if made is t else
+                          self.join(_MISSING, v, f"{hint}_{k}") for k, v in made.attributes.items()}
+            return LocalObject(made.cls, attributes, maybe_missing=made.attributes)
+        if not (isinstance(t, LocalObject) and isinstance(e, LocalObject)) or t.cls is not e.cls:
+            raise _CannotJoin(f"is {_kind(t)} on one path and {_kind(e)} on the other")
+        keys = list(t.attributes) + [k for k in e.attributes if k not in t.attributes]
+        maybe = set(t.maybe_missing | e.maybe_missing)
+        attributes = {}
+        for k in keys:
+            tv, ev = (absent_attribute(o.cls, k) if k not in o.attributes else o.attributes[k] for o in (t, e))
+            maybe |= {k} if tv is _MISSING or ev is _MISSING else set()
+            attributes[k] = self.join(tv, ev, f"{hint}_{k}")
+        return LocalObject(t.cls, attributes, maybe_missing=maybe)
+
+
+def _fitted(obj, name):
+    """The attribute `name` of `obj` (a LocalObject, or _MISSING) as a slot of a carried
+    object holds it: what reading it means where `obj` lacks it."""
+    if obj is _MISSING:
+        return _MISSING
+    return obj.attributes[name] if name in obj.attributes else absent_attribute(obj.cls, name)
+
+
+def _runs_at_least_once(ops, iterable):
+    """Whether a `for` over `iterable` certainly runs its body: a range of constants that
+    is not empty."""
+    producer = next((op for op in ops if isinstance(op, Op) and iterable in op.results), None)
+    if producer is None or producer.callee.obj is not range or producer.kwargs:
+        return False
+    args = [a.value for a in producer.args if isinstance(a, Const) and type(a.value) is int]
+    return len(args) == len(producer.args) and len(range(*args)) > 0
+
+
+def absent_attribute(cls, name):
+    """What reading the attribute `name` an object of `cls` was not given means where it is
+    joined with one it was: a class attribute's constant, else _MISSING."""
+    static = inspect.getattr_static(cls, name, _MISSING)
+    if static is _MISSING:
+        return _MISSING
+    if inspect.isfunction(static) or hasattr(static, "__get__") or hasattr(static, "__set__"):
+        raise _CannotJoin(f"has the attribute {name!r} on some paths only, and its class {cls.__name__} "
+                          f"defines {name!r} as a method or property")
+    return GlobalRef(f"{cls.__name__}.{name}", static, cls).as_const()
+
+
+def _kind(value):
+    if isinstance(value, LocalObject):
+        return f"a {value.cls.__name__} object"
+    if value is _MISSING:
+        return "not set"
+    if isinstance(value, Const):
+        return "None" if value.value is None else f"the constant {value.value!r}"
+    return "an array or number" if isinstance(value, Var) else "a list, tuple or dict"
+
+
+class _Unjoinable(Unreadable):
+    """A name whose values on the paths through an `if` or a loop no one operand can stand for."""
+
+    def __init__(self, why, where, loc):
+        self.why, self.where, self.loc = why, where, loc
+
+    def error(self, name, loc):
+        what = "the value returned" if name == HIDDEN_NAMES[RETURN_VALUE] else repr(name)
+        return UnsupportedSyntaxError(
+            f"{what} {self.why} (the paths through {self.where} at line {self.loc.line}), which sct cannot "
+            f"join into one value: it follows an object made in the function attribute by attribute, never "
+            f"as one run-time value", loc,
+            hint=f"Give {name!r} values of one kind on every path: objects of one class (their attributes may "
+                 f"differ), or plain values.")
 
 
 def _maybe_true(flag):

@@ -37,14 +37,19 @@ class LocalObject:
     a dataclass or a SimpleNamespace. Not an IR value: its attributes are operands, read
     and set while lowering (setting one makes a new LocalObject, and every name for the
     old one is rebound, as every name for one Python object sees the change), a method
-    call is inlined with `self` bound to it, and a loop carries its attributes one by one."""
+    call is inlined with `self` bound to it, and a loop carries its attributes one by one.
+    `maybe_missing` names the attributes that some path to here did not set (a branch or a
+    loop set them, or made the object, on some paths only): each holds None on those
+    paths, where Python's read would raise, so what it holds may be read, but whether the
+    object has it is not known while lowering (no `hasattr` can be decided from it)."""
 
-    def __init__(self, cls, attributes, source=None):
+    def __init__(self, cls, attributes, source=None, maybe_missing=frozenset()):
         self.cls, self.attributes = cls, dict(attributes)
         self.source = source  # for an object argument taken apart: the argument (a Var)
+        self.maybe_missing = frozenset(maybe_missing)
 
     def with_attribute(self, name, value):
-        return LocalObject(self.cls, {**self.attributes, name: value})
+        return LocalObject(self.cls, {**self.attributes, name: value}, maybe_missing=self.maybe_missing - {name})
 
     @property
     def is_namedtuple(self):

@@ -232,8 +232,12 @@ def write_attribute(target, value, lowering, scope):
     if not isinstance(obj, LocalObject):
         raise UnsupportedSyntaxError(f"setting an attribute of {target.value.id!r} is not supported: sct follows "
                                      f"the attributes of objects of your own classes, made in the function or "
-                                     f"passed in, not of globals or library objects", loc,
-                                     hint="Keep the value in a local name, or pass the object in as an argument.")
+                                     f"passed in, not of globals or library objects, nor of a name that may be "
+                                     f"None or another value here (as before the loop or `if` that makes the "
+                                     f"object)", loc,
+                                     hint="Keep the value in a local name, pass the object in as an argument, or "
+                                          "make the object before the loop or `if` (its attributes may start "
+                                          "as 0.0).")
     if obj.is_namedtuple or (dataclasses.is_dataclass(obj.cls) and obj.cls.__dataclass_params__.frozen):
         what = "a namedtuple's field" if obj.is_namedtuple else f"field {target.attr!r} of a frozen dataclass"
         copy = f"obj._replace({target.attr}=...)" if obj.is_namedtuple else \
