@@ -570,3 +570,96 @@ def test_a_name_that_is_an_object_on_some_paths_only_is_refused_where_it_must_be
 
 def test_objects_that_cannot_be_joined_are_fine_when_not_read_after():
     _check_on_inputs(objects_of_two_classes_unused_after, 1)
+
+
+# ---- advanced indexing copies; basic slicing views
+
+
+M = np.array([[0.5, -0.2, 0.3], [0.1, 0.7, -0.4]])
+
+
+def write_into_a_list_indexed_copy(x):
+    y = x * 2.0
+    r = y[[0, 1]]
+    r[0] = 5.0  # y is not changed
+    return np.sum(r * y[:2])
+
+
+def update_of_a_list_indexed_copy(x):
+    y = x * 2.0
+    r = y[[0, 2]]
+    r += x[:2]
+    return np.sum(r * y[:2])
+
+
+def update_of_a_masked_copy(x):
+    y = np.sin(x)
+    r = y[y > 0]
+    r *= 3.0
+    return np.sum(r) + np.sum(y)
+
+
+def write_into_columns_picked_by_a_list(M):
+    A = M * 1.0
+    r = A[:, [0, 2]]
+    r[0, 0] = 1.0
+    return np.sum(r * A[:, :2])
+
+
+def write_into_a_copy_indexed_by_an_array(x):
+    y = x * 2.0
+    idx = np.array([2, 0])
+    r = y[idx]
+    r[1] = 0.0
+    return np.sum(r * y[:2]) + np.sum(y[np.arange(2)] * x[1:])
+
+
+def write_into_the_array_a_copy_was_read_from(x):
+    y = x * 2.0
+    r = y[[0, 1]]
+    y[0] = 7.0  # the copy r keeps the old values
+    return np.sum(r * x[:2]) + np.sum(y)
+
+
+def updates_of_copies_in_a_loop(M):
+    A = M * 1.0
+    total = 0.0
+    for i in range(2):
+        picked = A[i, [2, 0]]
+        picked += M[i, :2]
+        picked[1] = picked[1] * 3.0
+        total = total + np.sum(picked ** 2)
+    return total + np.sum(A)
+
+
+@pytest.mark.parametrize("f, arg", [(write_into_a_list_indexed_copy, X), (update_of_a_list_indexed_copy, X),
+                                    (update_of_a_masked_copy, X), (write_into_columns_picked_by_a_list, M),
+                                    (write_into_a_copy_indexed_by_an_array, X),
+                                    (write_into_the_array_a_copy_was_read_from, X),
+                                    (updates_of_copies_in_a_loop, M)], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_fancy_index_read_is_a_copy_that_may_be_written(f, arg):
+    assert_grad_matches_fd(f, (arg,))
+    assert_grad_matches_fd(f, (-arg,))
+
+
+def write_into_a_row_view(M):
+    A = M * 1.0
+    r = A[0]  # basic indexing: a view, the write shows through A
+    r[0] = 1.0
+    return np.sum(A)  # ERR
+
+
+def update_of_a_slice(x):
+    y = x * 2.0
+    r = y[1:]
+    r += 1.0  # ERR (a view: y changes too)
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, arg", [(write_into_a_row_view, M), (update_of_a_slice, X)],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_a_view_made_by_basic_indexing_is_still_refused(f, arg):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(arg)
+    lines = open(__file__).read().splitlines()
+    assert "# ERR" in lines[info.value.loc.line - 1]

@@ -10,8 +10,10 @@ name that Python would show the write through but the generated code would not (
 view of the array, the array it views) is made unreadable (`_Stale`); a write that
 would change an array put in a list is refused.
 """
+import numpy as np
+
 from ..errors import UnsupportedSyntaxError
-from ..ir import ATTR, CALL, GETITEM, METHOD, Var, rebuild
+from ..ir import ATTR, CALL, GETITEM, METHOD, Const, DictOf, ListOf, Var, rebuild
 from .scope import Unreadable
 from .static_values import LocalObject
 
@@ -29,10 +31,42 @@ _VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.s
                    "np.atleast_2d", "np.flip"}
 
 
-def may_be_view(op):
+# Functions whose result is an array (never a number, a slice or a hashable key): indexing
+# with it is advanced indexing, which copies (`y[np.arange(2)]`, `y[np.nonzero(m)]`).
+_INDEX_ARRAY_FUNCTIONS = {np.array, np.asarray, np.arange, np.nonzero, np.flatnonzero, np.argsort, np.argwhere,
+                          np.where}
+
+
+def may_be_view(op, index_arrays=()):
+    """Whether the result of `op` may share memory with its first argument. An item read
+    with an advanced index known while lowering (a list, an integer array from
+    `_INDEX_ARRAY_FUNCTIONS` in `index_arrays`, a tuple holding one) makes a copy; any other
+    (an integer, a slice, a boolean mask, which may also be a dict's key) may not."""
     c = op.callee
-    return c.kind == GETITEM or (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
+    if c.kind == GETITEM:
+        return len(op.args) < 2 or not _advanced_index(op.args[1], index_arrays)
+    return (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
         (c.kind == CALL and c.spelling in _VIEW_FUNCTIONS)
+
+
+def makes_index_array(op):
+    """Whether `op`'s result is an array that indexes by advanced indexing (see may_be_view)."""
+    return op.callee.kind == CALL and any(op.callee.obj is f for f in _INDEX_ARRAY_FUNCTIONS)
+
+
+def _advanced_index(index, index_arrays):
+    if isinstance(index, Const):
+        return _advanced_value(index.value)
+    if isinstance(index, ListOf):
+        return True
+    if isinstance(index, tuple) and not isinstance(index, DictOf):
+        return any(_advanced_index(part, index_arrays) for part in index)
+    return isinstance(index, Var) and index in index_arrays
+
+
+def _advanced_value(value):
+    return isinstance(value, (list, np.ndarray)) or \
+        (isinstance(value, tuple) and any(_advanced_value(part) for part in value))
 
 
 def shares_memory(v, array, views):
@@ -54,6 +88,11 @@ def sharing_names(scope, value, name, owner=None):
     for memory it shares (views), here and in the functions this one is inlined into,
     and the containers and objects holding it (other than `owner`). Empty for a value
     that is not a Var."""
+    return [other for other, _ in sharing(scope, value, name, owner)]
+
+
+def sharing(scope, value, name, owner=None):
+    """(name, what it denotes) for each of `sharing_names`."""
     if not isinstance(value, Var):
         return []
     views = getattr(scope, "views", {})
@@ -64,9 +103,9 @@ def sharing_names(scope, value, name, owner=None):
                 continue
             if isinstance(bound, Var):
                 if shares_memory(bound, value, views):
-                    found.append(other)
+                    found.append((other, bound))
             elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
-                found.append(other)
+                found.append((other, bound))
     return found
 
 

@@ -29,7 +29,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
-from .aliasing import MUTATING_METHODS, may_be_view, rebind_everywhere
+from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, rebind_everywhere
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
                     inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
@@ -103,8 +103,11 @@ class ExprLowering:
         if callee.kind == CALL and callee.obj in _ONE_PASS and hasattr(self.scope, "one_pass"):
             self.scope.one_pass.add(result)  # iterated once, forwards: a loop over it cannot run backwards
         views = getattr(self.scope, "views", None)
-        if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1]):
+        index_arrays = getattr(self.scope, "index_arrays", set())
+        if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1], index_arrays):
             views[result] = views.get(args[0], args[0])  # the array whose memory it may be
+        if makes_index_array(self.ops[-1]):
+            index_arrays.add(result)
         return result
 
     def expr_Lambda(self, node):

@@ -97,6 +97,7 @@ class FunctionScope:
         self.appended = set()  # Vars put in a list made at run time (`hs.append(h)`)
         self.one_pass = set()  # Vars that are one-pass iterators (zip(...), enumerate(...), map over arrays)
         self.iterator_lists = set()  # run-time lists standing for an iterator (map(f, X) over an array)
+        self.index_arrays = set()  # Vars that index by advanced indexing (aliasing.may_be_view)
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
@@ -182,6 +183,7 @@ class NestedScope:
         self.appended = parent.appended
         self.one_pass = parent.one_pass
         self.iterator_lists = parent.iterator_lists
+        self.index_arrays = parent.index_arrays
         self.facts = parent.facts
 
     def lookup(self, name, node):

@@ -14,7 +14,7 @@ import gast
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir import ASSERT, BINOP, CALL, Callee, Const, Var
-from .aliasing import sharing_names
+from .aliasing import sharing, sharing_names
 from .expressions import BINOPS, ExprLowering
 from .scope import LocalFunction
 from .static_values import GlobalRef
@@ -39,6 +39,7 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
         write_item(stmt.target, value, lowering, scope, namer)
     elif isinstance(stmt, gast.AugAssign):
         fn, symbol, hint = BINOPS[type(stmt.op)]
+        views = None
         if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
             spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
             current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
@@ -48,15 +49,21 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
             spelled = stmt.target.id
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
-            aliases = sharing_names(scope, current, stmt.target.id)
+            found = sharing(scope, current, stmt.target.id)
+            aliases = [other for other, _ in found]
+            # Other arrays that may share its memory (a slice of it, what it is a slice of): the
+            # check asks NumPy whether they do (a copy made by fancy indexing does not).
+            if found and all(isinstance(bound, Var) and bound is not current for _, bound in found):
+                views = tuple(bound for _, bound in found)
             if stmt.target.id in stored_names:
                 aliases.append("a list or dict it was put in")
+                views = None
         if aliases and isinstance(current, Var):
             # For a number this is a new binding, and `aliases` keep the old value. For an
             # array NumPy writes in place, so they would change too: checked when it runs.
+            args = [current, Const(f"{spelled} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))]
             lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
-                          [current, Const(f"{spelled} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))],
-                          hint="checked", node=stmt)
+                          args + ([views] if views else []), hint="checked", node=stmt)
             lowering.ops[-1].keep = True
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)

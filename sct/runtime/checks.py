@@ -17,10 +17,15 @@ def check_unpack(value, count):
         raise ValueError(f"not enough values to unpack (expected {count}, got {length})")
 
 
-def check_rebinding(value, statement, alias, loc):
+def check_rebinding(value, statement, alias, loc, views=None):
     """Before `x += ...` where `alias` (a name, or words for a list holding it) refers to
     x's value or shares its memory: fine for a number (x is rebound, alias keeps the old
-    value), refused for an array, which NumPy would change in place, alias included."""
+    value), refused for an array, which NumPy would change in place, alias included.
+    `views`: when every such name is another array that may share x's memory (a slice of
+    it, or the array it is a slice of), those arrays; refused only if one does."""
+    if isinstance(value, np.ndarray) and views is not None and \
+            all(isinstance(v, np.ndarray) and not np.may_share_memory(value, v) for v in views):
+        return
     if isinstance(value, np.ndarray):
         name = statement.split()[0]
         who = f"`{alias}`" if alias.isidentifier() else alias
