@@ -663,3 +663,123 @@ def test_a_view_made_by_basic_indexing_is_still_refused(f, arg):
         sct.grad(f)(arg)
     lines = open(__file__).read().splitlines()
     assert "# ERR" in lines[info.value.loc.line - 1]
+
+
+# ---- refusals that named the wrong reason
+
+
+def update_after_writing_into_an_array(x):
+    y = np.zeros((2, 3))
+    h = x * 2.0
+    y[0] = h  # copies h's values: no list or dict holds h
+    h += 1.0
+    return np.sum(y) + np.sum(h ** 2)
+
+
+def update_then_write_rows_in_a_loop(x):
+    out = np.zeros((2, 3))
+    h = x * 1.0
+    for i in range(2):
+        h += x
+        out[i] = h
+    return np.sum(out ** 2)
+
+
+def update_after_appending(x):
+    h = x * 1.0
+    hs = []
+    for i in range(2):
+        h += x  # ERR (hs[-1] is this array from the second iteration on)
+        hs.append(h)
+    return np.sum(np.stack(hs))
+
+
+def update_after_appending_in_a_tuple(x):
+    h = x * 1.0
+    hs = []
+    for i in range(2):
+        hs.append((h, i))
+        h += x  # ERR
+    return np.sum(np.stack([p[0] for p in hs]))
+
+
+def push(hs, h):
+    hs.append(h)
+
+
+def update_after_a_helper_appended(x):
+    h = x * 1.0
+    hs = []
+    for i in range(2):
+        push(hs, h)
+        h += x  # ERR
+    return np.sum(np.stack(hs))
+
+
+def write_after_a_helper_appended(x):
+    hs = []
+    for i in range(2):
+        y = x * 1.0
+        push(hs, y)
+        y[0] = 5.0  # ERR
+    return np.sum(np.stack(hs) * x)
+
+
+def stale_name_rebound_by_a_loop(x):
+    y = x * 1.0
+    p = y[:2]
+    y[0] = 1.0  # p, a view of y, now shows the write: sct cannot read it
+    for i in range(3):
+        p = y * i  # but every iteration rebinds it first
+    return np.sum(p)
+
+
+def stale_item_rebound_by_a_loop(x):
+    y = x * 1.0
+    p = y[0]
+    y[1] = 2.0
+    s = 0.0
+    for i in range(3):
+        p = y[i] * 2
+        s = s + p
+    return s + p
+
+
+def stale_name_after_a_loop_that_may_not_run(x, n):
+    y = x * 1.0
+    p = y[:2]
+    y[0] = 1.0
+    for i in range(n):
+        p = y * i
+    return np.sum(p)  # ERR
+
+
+def stale_name_read_by_a_loop(x):
+    y = x * 1.0
+    p = y[:2]
+    y[0] = 1.0
+    for i in range(3):  # ERR
+        p = p + y[:2]
+    return np.sum(p)
+
+
+@pytest.mark.parametrize("f", [update_after_writing_into_an_array, update_then_write_rows_in_a_loop,
+                               stale_name_rebound_by_a_loop, stale_item_rebound_by_a_loop], ids=lambda f: f.__name__)
+def test_no_spurious_refusal(f):
+    _check_on_inputs(f, 1)
+
+
+@pytest.mark.parametrize("f, args, words", [
+    (update_after_appending, (X,), "a list or dict it was put in"),
+    (update_after_appending_in_a_tuple, (X,), "a list or dict it was put in"),
+    (update_after_a_helper_appended, (X,), "a list or dict it was put in"),
+    (write_after_a_helper_appended, (X,), "was put in a list"),
+    (stale_name_after_a_loop_that_may_not_run, (X, 2), "if it runs no iteration"),
+    (stale_name_read_by_a_loop, (X,), "'p' shares memory with 'y'"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_the_refusal_names_the_real_reason(f, args, words):
+    with pytest.raises(sct.UnsupportedSyntaxError) as info:
+        sct.grad(f)(*args)
+    assert words in str(info.value) and "local function" not in str(info.value)
+    lines = open(__file__).read().splitlines()
+    assert "# ERR" in lines[info.value.loc.line - 1]

@@ -49,13 +49,23 @@ class BlockLowering:
         self.reads = [(_position(n), n.id) for n in gast.walk(tree)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         self.enclosing_carried = set()  # names the loops around the current one carry
-        # Names whose value is put into a list or dict by reference (`hs.append(h)`,
-        # `d[k] = h`), which an in-place `h += ...` would change too.
-        self.stored_names = {a.id for n in gast.walk(tree) if isinstance(n, gast.Call)
-                             and isinstance(n.func, gast.Attribute) and n.func.attr in ("append", "insert")
-                             for a in n.args if isinstance(a, gast.Name)} | \
-            {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name)
-             and any(isinstance(t, gast.Subscript) for t in n.targets)}
+        # Names whose value may be put into a list or dict by reference (`hs.append(h)`,
+        # `d[k] = h`, or in a tuple: `hs.append((h, c))`), which an in-place `h += ...` would
+        # change too: name -> the names of what it is put in (checked when `h +=` runs).
+        self.stored_names = {}
+        for n in gast.walk(tree):
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                    n.func.attr in ("append", "insert") and isinstance(n.func.value, gast.Name):
+                holder, values = n.func.value.id, n.args
+            elif isinstance(n, gast.Assign) and any(isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)
+                                                    for t in n.targets):
+                holder, values = next(t.value.id for t in n.targets if isinstance(t, gast.Subscript)
+                                      and isinstance(t.value, gast.Name)), [n.value]
+            else:
+                continue
+            for value in values:
+                for name in _stored_names(value):
+                    self.stored_names.setdefault(name, set()).add(holder)
         self.loop_depth = 0  # inside a loop body, `return` leaves the loop (see loop())
         self.unrolled_depth = 0  # inside the body of a loop over a container known when lowering
 
@@ -471,7 +481,7 @@ class BlockLowering:
             after[n] = _Unjoinable(why, "the loop", loc)
         for n, value in unreadable.items():  # unless every iteration binds it, it may still be that
             if not (n in (always_bound or ()) and not has_break and _runs_at_least_once(lowering.ops, iterable)):
-                after[n] = value
+                after[n] = _UnlessRebound(value, loc)
         if has_return:  # the code after the loop runs only if it did not return
             returned = by_result[RETURNED]
             after.update({RETURNED: returned, RETURN_VALUE: by_result[RETURN_VALUE], LEAVING: returned})
@@ -789,6 +799,16 @@ def _nested_loop_statements(stmts):
             yield from _nested_loop_statements(body)
 
 
+def _stored_names(node):
+    """The names whose values `node` (an argument of `.append`, a value assigned to an
+    item) stores by reference: a name, or names in a tuple or list display."""
+    if isinstance(node, gast.Name):
+        return [node.id]
+    if isinstance(node, (gast.Tuple, gast.List)):
+        return [name for e in node.elts for name in _stored_names(e)]
+    return []
+
+
 def _position(node):
     return (node.lineno, node.col_offset)
 
@@ -863,6 +883,21 @@ def _always_ends(stmts, kinds):
 
 def _contains(stmts, kinds):
     return any(isinstance(n, kinds) for n in _own_statements(stmts))
+
+
+class _UnlessRebound(Unreadable):
+    """After a loop that rebinds a name which could not be read before it (`before`, an
+    Unreadable): what it denotes if the loop runs no iteration, or leaves before binding it."""
+
+    def __init__(self, before, loc):
+        self.before, self.loc = before, loc
+
+    def error(self, name, loc):
+        error = self.before.error(name, loc)
+        return UnsupportedSyntaxError(
+            f"the loop at line {self.loc.line} rebinds {name!r}, but if it runs no iteration (or leaves one "
+            f"before binding it) {name!r} is what it was before the loop, which cannot be read: "
+            f"{error.message}", loc, hint=error.hint)
 
 
 class _BranchFunction(Unreadable):

@@ -29,7 +29,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
-from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, rebind_everywhere
+from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, rebind_everywhere, scope_chain
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
                     inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
@@ -443,9 +443,10 @@ class ExprLowering:
                 refuse_stored_iterator([item], self.loc_of(node), self.scope)
                 longer = self.emit(Callee(CALL, "appended", runtime.appended, runtime.appended),
                                    [base, item], hint=base.name, node=node)
-                appended = getattr(self.scope, "appended", None)
-                if appended is not None:  # a later write into it would change the list's item
-                    appended.update(v for v in containers.flat([item]) if isinstance(v, Var))
+                # A later write into it, or `+=` on it, would change the list's item: here and in
+                # the functions this one is inlined into (`push(hs, y)` then `y[0] = v`).
+                for s in scope_chain(self.scope):
+                    getattr(s, "appended", set()).update(v for v in containers.flat([item]) if isinstance(v, Var))
                 rebind_everywhere(self.scope, base, longer)
                 return Const(None)
             if isinstance(base, Var) and node.func.attr == "fill" and len(node.args) == 1 and not node.keywords:

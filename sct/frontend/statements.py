@@ -39,7 +39,7 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
         write_item(stmt.target, value, lowering, scope, namer)
     elif isinstance(stmt, gast.AugAssign):
         fn, symbol, hint = BINOPS[type(stmt.op)]
-        views = None
+        maybe = []  # (words, value): what may share its memory or hold it, which the check asks
         if isinstance(stmt.target, gast.Attribute):  # `obj.total += x`
             spelled = f"{getattr(stmt.target.value, 'id', '...')}.{stmt.target.attr}"
             current = lowering.value(gast.Attribute(stmt.target.value, stmt.target.attr, gast.Load()))
@@ -49,21 +49,31 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
             spelled = stmt.target.id
             current = scope.lookup(stmt.target.id, stmt.target)
             current = current.as_const() if isinstance(current, GlobalRef) else current
-            found = sharing(scope, current, stmt.target.id)
-            aliases = [other for other, _ in found]
-            # Other arrays that may share its memory (a slice of it, what it is a slice of): the
-            # check asks NumPy whether they do (a copy made by fancy indexing does not).
-            if found and all(isinstance(bound, Var) and bound is not current for _, bound in found):
-                views = tuple(bound for _, bound in found)
-            if stmt.target.id in stored_names:
+            aliases = []
+            for other, bound in sharing(scope, current, stmt.target.id):
+                if isinstance(bound, Var) and bound is not current:  # a slice of it, what it is a slice of
+                    maybe.append((other, bound))
+                else:
+                    aliases.append(other)
+            # A name its value was stored from (`hs.append(h)`, `d[k] = h`, maybe in a loop, so
+            # that it holds the value the next iteration updates): a list or dict holding it, or
+            # an array, which copied it.
+            if current in getattr(scope, "appended", ()):  # (appended by a function this one called)
                 aliases.append("a list or dict it was put in")
-                views = None
-        if aliases and isinstance(current, Var):
+            for holder in stored_names.get(stmt.target.id, ()):
+                bound = scope.locals.get(holder)
+                if isinstance(bound, Var):
+                    maybe.append(("a list or dict it was put in", bound))
+        if (aliases or maybe) and isinstance(current, Var):
             # For a number this is a new binding, and `aliases` keep the old value. For an
-            # array NumPy writes in place, so they would change too: checked when it runs.
-            args = [current, Const(f"{spelled} {symbol}="), Const(aliases[0]), Const(loc_of(stmt))]
+            # array NumPy writes in place, so they would change too: checked when it runs;
+            # for those in `maybe`, only if they share its memory or hold it then.
+            args = [current, Const(f"{spelled} {symbol}="), Const((aliases + [w for w, _ in maybe])[0]),
+                    Const(loc_of(stmt))]
+            if not aliases:
+                args += [tuple(v for _, v in maybe), Const(tuple(w for w, _ in maybe))]
             lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
-                          args + ([views] if views else []), hint="checked", node=stmt)
+                          args, hint="checked", node=stmt)
             lowering.ops[-1].keep = True
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)

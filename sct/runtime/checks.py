@@ -17,15 +17,31 @@ def check_unpack(value, count):
         raise ValueError(f"not enough values to unpack (expected {count}, got {length})")
 
 
-def check_rebinding(value, statement, alias, loc, views=None):
+def _refers_to(other, array, depth=3):
+    """Whether `other` shares `array`'s memory or holds it (as an item of a list, tuple or
+    dict, nested a little); anything else of which that is not known counts as holding it."""
+    if isinstance(other, np.ndarray) and other.dtype != object:
+        return bool(np.may_share_memory(other, array))
+    if isinstance(other, (list, tuple, dict)) and depth > 0:
+        items = other.values() if isinstance(other, dict) else other
+        return any(item is array or _refers_to(item, array, depth - 1) for item in items
+                   if not isinstance(item, (int, float, complex, str, bool, type(None))))
+    return not isinstance(other, (int, float, complex, str, bool, type(None)))
+
+
+def check_rebinding(value, statement, alias, loc, maybe=None, words=()):
     """Before `x += ...` where `alias` (a name, or words for a list holding it) refers to
     x's value or shares its memory: fine for a number (x is rebound, alias keeps the old
     value), refused for an array, which NumPy would change in place, alias included.
-    `views`: when every such name is another array that may share x's memory (a slice of
-    it, or the array it is a slice of), those arrays; refused only if one does."""
-    if isinstance(value, np.ndarray) and views is not None and \
-            all(isinstance(v, np.ndarray) and not np.may_share_memory(value, v) for v in views):
-        return
+    `maybe`: when no name surely refers to x's value, the values that may (`words` say
+    what each is): arrays that may share its memory (a slice of it, the array it is a
+    slice of, an array it was written into), lists or dicts it may have been put in;
+    refused only if one of them does share its memory or hold it."""
+    if isinstance(value, np.ndarray) and maybe is not None:
+        found = next((w for v, w in zip(maybe, words) if _refers_to(v, value)), None)
+        if found is None:
+            return
+        alias = found
     if isinstance(value, np.ndarray):
         name = statement.split()[0]
         who = f"`{alias}`" if alias.isidentifier() else alias
