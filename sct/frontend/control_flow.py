@@ -143,8 +143,10 @@ class BlockLowering:
         if tail:  # at the function's own level only `return` leaves
             self.scope.locals.pop(LEAVING)
             flag, value = self.scope.locals.pop(RETURNED), self.scope.locals.pop(RETURN_VALUE)
+            if isinstance(flag, Const):  # every path returned (the rest is never reached)
+                return [], (value, self.loc_of(stmt))
             return self._return_if_returned(flag, value, rest, stmt)
-        if not rest:
+        if not rest or isinstance(leaving, Const):  # (leaving is True: the rest is never reached)
             return [], None
         loc = self.loc_of(stmt)
         lowering = ExprLowering(self.scope, self.namer, self.loc_of, loc)
@@ -223,7 +225,14 @@ class BlockLowering:
         """An If on `cond` whose branches are what `lower_then` and `lower_else` lower (each
         returns its ops), its results joining the names they bind differently; returns
         `lowering.ops` with it. `resets`: hidden flags false in the else branch (it runs
-        when `cond`, the flag they imply, is false); one it leaves so keeps `cond`'s value."""
+        when `cond`, the flag they imply, is false); one it leaves so keeps `cond`'s value.
+        On a constant `cond` only the branch taken is lowered, and no If made (the reverse
+        transform tapes the values of branches on their run-time condition)."""
+        if isinstance(cond, Const) and type(cond.value) in (bool, int, float, str, type(None)):
+            if not cond.value:
+                self.scope.locals.update({k: Const(False) for k in resets if k in self.scope.locals})
+            lowering.ops.extend((lower_then if cond.value else lower_else)())
+            return lowering.ops
         before = dict(self.scope.locals)
         branches = []
         for i, lower_branch in enumerate((lower_then, lower_else)):
@@ -577,7 +586,9 @@ class BlockLowering:
             if self.loop_depth or self.unrolled_depth:
                 self.scope.locals[BREAK] = returned
         else_stmts = list(stmt.orelse)
-        if else_stmts and _maybe_true(broke):
+        if isinstance(broke, Const) and broke.value:  # every path broke out: the `else:` never runs
+            else_stmts = []
+        elif else_stmts and _maybe_true(broke):
             self.scope.locals[BROKE] = broke
             test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
