@@ -1021,3 +1021,64 @@ def test_random_nested_exits_match_python_and_finite_differences():
     failures = [detail for status, detail in results if status == "fail"]
     assert not failures, failures[0]
     assert sum(status == "pass" for status, _ in results) >= 18
+
+
+# ---- after an `if` or a loop, a name may be any of the arrays its paths left it: a write
+# through it is a write through them (these gave wrong gradients: the write was not seen)
+
+
+def write_through_a_name_either_branch_bound(x):
+    y = x * 1.0
+    z = x * 2.0
+    if np.sum(x) > 0:
+        v = y
+    else:
+        v = z
+    v[0] = 5.0
+    return np.sum(y * x)  # ERR
+
+
+def write_through_a_view_either_branch_made(x):
+    y = x * 1.0
+    if np.sum(x) > 0:
+        v = y[:2]
+    else:
+        v = y[1:]
+    y[0] = 5.0
+    return np.sum(v * x[:2])  # ERR
+
+
+def write_through_a_name_a_loop_may_rebind(x):
+    y = x * 1.0
+    v = y
+    for i in range(2):
+        if i == 7:
+            v = v * 2.0
+    v[0] = 5.0
+    return np.sum(y * x)  # ERR
+
+
+@pytest.mark.parametrize("f", [write_through_a_name_either_branch_bound, write_through_a_view_either_branch_made,
+                               write_through_a_name_a_loop_may_rebind], ids=lambda f: f.__name__)
+def test_a_write_through_a_joined_name_makes_the_others_stale(f):
+    with pytest.raises(sct.UnsupportedSyntaxError, match="shares memory") as info:
+        sct.grad(f)(X)
+    lines = open(__file__).read().splitlines()
+    assert "# ERR" in lines[info.value.loc.line - 1]
+
+
+def joined_arrays_read_and_rebound(x):
+    y = x * 1.0
+    if np.sum(x) > 0:
+        v = y
+    else:
+        v = x * 3.0
+    v = v + 1.0  # a new array: y is not changed
+    w = y[:2] if np.sum(x) > 5 else x[1:]
+    for i in range(2):
+        w = w * np.tanh(v[:2])
+    return np.sum(y * v) + np.sum(w)
+
+
+def test_joined_arrays_that_are_not_written_are_fine():
+    _check_on_inputs(joined_arrays_read_and_rebound, 1)

@@ -76,6 +76,26 @@ def shares_memory(v, array, views):
     return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
 
 
+def note_join(scope, result, values):
+    """`result` is one of `values` at run time (an If's or a Loop's result, each value a
+    path's or an iteration's): it may share memory with each, so its memory and theirs
+    count as one from now on (their bases merged into one; conservative: a write through
+    any of them makes the others stale, as one of them really is)."""
+    views = getattr(scope, "views", None)
+    bases = [views.get(v, v) for v in values if isinstance(v, Var)] if views is not None else []
+    if not bases:
+        return
+    base = bases[0]
+    for other in bases[1:]:
+        if other is not base:
+            for k, v in list(views.items()):
+                if v is other:
+                    views[k] = base
+            views[other] = base
+    if result is not base:
+        views[result] = base
+
+
 def was_appended(array, scope):
     """Whether `array`, or memory it shares, was put in a list made at run time."""
     views = getattr(scope, "views", {})

@@ -26,8 +26,8 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild
 from . import containers
-from .aliasing import (MUTATING_METHODS, rebind_everywhere, refuse_shared_write, scope_chain, shares_memory,
-                       was_appended)
+from .aliasing import (MUTATING_METHODS, note_join, rebind_everywhere, refuse_shared_write, scope_chain,
+                       shares_memory, was_appended)
 from .expressions import ExprLowering
 from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
                     Unreadable)
@@ -502,6 +502,8 @@ class BlockLowering:
                 rebind_everywhere(self.scope, before[n], by_result[n])
                 # and what shared its memory (a view of it, the array it is a view of) is stale
                 refuse_shared_write(n, before[n], loc, self.scope)
+        for result, init, value in zip(results, inits, yields):  # the array it started as, or one made
+            note_join(self.scope, result, [init, value])
         by_name = grouped(carried)
         lowering.ops.append(Loop(results, carried, inits, Region(counting + body, yields), iterable, target, test,
                                  loc, loc, exit=by_name.get(BREAK), counter=by_name.get(TRIPS),
@@ -704,6 +706,7 @@ class _Joiner:
                         raise _CannotJoin("holds an object made in the function in a list, tuple or dict that "
                                           "differs between the paths")
                 joined = Var(self.blocks.namer.fresh(hint))
+                note_join(self.blocks.scope, joined, [t, e])  # (an array on either path: it is that one)
                 self.results.append(joined)
                 self.then_yields.append(self.blocks._as_yield(t, self.stmt, self.then_ops, hint))
                 self.else_yields.append(self.blocks._as_yield(e, self.stmt, self.else_ops, hint))
