@@ -1082,3 +1082,23 @@ def joined_arrays_read_and_rebound(x):
 
 def test_joined_arrays_that_are_not_written_are_fine():
     _check_on_inputs(joined_arrays_read_and_rebound, 1)
+
+
+class Layer:
+    def __init__(self, W, act=np.tanh):
+        self.W, self.act = W, act
+
+    def __call__(self, h):
+        return self.act(self.W * h)
+
+
+def layers_made_in_branches_call_their_function(x):
+    if np.sum(x) > 0:
+        layer = Layer(x * 2.0)
+    else:
+        layer = Layer(np.cos(x))
+    return np.sum(layer(x) ** 2)
+
+
+def test_an_attribute_that_is_one_function_on_both_paths_is_still_called():
+    _check_on_inputs(layers_made_in_branches_call_their_function, 1)

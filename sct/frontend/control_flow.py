@@ -31,7 +31,7 @@ from .aliasing import (MUTATING_METHODS, note_join, rebind_everywhere, refuse_sh
 from .expressions import ExprLowering
 from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
                     Unreadable)
-from .static_values import GlobalRef, LocalObject
+from .static_values import GlobalRef, LocalObject, LocalPartial
 from .statements import lower_simple_statement
 from .targets import assign
 
@@ -692,10 +692,14 @@ class _Joiner:
         self.memo = {}
 
     def join(self, t, e, hint):
-        if t is e:
-            return t
+        if t is e or (isinstance(t, Const) and isinstance(e, Const) and t.value is e.value
+                      and t.spelling == e.spelling and not isinstance(t.value, (int, float, complex))):
+            return t  # (the same object, say np.tanh kept as an attribute on both paths)
         key = (id(t), id(e))
         if key not in self.memo:
+            if any(isinstance(v, (LocalFunction, LocalPartial)) for v in (t, e)):
+                raise _CannotJoin("is a function made in the function on one path and another value on the "
+                                  "other")
             if isinstance(t, LocalObject) or isinstance(e, LocalObject):
                 joined = self._objects(t, e, hint)
             elif containers.same_layout(t, e):
