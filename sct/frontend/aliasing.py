@@ -1,13 +1,15 @@
 """What shares memory, and what a write or an in-place change reaches.
 
 Takes the scopes being lowered: their `locals`, `views` (Var -> the Var whose memory
-it may share: a slice, a reshape...) and `appended` (Vars put in a list made at run
-time), and the old and new value of a write. The IR is functional: `y[i] = v` makes
-a new array, `xs.append(x)` a new list, `obj.w = v` a new object. Guarantees Python's
-meaning or an error: every name for the old object denotes the new one, in this
-function and in those it is inlined into or closes over (`rebind_everywhere`); a
-name that Python would show the write through but the generated code would not (a
-view of the array, the array it views) is made unreadable (`_Stale`); a write that
+it may share: a slice, a reshape, a join's result that may be either array...),
+`appended` (Vars put in a list made at run time) and `index_arrays` (Vars that index
+by advanced indexing, whose reads copy), and the old and new value of a write. The IR
+is functional: `y[i] = v` makes a new array, `xs.append(x)` a new list, `obj.w = v` a
+new object. Guarantees Python's meaning or an error: every name for the old object
+denotes the new one, in this function and in those it is inlined into or closes over
+(`rebind_everywhere`); a name that Python would show the write through but the
+generated code would not (a view of the array, the array it views, another array an
+`if` or a loop may have left the name as) is made unreadable (`_Stale`); a write that
 would change an array put in a list is refused.
 """
 import numpy as np

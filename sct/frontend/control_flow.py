@@ -13,9 +13,17 @@ end), the operand returned. Guarantees:
   in the body before the body binds it, or is carried by an enclosing loop; a list or
   array the body changes in place), and its trip count where that is not known
   beforehand, which the adjoint loop needs;
-- `break`, `continue` and `return` inside a loop or a branch become carried flags (and
-  a returned value): the code after them runs under `if not ...`, and one output
-  leaves the function.
+- `break`, `continue` and `return` inside a loop or a branch, at any depth, become hidden
+  flags (`leaving` for the rest of the iteration or function, the loop's carried `broke`,
+  `returned` and the returned value): the code after a statement that left on some paths
+  runs under `if not leaving:`, an unrolled loop's later items under `if not broke:`,
+  and one output leaves the function;
+- where paths join (an If, a Loop's iterations), a name denotes one operand: run-time
+  values become results (and may be any of the arrays they join: aliasing.note_join),
+  containers of one layout join item by item, objects of one class attribute by
+  attribute (an attribute set on some paths only is `maybe_missing`, None on the
+  others); what cannot be joined (objects of two classes, an object or None) is an
+  error where it is read.
 The Loop op's adjoint, and what it tapes, are the reverse transform's.
 """
 import inspect
@@ -897,10 +905,6 @@ def _always_ends(stmts, kinds):
         return (_always_ends(last.body, kinds) and _always_ends(last.orelse, kinds)) or \
             any(isinstance(s, kinds) for s in stmts)
     return any(isinstance(s, kinds) for s in stmts)
-
-
-def _contains(stmts, kinds):
-    return any(isinstance(n, kinds) for n in _own_statements(stmts))
 
 
 class _UnlessRebound(Unreadable):
