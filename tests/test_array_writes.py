@@ -411,3 +411,33 @@ def test_an_array_a_container_or_the_next_iteration_holds_is_not_written_silentl
     with pytest.raises(sct.UnsupportedSyntaxError) as info:
         sct.grad(f)(np.array([0.3, -0.7]))
     assert "# ERR" in info.value.loc.text and ".copy()" in info.value.hint
+
+
+def alias_by_a_conditional_expression(s, W, x):
+    q = s if np.sum(s) > 0.5 else W
+    s[:, 2] = x
+    return np.sum(q)
+
+
+def view_by_a_conditional_expression(y, x, c):
+    v = y[:2] if c > 0 else y[1:]
+    v[0] = 5.0
+    return np.sum(y * x)
+
+
+def copy_or_argument_by_a_conditional_expression(b, s):
+    y = b.copy()
+    q = y if s > 5 else b
+    q[-1] += s
+    return np.sum(np.sin(b))
+
+
+@pytest.mark.parametrize("f, args, line", [
+    (alias_by_a_conditional_expression, (np.ones((3, 3)), np.zeros((3, 3)), np.ones(3)), "return np.sum(q)"),
+    (view_by_a_conditional_expression, (np.arange(3.0), np.ones(3), 1.0), "return np.sum(y * x)"),
+    (copy_or_argument_by_a_conditional_expression, (np.array([0.3, -0.5, 1.2]), 0.7), "return np.sum(np.sin(b))"),
+])
+def test_a_value_a_conditional_expression_chose_may_be_either_when_written(f, args, line):
+    with pytest.raises(sct.SctError, match="shares memory with") as info:
+        sct.grad(f, wrt=(0, 1))(*args)
+    assert line in str(info.value)

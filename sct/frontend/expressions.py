@@ -29,7 +29,7 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
-from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, rebind_everywhere, scope_chain
+from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, note_join, rebind_everywhere, scope_chain
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
                     inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
@@ -1030,6 +1030,7 @@ class ExprLowering:
         result = Var(self.namer.fresh(hint), is_temp=True)
         loc = self.loc_of(node)
         self.ops.append(If([result], cond, regions[0], regions[1], loc, self.stmt_loc))
+        note_join(self.scope, result, [r.yields[0] for r in regions])  # `q = s if c else W`: either one
         return result
 
     def _container_builtin(self, fn, args, node):
