@@ -18,6 +18,7 @@ import functools
 import inspect
 import operator
 import re
+import sys
 import types
 
 import gast
@@ -73,6 +74,13 @@ class ExprLowering:
         self.stmt_loc = stmt_loc
 
     def emit(self, callee, args, kwargs=None, hint="t", node=None, loc=None):
+        out = (kwargs or {}).get("out")
+        if out is not None and not (isinstance(out, Const) and out.value is None):
+            raise UnsupportedSyntaxError(
+                f"{callee.spelling}(..., out=...) writes into an array it is given, which sct does not follow",
+                self.loc_of(node) if loc is None else loc,
+                hint="Assign the result instead: `y = np.exp(x)` (or `y[...] = np.exp(x)` to fill an "
+                     "existing array, which sct differentiates).")
         if any(isinstance(a, LocalObject) for a in containers.flat(list(args) + list((kwargs or {}).values()))):
             if callee.obj is runtime.appended:
                 raise UnsupportedSyntaxError("an object made in the function cannot be appended to a list "
@@ -505,6 +513,7 @@ class ExprLowering:
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
+        _refuse_unseen_effects(func, args, self.loc_of(node))
         if func.obj is functools.partial and args and _is_callee(args[0]):
             return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
         if func.obj is super:
@@ -1102,6 +1111,41 @@ def _lazy_value(branch, lowering):
         return lowering.value(branch)
     return branch.lower(lowering) if isinstance(branch, _Lazy) else branch
 _FOLDABLE_TYPES = (bool, int, float, complex, str)
+
+
+# Calls whose effect the IR, which has none, would lose: reading the caller's frame or
+# running code from text (a value read so carries no derivative: a zero gradient), and
+# writing into an array given as an argument (the write would be lost, or change the
+# caller's array).
+_FRAME_AND_TEXT = {eval: "eval", exec: "exec", locals: "locals", globals: "globals", vars: "vars",
+                   compile: "compile", inspect.currentframe: "inspect.currentframe",
+                   inspect.stack: "inspect.stack", sys._getframe: "sys._getframe"}
+_WRITES_INTO_ARGUMENT = (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis)
+
+
+def _refuse_unseen_effects(func, args, loc):
+    """Refuse a call of `func` (a GlobalRef) with operands `args` whose effect sct cannot
+    follow (see above). `out=` passed by keyword is refused for every call, in `emit`."""
+    obj = func.obj
+    if isinstance(obj, np.ufunc) and len(args) > obj.nin:  # np.negative(x, y): y is `out`
+        raise UnsupportedSyntaxError(f"{func.spelling}(...) with an output array after its {obj.nin} "
+                                     f"argument(s) writes into that array, which sct does not follow", loc,
+                                     hint="Assign the result instead: `y = np.negative(x)`.")
+    try:
+        name = _FRAME_AND_TEXT.get(obj)
+    except TypeError:  # an unhashable callable
+        return
+    if name is not None:
+        raise UnsupportedSyntaxError(f"sct cannot differentiate through {name}(): it reads the function's "
+                                     f"variables or runs code from text, out of sight of the transform",
+                                     loc, hint="Write the expression itself, with the variables by name.")
+    at_method = isinstance(getattr(obj, "__self__", None), np.ufunc) and getattr(obj, "__name__", "") == "at"
+    if at_method or obj in _WRITES_INTO_ARGUMENT:
+        raise UnsupportedSyntaxError(f"{func.spelling}() writes into an array it is given, which sct does "
+                                     f"not follow", loc,
+                                     hint="Build the result with an array write (`y[idx] += v` adds once "
+                                          "per distinct index; for repeated indices use "
+                                          "`y = y + np.bincount(idx, weights=v, minlength=len(y))`).")
 
 
 def _constant(ops, value):

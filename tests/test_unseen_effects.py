@@ -1,0 +1,76 @@
+"""Calls whose effect the IR cannot hold are refused at the user's line, never a zero
+gradient or a changed argument: out= and other writes into a given array, and code that
+reads the function's frame or runs text."""
+import numpy as np
+import pytest
+
+import sct
+
+
+def exp_into_the_argument(x):
+    np.exp(x, out=x)
+    return np.sum(x)
+
+
+def multiply_into_a_new_array(x):
+    y = np.empty_like(x)
+    np.multiply(x, 2.0, out=y)
+    return np.sum(y ** 2)
+
+
+def negative_with_a_positional_output(x):
+    y = np.zeros(3)
+    np.negative(x, y)
+    return np.sum(y)
+
+
+def method_with_out(x):
+    y = np.zeros(())
+    x.sum(out=y)
+    return np.sum(y) + np.sum(x)
+
+
+def add_at(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0, 1], x)
+    return np.sum(y ** 2)
+
+
+def copyto(x):
+    y = np.zeros(3)
+    np.copyto(y, x)
+    return np.sum(y)
+
+
+def through_locals(x):
+    y = x ** 2
+    return np.sum(locals()["y"])
+
+
+def through_eval(x):
+    return eval("np.sum(x ** 2)")
+
+
+def through_exec(x):
+    exec("y = x")
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, message, line", [
+    (exp_into_the_argument, "out=", "np.exp(x, out=x)"),
+    (multiply_into_a_new_array, "out=", "np.multiply(x, 2.0, out=y)"),
+    (negative_with_a_positional_output, "output array", "np.negative(x, y)"),
+    (method_with_out, "out=", "x.sum(out=y)"),
+    (add_at, "writes into an array", "np.add.at(y, [0, 0, 1], x)"),
+    (copyto, "writes into an array", "np.copyto(y, x)"),
+    (through_locals, r"locals\(\)", 'locals()["y"]'),
+    (through_eval, r"eval\(\)", 'eval("np.sum(x ** 2)")'),
+    (through_exec, r"exec\(\)", 'exec("y = x")'),
+])
+def test_an_effect_sct_cannot_follow_is_refused_at_the_line(f, message, line):
+    x = np.array([0.3, 0.5, 0.9])
+    before = x.copy()
+    with pytest.raises(sct.UnsupportedSyntaxError, match=message) as info:
+        sct.grad(f)(x)
+    assert line in str(info.value) and "test_unseen_effects.py" in str(info.value) and info.value.hint
+    np.testing.assert_array_equal(x, before)  # the caller's array is never changed
