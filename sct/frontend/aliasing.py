@@ -30,7 +30,8 @@ MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sor
 _VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal", "T"}
 _VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.swapaxes", "np.moveaxis",
                    "np.expand_dims", "np.broadcast_to", "np.asarray", "np.diagonal", "np.atleast_1d",
-                   "np.atleast_2d", "np.flip"}
+                   "np.atleast_2d", "np.flip", "np.asanyarray", "np.atleast_3d", "np.fliplr", "np.flipud",
+                   "np.real", "np.ravel", "list", "tuple", "iter", "reversed"}  # (items of list(W): W's rows)
 
 
 # Functions whose result is an array (never a number, a slice or a hashable key): indexing
@@ -98,6 +99,65 @@ def note_join(scope, result, values):
         views[result] = base
 
 
+def _links(scope):
+    """Var -> the Vars it may share memory with as it was made: the array it views
+    (`views`), and for a value a loop carries, the value it started from (`carried_from`:
+    the carried Var and the loop's result may still be that array), over the scopes
+    whose names the code can change."""
+    links = {}
+    for s in scope_chain(scope):
+        for k, v in getattr(s, "views", {}).items():
+            links.setdefault(k, []).append(v)
+        for k, vs in getattr(s, "carried_from", {}).items():
+            links.setdefault(k, []).extend(vs)
+    return links
+
+
+def _origins(v, links):
+    """`v` and every Var it may share memory with through `links`."""
+    found, pending = [], [v]
+    while pending:
+        x = pending.pop()
+        if isinstance(x, Var) and all(x is not f for f in found):
+            found.append(x)
+            pending += links.get(x, ())
+    return found
+
+
+def may_alias(a, b, scope, links=None):
+    """Whether `a` and `b` may be the same array or share memory: `shares_memory`, also
+    through the values loops carried them from."""
+    if not (isinstance(a, Var) and isinstance(b, Var)):
+        return False
+    links = _links(scope) if links is None else links
+    mine = _origins(a, links)
+    return any(any(x is y for y in mine) for x in _origins(b, links))
+
+
+def iterated_by(array, scope):
+    """(the name, the location) of a loop around this code that iterates `array` or memory
+    it shares (NumPy's iterator would see a write into it), or None."""
+    links = _links(scope)
+    for s in scope_chain(scope):
+        for values, name, loc in reversed(getattr(s, "iterating", [])):
+            if any(may_alias(array, v, scope, links) for v in values):
+                return name, loc
+    return None
+
+
+def refuse_write_into_iterated(name, array, loc, scope):
+    """A write into `array` inside a loop that iterates it: NumPy's iterator would see it,
+    the generated loop would not."""
+    found = iterated_by(array, scope)
+    if found is not None:
+        iterated, loop_loc = found
+        raise UnsupportedSyntaxError(
+            f"the loop at line {loop_loc.line} iterates {iterated} while this line writes into "
+            f"{'it' if iterated == repr(name) else repr(name) + ', which shares its memory'}", loc,
+            hint=f"Python's loop would see the written values. Iterate over a copy (`for t in x.copy()`), or "
+                 f"index the array (`x[i]` in a `for i in range(len(x))` loop).")
+
+
 def was_appended(array, scope):
     """Whether `array`, or memory it shares, was put in a list made at run time."""
     views = getattr(scope, "views", {})
@@ -117,17 +177,18 @@ def sharing(scope, value, name, owner=None):
     """(name, what it denotes) for each of `sharing_names`."""
     if not isinstance(value, Var):
         return []
-    views = getattr(scope, "views", {})
+    links = _links(scope)
     found = []
     for s in scope_chain(scope):
         for other, bound in s.locals.items():
             if (s is scope and other == name) or bound is owner:
                 continue
             if isinstance(bound, Var):
-                if shares_memory(bound, value, views):
+                if may_alias(bound, value, scope, links):
                     found.append((other, bound))
-            elif isinstance(bound, (tuple, LocalObject)) and any(v is value for v in _held(bound)):
-                found.append((other, bound))
+            elif isinstance(bound, (tuple, LocalObject)) and \
+                    any(may_alias(v, value, scope, links) for v in _held(bound)):
+                found.append((other, bound))  # holding it, or a view of it (`hs = [W[:, 0]]`)
     return found
 
 

@@ -337,7 +337,7 @@ class BlockLowering:
                 and iterable not in getattr(self.scope, "one_pass", ())  # (`pairs = zip(...)` before the loop)
         assigned, changed_in_place = set(), set(changed_by_calls)
         for s in stmt.body:
-            for node in gast.walk(s):
+            for node in _walk_outside_bodies(s):  # (a nested def's body changes things when called)
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     assigned.add(node.id)
                 elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store) \
@@ -349,6 +349,8 @@ class BlockLowering:
                         and node.func.attr in MUTATING_METHODS and _root_name(node.func) is not None:
                     changed_in_place.add(_root_name(node.func))  # `xs.append(x)` rebinds xs to the longer list
         changed_in_place -= assigned  # a name the body also rebinds may denote another object
+        # (`np.sort(x)` is no change to a local `np`: only the function's own names are changed)
+        changed_in_place &= set(self.scope.locals)
         assigned |= changed_in_place
         if iterable is not None:  # the loop variables: after the loop, the last item's
             assigned.update(n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name))
@@ -426,8 +428,20 @@ class BlockLowering:
         inner[LEAVING] = Const(False)  # set by an exit in this iteration
         if has_return:  # an iteration starts with nothing returned (or the loop would have stopped)
             inner.update({RETURNED: Const(False), RETURN_VALUE: _MISSING})
+        # A carried value may be the array it started from (`q = W` before the loop): an
+        # in-place update of it changes what other names hold (aliasing.py).
+        carried_from = self.scope.carried_from
+        for c, init in zip(carried, inits):
+            if isinstance(init, Var):
+                carried_from.setdefault(c, []).append(init)
+        iterated = []  # what NumPy's iterator reads as the loop runs: a write into it is refused
         if iterable is not None:
             inner[target_name] = target
+            spelled = lambda node: repr(node.id) if isinstance(node, gast.Name) else "an array"  # noqa: E731
+            if isinstance(producer, Op) and producer.callee.kind == CALL and producer.callee.obj in _ONE_PASS_ITERATORS:
+                iterated += [([v for v in containers.flat([a]) if isinstance(v, Var)], spelled(node))
+                             for a, node in zip(producer.args, getattr(stmt.iter, "args", []))]
+            iterated.append(([iterable, target], spelled(stmt.iter)))
         test = None
         if iterable is None:
             self.scope.locals = dict(inner)
@@ -447,7 +461,11 @@ class BlockLowering:
         self.loop_depth += 1
         enclosing = self.enclosing_carried
         self.enclosing_carried = enclosing | set(names)
-        body, _ = self.block(stmt.body)
+        self.scope.iterating.extend((values, name, loc) for values, name in iterated)
+        try:
+            body, _ = self.block(stmt.body)
+        finally:
+            del self.scope.iterating[len(self.scope.iterating) - len(iterated):]
         self.enclosing_carried = enclosing
         self.loop_depth -= 1
         views = getattr(self.scope, "views", {})
@@ -486,6 +504,10 @@ class BlockLowering:
         yields = [self._as_yield(self.scope.locals[n] if k is None else _fitted(finals[n], k),
                                  stmt, body, slot_name(n, k)) for n, k in slots]
         results = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
+        for c, r, init, y in zip(carried, results, inits, yields):  # after 0 trips, the value before
+            carried_from.setdefault(r, []).extend(v for v in (init, y) if isinstance(v, Var))
+            if isinstance(y, Var) and y is not c:
+                carried_from.setdefault(c, []).append(y)  # the value the iteration before left
         by_result = grouped(results)
         for n, obj in objects.items():  # after no iteration, the object it started as
             if isinstance(finals[n], LocalObject):
@@ -881,18 +903,36 @@ def _reads_before_binding(stmts, bound):
             if isinstance(stmt, (gast.Break, gast.Continue, gast.Return)):
                 bound = None
             else:
-                bound = bound | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                bound = bound | {n.id for n in _walk_outside_bodies(stmt) if isinstance(n, gast.Name)
                                  and isinstance(n.ctx, gast.Store)} | \
                     ({stmt.name} if isinstance(stmt, gast.FunctionDef) else set())
     return early, bound
 
 
 def _loads(node):
-    """The names `node` reads (`x += 1` reads x too)."""
-    names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    """The names `node` reads (`x += 1` reads x too). A nested `def` or `lambda` reads only
+    its defaults (and decorators) when it is made; the names its body reads are its own or
+    read when it is called, which the call's inlining sees."""
+    names = {n.id for n in _walk_outside_bodies(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
         names.add(node.target.id)
     return names
+
+
+def _walk_outside_bodies(node):
+    """gast.walk, not descending into the bodies of nested functions, lambdas and classes."""
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, gast.FunctionDef):
+            pending += node.decorator_list + node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+        elif isinstance(node, gast.Lambda):
+            pending += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+        elif isinstance(node, gast.ClassDef):
+            pending += node.decorator_list + node.bases
+        else:
+            pending.extend(gast.iter_child_nodes(node))
 
 
 def _always_ends(stmts, kinds):

@@ -98,6 +98,8 @@ class FunctionScope:
         self.one_pass = set()  # Vars that are one-pass iterators (zip(...), enumerate(...), map over arrays)
         self.iterator_lists = set()  # run-time lists standing for an iterator (map(f, X) over an array)
         self.index_arrays = set()  # Vars that index by advanced indexing (aliasing.may_be_view)
+        self.carried_from = {}  # a loop's carried Var or result -> the Var it started from
+        self.iterating = []  # (Vars, name, loc) of each loop lowered around the code: what it iterates
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
         self.assigned = set(assigned)  # names Python treats as local: assigned somewhere
         self.dependencies = [] if dependencies is None else dependencies
@@ -184,6 +186,8 @@ class NestedScope:
         self.one_pass = parent.one_pass
         self.iterator_lists = parent.iterator_lists
         self.index_arrays = parent.index_arrays
+        self.carried_from = parent.carried_from
+        self.iterating = parent.iterating
         self.facts = parent.facts
 
     def lookup(self, name, node):

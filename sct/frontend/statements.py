@@ -14,7 +14,8 @@ import gast
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir import ASSERT, BINOP, CALL, Callee, Const, Var
-from .aliasing import sharing, sharing_names
+from . import containers
+from .aliasing import iterated_by, sharing, sharing_names
 from .expressions import BINOPS, ExprLowering
 from .scope import LocalFunction
 from .static_values import GlobalRef
@@ -34,6 +35,12 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
     elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
         fn, symbol, hint = BINOPS[type(stmt.op)]
         current = lowering.value(stmt.target)  # y[i], read before the write
+        holder = scope.lookup(stmt.target.value.id, stmt.target.value) \
+            if isinstance(stmt.target.value, gast.Name) else None
+        if containers.is_static(holder):  # `d["a"] *= 3`: NumPy changes the array d["a"] in place
+            spelled = f"{stmt.target.value.id}[...]"
+            _check_in_place(current, spelled, symbol, sharing_names(scope, current, None, holder), lowering,
+                            scope, stmt, loc_of)
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)
         write_item(stmt.target, value, lowering, scope, namer)
@@ -64,17 +71,7 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
                 bound = scope.locals.get(holder)
                 if isinstance(bound, Var):
                     maybe.append(("a list or dict it was put in", bound))
-        if (aliases or maybe) and isinstance(current, Var):
-            # For a number this is a new binding, and `aliases` keep the old value. For an
-            # array NumPy writes in place, so they would change too: checked when it runs;
-            # for those in `maybe`, only if they share its memory or hold it then.
-            args = [current, Const(f"{spelled} {symbol}="), Const((aliases + [w for w, _ in maybe])[0]),
-                    Const(loc_of(stmt))]
-            if not aliases:
-                args += [tuple(v for _, v in maybe), Const(tuple(w for w, _ in maybe))]
-            lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
-                          args, hint="checked", node=stmt)
-            lowering.ops[-1].keep = True
+        _check_in_place(current, spelled, symbol, aliases, lowering, scope, stmt, loc_of, maybe)
         value = lowering.emit(Callee(BINOP, symbol, fn), [current, lowering.value(stmt.value)],
                               hint=hint, node=stmt)
         if isinstance(stmt.target, gast.Attribute):
@@ -106,3 +103,27 @@ def lower_simple_statement(stmt, scope, namer, loc_of, stored_names):
     elif not isinstance(stmt, gast.Pass):
         raise unsupported(stmt, loc_of(stmt))
     return lowering.ops
+
+
+def _check_in_place(current, spelled, symbol, aliases, lowering, scope, stmt, loc_of, maybe=()):
+    """Before `spelled op= ...` on the value `current`: for a number a new binding (the
+    `aliases`, other names for it, keep the old value); for an array NumPy writes in place,
+    so they would change too, as would the array a loop around it iterates: checked when
+    it runs, refused for an array; for those in `maybe` ((words, value): what may share
+    its memory or hold it), only if they share its memory or hold it then."""
+    if not isinstance(current, Var):
+        return
+    iterated = iterated_by(current, scope)
+    if iterated is not None:  # NumPy's iterator sees the change: refused for an array
+        args = [current, Const(f"{spelled} {symbol}="), Const(iterated[0].strip("'")), Const(loc_of(stmt)),
+                Const(None), Const(()), Const(iterated[1].line)]
+    elif aliases or maybe:
+        args = [current, Const(f"{spelled} {symbol}="), Const((aliases + [w for w, _ in maybe])[0]),
+                Const(loc_of(stmt))]
+        if not aliases:
+            args += [tuple(v for _, v in maybe), Const(tuple(w for w, _ in maybe))]
+    else:
+        return
+    lowering.emit(Callee(CALL, "check_rebinding", runtime.check_rebinding, runtime.check_rebinding),
+                  args, hint="checked", node=stmt)
+    lowering.ops[-1].keep = True

@@ -18,7 +18,7 @@ from .. import runtime
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import CALL, GETITEM, SETITEM, Callee, Const, Var
 from . import containers
-from .aliasing import rebind_everywhere, refuse_shared_write, was_appended
+from .aliasing import rebind_everywhere, refuse_shared_write, refuse_write_into_iterated, was_appended
 from .scope import HIDDEN_NAMES, check_iterator_use, refuse_stored_iterator
 from .static_values import LocalObject
 from .unsupported_syntax import unsupported
@@ -115,6 +115,7 @@ def _write_named(name, array, index, value, target, lowering, scope, namer):
         raise UnsupportedSyntaxError(f"{name!r}, or the array it is a view of, was put in a list, and this write "
                                      f"would change that item too", loc,
                                      hint=f"Append a copy: `.append({name}.copy())`, or make a new array here.")
+    refuse_write_into_iterated(name, array, loc, scope)
     refuse_shared_write(name, array, loc, scope)
     result = lowering.emit(Callee(SETITEM, "setitem", operator.setitem), [array, index, value],
                            hint=name, node=target)

@@ -29,14 +29,15 @@ def _refers_to(other, array, depth=3):
     return not isinstance(other, (int, float, complex, str, bool, type(None)))
 
 
-def check_rebinding(value, statement, alias, loc, maybe=None, words=()):
+def check_rebinding(value, statement, alias, loc, maybe=None, words=(), loop_line=None):
     """Before `x += ...` where `alias` (a name, or words for a list holding it) refers to
     x's value or shares its memory: fine for a number (x is rebound, alias keeps the old
     value), refused for an array, which NumPy would change in place, alias included.
     `maybe`: when no name surely refers to x's value, the values that may (`words` say
     what each is): arrays that may share its memory (a slice of it, the array it is a
     slice of, an array it was written into), lists or dicts it may have been put in;
-    refused only if one of them does share its memory or hold it."""
+    refused only if one of them does share its memory or hold it. With `loop_line`:
+    `alias` is what the loop at that line iterates, whose iterator would see the change."""
     if isinstance(value, np.ndarray) and maybe is not None:
         found = next((w for v, w in zip(maybe, words) if _refers_to(v, value)), None)
         if found is None:
@@ -45,6 +46,12 @@ def check_rebinding(value, statement, alias, loc, maybe=None, words=()):
     if isinstance(value, np.ndarray):
         name = statement.split()[0]
         who = f"`{alias}`" if alias.isidentifier() else alias
+        if loop_line is not None:
+            raise UnsupportedSyntaxError(
+                f"the loop at line {loop_line} iterates {who} while `{statement} ...` changes it in place", loc,
+                hint=f"Python's loop would see the changed values. Iterate over a copy (`for t in x.copy()`), "
+                     f"index the array (`x[i]` in a `for i in range(len(x))` loop), or write "
+                     f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array.")
         raise UnsupportedSyntaxError(
             f"`{statement} ...` would change an array that {who} also refers to", loc,
             hint=f"NumPy updates arrays in place, so {who} would change too. Write "
