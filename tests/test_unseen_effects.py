@@ -1,6 +1,8 @@
 """Calls whose effect the IR cannot hold are refused at the user's line, never a zero
 gradient or a changed argument: out= and other writes into a given array, and code that
 reads the function's frame or runs text."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,30 @@ def test_an_effect_sct_cannot_follow_is_refused_at_the_line(f, message, line):
         sct.grad(f)(x)
     assert line in str(info.value) and "test_unseen_effects.py" in str(info.value) and info.value.hint
     np.testing.assert_array_equal(x, before)  # the caller's array is never changed
+
+
+@dataclasses.dataclass
+class Scale:
+    k: float
+
+    def __call__(self, v):
+        return self.k * v
+
+
+SCALE = Scale(2.0)  # a callable object that cannot be hashed
+
+
+def calls_a_global_callable_object(x):
+    return np.sum(SCALE(x))
+
+
+def calls_a_callable_object_passed_in(x, scale):
+    return np.sum(scale(x))
+
+
+def test_a_callable_object_in_a_global_is_refused_and_one_passed_in_is_inlined():
+    x = np.array([0.3, 0.5, 0.9])
+    with pytest.raises(sct.UnsupportedSyntaxError, match="Scale object") as info:
+        sct.grad(calls_a_global_callable_object)(x)
+    assert "np.sum(SCALE(x))" in str(info.value)
+    np.testing.assert_allclose(sct.grad(calls_a_callable_object_passed_in)(x, Scale(2.0)), 2.0 * np.ones(3))

@@ -513,6 +513,14 @@ class ExprLowering:
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
+        try:
+            hash(func.obj)  # the rules and the checks below look callables up by identity
+        except TypeError:
+            raise UnsupportedSyntaxError(
+                f"calling {func.spelling}, a {type(func.obj).__name__} object sct did not take apart, is not "
+                f"supported", self.loc_of(node),
+                hint="Pass the object as an argument (sct takes objects passed in apart and inlines their "
+                     "__call__), or call a function.") from None
         _refuse_unseen_effects(func, args, self.loc_of(node))
         if func.obj is functools.partial and args and _is_callee(args[0]):
             return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
