@@ -98,14 +98,20 @@ def write_item(target, value, lowering, scope, namer):
     _write_named(name, array, lowering.value(target.slice), value, target, lowering, scope, namer)
 
 
+def _write_static(container, spelled, index, value, loc, scope):
+    """`container[index] = value` into a list or dict known when lowering: every name and
+    holder of it sees the change."""
+    if not (isinstance(index, Const) and index.spelling is None):
+        raise UnsupportedSyntaxError(f"writing into {spelled} at a computed index is not supported", loc,
+                                     hint="Write at a constant index or key.")
+    rebind_everywhere(scope, container, containers.with_item(container, index.value, value, loc))
+
+
 def _write_named(name, array, index, value, target, lowering, scope, namer):
     """`name[index] = value`, `array` being what `name` denotes (write_item)."""
     loc = lowering.loc_of(target)
     if containers.is_static(array):  # `d["k"] = v`, `xs[0] = v`: every name for it sees the change
-        if not (isinstance(index, Const) and index.spelling is None):
-            raise UnsupportedSyntaxError(f"writing into {name!r} at a computed index is not supported", loc,
-                                         hint="Write at a constant index or key.")
-        rebind_everywhere(scope, array, containers.with_item(array, index.value, value, loc))
+        _write_static(array, repr(name), index, value, loc, scope)
         return
     if not isinstance(array, Var):
         raise UnsupportedSyntaxError(f"writing into {name!r}, which is not an array computed in the "
@@ -158,10 +164,7 @@ def _write_through(holder_node, index, value, target, lowering, scope, namer):
                                    node=holder_node)
     holder = containers.sequence_of(holder)
     if containers.is_static(holder):  # a list or dict held by an object or container: every holder sees it
-        if not (isinstance(index, Const) and index.spelling is None):
-            raise UnsupportedSyntaxError(f"writing into {spelled} at a computed index is not supported", loc,
-                                         hint="Write at a constant index or key.")
-        rebind_everywhere(scope, holder, containers.with_item(holder, index.value, value, loc))
+        _write_static(holder, spelled, index, value, loc, scope)
         return
     if not isinstance(holder, Var):
         raise UnsupportedSyntaxError(f"writing into {spelled}, which is not an array computed in the function, is "
