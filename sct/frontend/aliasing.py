@@ -1,7 +1,8 @@
 """What shares memory, and what a write or an in-place change reaches.
 
-Takes the scopes being lowered: their `locals`, `views` (Var -> the Var whose memory
-it may share: a slice, a reshape, a join's result that may be either array...),
+Takes the scopes being lowered: their `locals`, `views` (Var -> the arrays whose memory
+it may share: a slice's or a reshape's base, the arrays a join's result may be...; one
+map for a whole lowering, the functions inlined into it included, see `roots`),
 `appended` (Vars put in a list made at run time) and `index_arrays` (Vars that index
 by advanced indexing, whose reads copy), and the old and new value of a write. The IR
 is functional: `y[i] = v` makes a new array, `xs.append(x)` a new list, `obj.w = v` a
@@ -27,11 +28,32 @@ MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sor
 
 # Ops whose result may share memory with their first argument (a write into either
 # would show in both), by callee kind and name.
-_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal", "T"}
-_VIEW_FUNCTIONS = {"np.reshape", "np.transpose", "np.ravel", "np.squeeze", "np.swapaxes", "np.moveaxis",
-                   "np.expand_dims", "np.broadcast_to", "np.asarray", "np.diagonal", "np.atleast_1d",
-                   "np.atleast_2d", "np.flip", "np.asanyarray", "np.atleast_3d", "np.fliplr", "np.flipud",
-                   "np.real", "np.ravel", "list", "tuple", "iter", "reversed"}  # (items of list(W): W's rows)
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal", "T", "mT", "real",
+                 "imag", "flat", "base"}
+_VIEW_FUNCTIONS = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis", "rollaxis", "expand_dims",
+                   "broadcast_to", "broadcast_arrays", "asarray", "asanyarray", "ascontiguousarray",
+                   "asfortranarray", "require", "diagonal", "diag", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
+                   "fliplr", "flipud", "rot90", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
+                   "unstack", "permute_dims", "matrix_transpose", "trim_zeros", "lib.stride_tricks.as_strided",
+                   "lib.stride_tricks.sliding_window_view")
+
+
+def _numpy_functions(names):
+    """id -> the NumPy function, for those of `names` this NumPy has (known by object, however
+    the user imported it)."""
+    found = {}
+    for name in names:
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found[id(obj)] = obj
+    return found
+
+
+_VIEW_FUNCTION_OBJECTS = _numpy_functions(_VIEW_FUNCTIONS)
+# (the items of list(W), tuple(W), iter(W), reversed(W): W's rows)
+_VIEW_FUNCTION_OBJECTS.update({id(f): f for f in (list, tuple, iter, reversed)})
 
 
 # Functions whose result is an array (never a number, a slice or a hashable key): indexing
@@ -49,7 +71,7 @@ def may_be_view(op, index_arrays=()):
     if c.kind == GETITEM:
         return len(op.args) < 2 or not _advanced_index(op.args[1], index_arrays)
     return (c.kind in (METHOD, ATTR) and c.spelling in _VIEW_METHODS) or \
-        (c.kind == CALL and c.spelling in _VIEW_FUNCTIONS)
+        (c.kind == CALL and id(c.obj) in _VIEW_FUNCTION_OBJECTS)
 
 
 def makes_index_array(op):
@@ -72,42 +94,54 @@ def _advanced_value(value):
         (isinstance(value, tuple) and any(_advanced_value(part) for part in value))
 
 
+def roots(v, views):
+    """The arrays (Vars) whose memory `v` may share (`views[v]`: its base if it is a view,
+    those a join may have left it as), or `v` itself when it is none of these. Empty for
+    a constant."""
+    return views.get(v, frozenset((v,))) if isinstance(v, Var) else frozenset()
+
+
 def shares_memory(v, array, views):
-    """Whether `v` is the array `array`, the array it is a view of, or a view of that
-    array (`views`: Var -> the Var whose memory it may share)."""
-    base = views.get(array, array) if isinstance(array, Var) else array
-    return isinstance(v, Var) and (v is array or v is base or views.get(v) is base)
+    """Whether `v` and `array` may share memory: one is the other or a view of it, or both
+    are views of, or joins that may be, one array (`views`: see `roots`)."""
+    return isinstance(v, Var) and isinstance(array, Var) and bool(roots(v, views) & roots(array, views))
+
+
+def note_view(views, result, values):
+    """`result` may share the memory of any of `values` (a view of the first, a run-time
+    container holding them, a recursive call that may return one, a join of them)."""
+    if views is None:
+        return
+    shared = frozenset().union(*(roots(v, views) for v in _vars(values)))
+    if shared:
+        views[result] = shared | views.get(result, frozenset())
+
+
+def _vars(values):
+    for x in values:
+        if isinstance(x, tuple):
+            yield from _vars(x)
+        elif isinstance(x, Var):
+            yield x
 
 
 def note_join(scope, result, values):
     """`result` is one of `values` at run time (an If's or a Loop's result, each value a
-    path's or an iteration's): it may share memory with each, so its memory and theirs
-    count as one from now on (their bases merged into one; conservative: a write through
-    any of them makes the others stale, as one of them really is)."""
-    views = getattr(scope, "views", None)
-    bases = [views.get(v, v) for v in values if isinstance(v, Var)] if views is not None else []
-    if not bases:
-        return
-    base = bases[0]
-    for other in bases[1:]:
-        if other is not base:
-            for k, v in list(views.items()):
-                if v is other:
-                    views[k] = base
-            views[other] = base
-    if result is not base:
-        views[result] = base
+    path's or an iteration's): it may share memory with each, so a write through it makes
+    them stale, and a write into one of them makes it stale (each of the others is left
+    alone: only `result` may be either)."""
+    note_view(getattr(scope, "views", None), result, values)
 
 
 def _links(scope):
-    """Var -> the Vars it may share memory with as it was made: the array it views
-    (`views`), and for a value a loop carries, the value it started from (`carried_from`:
+    """Var -> the Vars it may share memory with as it was made: the arrays it views or a
+    join may have left it as (`views`), and for a value a loop carries, the value it started from (`carried_from`:
     the carried Var and the loop's result may still be that array), over the scopes
     whose names the code can change."""
     links = {}
     for s in scope_chain(scope):
-        for k, v in getattr(s, "views", {}).items():
-            links.setdefault(k, []).append(v)
+        for k, shared in getattr(s, "views", {}).items():
+            links.setdefault(k, []).extend(shared)
         for k, vs in getattr(s, "carried_from", {}).items():
             links.setdefault(k, []).extend(vs)
     return links
@@ -244,6 +278,40 @@ def scope_chain(scope):
         seen.add(id(s))
         yield s
         pending += [getattr(s, "parent", None), s.caller]
+
+
+class OuterBindings:
+    """Where paths split (an `if`, `a if c else b`): the bindings of the scopes the paths'
+    code can change besides its own (those of `scope_chain`: the functions it is inlined
+    into, an enclosing function's), which a write, an append or a set attribute rebinds.
+    Each path starts from them (`restore`); what it leaves (`taken`) is joined name by
+    name after both (`join`), so what one path changed is neither seen by the other nor
+    taken for what both did (a helper rebinding its own parameter in an `if` leaves its
+    caller's variable alone)."""
+
+    def __init__(self, scope):
+        self.scopes = [s for s in scope_chain(scope) if s is not scope]
+        self.saved = [dict(s.locals) for s in self.scopes]
+
+    def restore(self):
+        for s, saved in zip(self.scopes, self.saved):
+            s.locals.clear()
+            s.locals.update(saved)
+
+    def taken(self):
+        """The bindings the path just lowered left, one dict per scope."""
+        return [dict(s.locals) for s in self.scopes]
+
+    def join(self, then_taken, else_taken, join_name):
+        """Bind, in each scope, `join_name(name, then_value, else_value)` for each name the
+        two paths left differently (None where a path left it unbound)."""
+        for s, saved, t_locals, e_locals in zip(self.scopes, self.saved, then_taken, else_taken):
+            joined = dict(saved)
+            for name in sorted(set(t_locals) | set(e_locals)):
+                t, e = t_locals.get(name), e_locals.get(name)
+                joined[name] = t if t is e else join_name(name, t, e)
+            s.locals.clear()
+            s.locals.update(joined)
 
 
 def rebind_everywhere(scope, old, new, outer_only=False, names_here=True):

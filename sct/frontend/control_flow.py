@@ -34,7 +34,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild
 from . import containers
-from .aliasing import (MUTATING_METHODS, note_join, rebind_everywhere, refuse_shared_write, scope_chain,
+from .aliasing import (MUTATING_METHODS, OuterBindings, note_join, rebind_everywhere, refuse_shared_write, scope_chain,
                        shares_memory, was_appended)
 from .expressions import ExprLowering
 from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
@@ -210,14 +210,17 @@ class BlockLowering:
                                          hint="Remove the unreachable statements.")
         if then_returns or else_returns:
             before = dict(self.scope.locals)
-            branches = []
+            outer = OuterBindings(self.scope)
+            branches, taken = [], []
             for stmts in (then_stmts, else_stmts):
                 self.scope.locals = dict(before)
+                outer.restore()
                 body, (value, where) = self.tail(stmts)
                 branches.append((body, value, where))
+                taken.append(outer.taken())
             (then_ops, then_value, then_where), (else_ops, else_value, _) = branches
             self.scope.locals = before
-            result, if_op = self._join_returned(cond, then_ops, then_value, else_ops, else_value, stmt)
+            result, if_op = self._join_returned(cond, then_ops, then_value, else_ops, else_value, stmt, outer, taken)
             lowering.ops.append(if_op)
             # The return statement of the taken path, for errors about the output.
             return lowering.ops, (result, then_where if then_returns and not else_returns else loc), True
@@ -242,52 +245,55 @@ class BlockLowering:
             lowering.ops.extend((lower_then if cond.value else lower_else)())
             return lowering.ops
         before = dict(self.scope.locals)
+        outer = OuterBindings(self.scope)  # what the branches change for the callers: joined too
         branches = []
         for i, lower_branch in enumerate((lower_then, lower_else)):
             self.scope.locals = dict(before)
+            outer.restore()
             reset = {}
             if i == 1:
                 reset = {k: Const(False) for k in resets if k in before}
                 self.scope.locals.update(reset)
             body = lower_branch()
-            branches.append((body, self.scope.locals, reset))
-        (then_ops, then_locals, _), (else_ops, else_locals, reset) = branches
+            branches.append((body, self.scope.locals, reset, outer.taken()))
+        (then_ops, then_locals, _, then_outer), (else_ops, else_locals, reset, else_outer) = branches
         joiner = _Joiner(self, stmt, then_ops, else_ops)
         joined = dict(before)
         for name in sorted(set(then_locals) | set(else_locals)):
             t, e = then_locals.get(name), else_locals.get(name)
             if name in reset and e is reset[name]:  # false where the else branch runs, as `cond` is
                 e = t
-            if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
-                joined[name] = t
-                continue
-            if isinstance(t, Unreadable) or isinstance(e, Unreadable):
-                joined[name] = t if isinstance(t, Unreadable) else e
-                continue
-            if isinstance(t, LocalFunction) or isinstance(e, LocalFunction):
-                joined[name] = _BranchFunction(loc)
-                continue
-            # A name only one branch binds is None after the other, where Python would have
-            # left it unbound: using it there fails, as in Python (if with another error). A
-            # hidden flag only one branch set is false after the other.
-            t = _unset(name) if t is None else t
-            e = _unset(name) if e is None else e
-            try:
-                joined[name] = joiner.join(t, e, HIDDEN_NAMES.get(name, name))
-            except _CannotJoin as why:  # an error where it is read, if it is
-                joined[name] = _Unjoinable(str(why), "the `if`", loc)
-                continue
-            # A list or array the branches changed in place, under a caller's name too.
-            rebind_everywhere(self.scope, t, joined[name], outer_only=True)
-            rebind_everywhere(self.scope, e, joined[name], outer_only=True)
+            joined[name] = self._join_name(joiner, name, t, e, "the `if`", loc)
         self.scope.locals = joined
+        outer.join(then_outer, else_outer, lambda name, t, e: self._join_name(joiner, name, t, e, "the `if`", loc))
         lowering.ops.append(If(joiner.results, cond, Region(then_ops, joiner.then_yields),
                                Region(else_ops, joiner.else_yields), loc, loc))
         return lowering.ops
 
-    def _join_returned(self, cond, then_ops, then_value, else_ops, else_value, stmt):
+    def _join_name(self, joiner, name, t, e, where, loc):
+        """What the name `name` denotes after paths that left it as `t` and `e` (None where a
+        path did not bind it)."""
+        if t is e:  # the same value on both paths: unchanged, or bound to it by both (`x = y`)
+            return t
+        if isinstance(t, Unreadable) or isinstance(e, Unreadable):
+            return t if isinstance(t, Unreadable) else e
+        if isinstance(t, LocalFunction) or isinstance(e, LocalFunction):
+            return _BranchFunction(loc)
+        # A name only one branch binds is None after the other, where Python would have
+        # left it unbound: using it there fails, as in Python (if with another error). A
+        # hidden flag only one branch set is false after the other.
+        t = _unset(name) if t is None else t
+        e = _unset(name) if e is None else e
+        try:
+            return joiner.join(t, e, HIDDEN_NAMES.get(name, name))
+        except _CannotJoin as why:  # an error where it is read, if it is
+            return _Unjoinable(str(why), where, loc)
+
+    def _join_returned(self, cond, then_ops, then_value, else_ops, else_value, stmt, outer=None, taken=None):
         """(the returned operand, the If op) for a function returning `then_value` or
-        `else_value` as `cond` is true or not; objects joined attribute by attribute."""
+        `else_value` as `cond` is true or not; objects joined attribute by attribute. With
+        `outer` (OuterBindings) and `taken` (what each path left of them), what the paths
+        changed for this function's callers is joined too."""
         loc = self.loc_of(stmt)
         joiner = _Joiner(self, stmt, then_ops, else_ops)
         try:
@@ -296,6 +302,8 @@ class BlockLowering:
             raise UnsupportedSyntaxError(f"the value returned {why}", loc,
                                          hint="Return values of one kind on every path (objects of one class), "
                                               "or return their attributes.") from None
+        if outer is not None:
+            outer.join(*taken, lambda name, t, e: self._join_name(joiner, name, t, e, "the `if`", loc))
         if isinstance(result, Var) and result in joiner.results:
             result.is_temp = True
         return result, If(joiner.results, cond, Region(then_ops, joiner.then_yields),
@@ -654,9 +662,12 @@ class BlockLowering:
         rest of the function."""
         loc = self.loc_of(stmt)
         before = dict(self.scope.locals)
+        outer = OuterBindings(self.scope)  # the rest may change what the callers see
+        returned_taken = outer.taken()
         rest_ops, (rest_value, _) = self.tail(list(rest))
         self.scope.locals = before
-        result, if_op = self._join_returned(returned_flag, [], value, rest_ops, rest_value, stmt)
+        result, if_op = self._join_returned(returned_flag, [], value, rest_ops, rest_value, stmt, outer,
+                                            (returned_taken, outer.taken()))
         return [if_op], (result, loc)
 
     def _as_yield(self, value, node, ops, name):

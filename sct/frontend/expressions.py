@@ -30,9 +30,10 @@ from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
                   Region, Var)
 from . import containers
-from .aliasing import MUTATING_METHODS, makes_index_array, may_be_view, note_join, rebind_everywhere, scope_chain
-from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, ItemsByIndex, LocalFunction, NestedScope, as_operand,
-                    inlinable, refuse_stored_iterator)
+from .aliasing import (MUTATING_METHODS, makes_index_array, may_be_view, note_join, note_view, rebind_everywhere,
+                       scope_chain)
+from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, HIDDEN_NAMES, ItemsByIndex, LocalFunction, NestedScope,
+                    Unreadable, as_operand, inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
                             unpartial)
 from .targets import assign, write_item
@@ -112,8 +113,10 @@ class ExprLowering:
             self.scope.one_pass.add(result)  # iterated once, forwards: a loop over it cannot run backwards
         views = getattr(self.scope, "views", None)
         index_arrays = getattr(self.scope, "index_arrays", set())
-        if views is not None and args and isinstance(args[0], Var) and may_be_view(self.ops[-1], index_arrays):
-            views[result] = views.get(args[0], args[0])  # the array whose memory it may be
+        if args and isinstance(args[0], Var) and may_be_view(self.ops[-1], index_arrays):
+            note_view(views, result, [args[0]])  # the array whose memory it may be
+        elif callee.kind == BUILD:  # a run-time list holding arrays shows writes into them
+            note_view(views, result, args)
         if makes_index_array(self.ops[-1]):
             index_arrays.add(result)
         return result
@@ -1002,6 +1005,8 @@ class ExprLowering:
         helper = runtime.call_with_pullback
         self.ops.append(Op([value, pullback], Callee(CALL, helper.__name__, helper, helper),
                            [callee, Const(())] + list(args), dict(kwargs), loc, self.stmt_loc))
+        # It may return one of its arguments, or a view of one (`return x` at the base case).
+        note_view(getattr(self.scope, "views", None), value, list(args) + list(kwargs.values()))
         return value
 
     def expr_IfExp(self, node):
@@ -1039,6 +1044,29 @@ class ExprLowering:
         known = _constant(self.ops, cond)
         if known is not _NOT_CONSTANT and isinstance(known, (bool, int, float, str, type(None))):
             return _lazy_value(then if known else orelse, self)
+        bodies = getattr(self.scope, "bodies", None)
+        if bodies is not None and hasattr(self.scope, "locals"):
+            # As an `if` whose branches bind a hidden name: what a branch changes besides its value
+            # (a helper it calls writing into an array, an append) joins as after an `if` statement.
+            key = f"<{hint}>"  # (named by HIDDEN_NAMES: `choice`; popped before an enclosing one is set)
+            values = []
+
+            def lower(branch):
+                def run():
+                    lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)
+                    values.append(lowering.materialize(_lazy_value(branch, lowering), node))
+                    self.scope.locals[key] = values[-1]
+                    return lowering.ops
+                return run
+
+            self.ops.extend(bodies.join(self.scope, self.namer, self.loc_of, self.stmt_loc, cond, lower(then),
+                                        lower(orelse), node))
+            result = self.scope.locals.pop(key)
+            if isinstance(result, Unreadable):
+                raise result.error(HIDDEN_NAMES.get(key, key), self.loc_of(node))
+            if isinstance(result, Var) and not any(result is v for v in values):
+                result.is_temp = True  # (made by the join: folded into its use)
+            return result
         regions = []
         for branch in (then, orelse):
             lowering = ExprLowering(self.scope, self.namer, self.loc_of, self.stmt_loc)

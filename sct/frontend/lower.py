@@ -144,7 +144,8 @@ def lower_body(parsed, scope, namer, operands=None, structures=None, leaves=None
 class _BodyLowering:
     """Lowers the bodies the modules this one is built on inline: a call of the user's
     function (scope.FunctionScope.inline), of a local `def` or lambda (scope.LocalFunction),
-    and a comprehension over a run-time iterable as a loop (expressions.py). They reach
+    a comprehension over a run-time iterable as a loop, and the branches of `a if c else b`
+    (expressions.py). They reach
     it as `scope.bodies`, so the import arrows all point down."""
 
     @staticmethod
@@ -169,6 +170,16 @@ class _BodyLowering:
         """The ops of the `for` statement `loop` (a comprehension's), lowered in `scope`."""
         ops, _ = BlockLowering(scope, namer, loc_of, stmt_loc, loop).loop(loop)
         return ops
+
+
+    @staticmethod
+    def join(scope, namer, loc_of, stmt_loc, cond, lower_then, lower_else, node):
+        """The ops of an If on `cond` whose branches are what `lower_then` and `lower_else`
+        lower (each returns its ops), joining what they bind as an `if` statement does
+        (`a if c else b` binds its value to a hidden name in each)."""
+        blocks = BlockLowering(scope, namer, loc_of, stmt_loc, node)
+        lowering = ExprLowering(scope, namer, loc_of, stmt_loc)
+        return blocks._join(lowering, cond, lower_then, lower_else, node, loc_of(node))
 
 
 BODIES = _BodyLowering()

@@ -93,11 +93,16 @@ class FunctionScope:
         self.caller = caller  # the scope of the code this function's body is inlined into
         self.locals = {}
         self.inlining = tuple(inlining) + (fn,)  # the functions being lowered, outermost first
-        self.views = {}  # Var -> the Var whose memory it may share (a slice, a reshape...)
-        self.appended = set()  # Vars put in a list made at run time (`hs.append(h)`)
-        self.one_pass = set()  # Vars that are one-pass iterators (zip(...), enumerate(...), map over arrays)
-        self.iterator_lists = set()  # run-time lists standing for an iterator (map(f, X) over an array)
-        self.index_arrays = set()  # Vars that index by advanced indexing (aliasing.may_be_view)
+        # What is known of values, shared with the code this body is inlined into (a value
+        # a helper returns keeps what it is: a view of the caller's array, say).
+        self.views = getattr(caller, "views", {})  # Var -> the arrays whose memory it may share (aliasing.roots)
+        self.appended = getattr(caller, "appended", set())  # Vars put in a list made at run time (`hs.append(h)`)
+        # Vars that are one-pass iterators (zip(...), enumerate(...), map over arrays)
+        self.one_pass = getattr(caller, "one_pass", set())
+        # run-time lists standing for an iterator (map(f, X) over an array)
+        self.iterator_lists = getattr(caller, "iterator_lists", set())
+        # Vars that index by advanced indexing (aliasing.may_be_view)
+        self.index_arrays = getattr(caller, "index_arrays", set())
         self.carried_from = {}  # a loop's carried Var or result -> the Var it started from
         self.iterating = []  # (Vars, name, loc) of each loop lowered around the code: what it iterates
         self.facts = {}  # id(parameter Var) -> its argument's shape fact, when specialized
