@@ -32,9 +32,9 @@ import operator
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild
+from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild, walk
 from . import containers
-from .aliasing import (MUTATING_METHODS, OuterBindings, note_join, rebind_everywhere, refuse_shared_write, scope_chain,
+from .aliasing import (MUTATING_METHODS, OuterBindings, note_join, note_view, rebind_everywhere, roots, refuse_shared_write, scope_chain,
                        shares_memory, was_appended)
 from .expressions import ExprLowering
 from .scope import (BREAK, BROKE, HIDDEN_NAMES, ITEM, LEAVING, RETURNED, RETURN_VALUE, TRIPS, LocalFunction,
@@ -309,7 +309,7 @@ class BlockLowering:
         return result, If(joiner.results, cond, Region(then_ops, joiner.then_yields),
                           Region(else_ops, joiner.else_yields), loc, loc)
 
-    def loop(self, stmt, changed_by_calls=frozenset(), layouts=None, uncarried=None):
+    def loop(self, stmt, changed_by_calls=frozenset(), layouts=None, uncarried=None, carried_roots=None):
         """Lower `for`/`while` to a Loop op; returns (ops, the statements of its `else:` block
         to lower after it, guarded by the `break` flag).
         The names the body assigns that are bound before the loop, or read after it, are
@@ -401,6 +401,8 @@ class BlockLowering:
         slots = [(n, k) for n in names for k in (objects[n].attributes if n in objects else [None])]
 
         def slot_name(n, k):
+            if n.startswith("<changed "):  # a caller's name the loop carries (see below): named after it
+                n = n[:-1].split(" ")[-1]
             return HIDDEN_NAMES.get(n, n) if k is None else f"{n}_{k}"
 
         def grouped(values):
@@ -431,8 +433,20 @@ class BlockLowering:
                 unreadable[n], inits[i] = value, _MISSING  # the body binds it before reading it
         # A container the loop changes (`xs.append(x)`) is carried as a run-time value.
         inits = [self._as_yield(value, stmt, lowering.ops, slot_name(n, k)) for (n, k), value in zip(slots, inits)]
+        views = getattr(self.scope, "views", None)
+        carried_roots = carried_roots or {}
+        for slot, c, init in zip(slots, carried, inits):
+            if slot[0] not in changed_in_place:  # (one the body writes into stands for its init: rebound after)
+                # In the first iteration a carried value is its init; later, what the body
+                # rebinds it to from before the loop (`q = s`: found by lowering it once more).
+                note_view(views, c, [init] + list(carried_roots.get(slot, ())))
         inner = dict(before)
         inner.update(grouped(carried))
+        for n in changed_in_place & set(names):
+            if isinstance(before.get(n), (Var, tuple, LocalObject)):
+                # What the body changes in place is the carried value under the callers' names too
+                # (a local function of theirs that the body calls writes into it through them).
+                rebind_everywhere(self.scope, before[n], inner[n], outer_only=True)
         inner[LEAVING] = Const(False)  # set by an exit in this iteration
         if has_return:  # an iteration starts with nothing returned (or the loop would have stopped)
             inner.update({RETURNED: Const(False), RETURN_VALUE: _MISSING})
@@ -490,7 +504,10 @@ class BlockLowering:
                                                  f"which writes into {q!r}", loc,
                                                  hint=f"Keep a copy: `{p} = {q}.copy()`.")
         missed = {n for n, v in inner.items() if n not in assigned and n not in names and n != LEAVING
-                  and self.scope.locals.get(n, v) is not v}
+                  and self.scope.locals.get(n, v) is not v and not isinstance(self.scope.locals.get(n), Unreadable)}
+        # A name the body made stale (a write into memory it shares) stays so after the loop.
+        stale = {n: self.scope.locals[n] for n in inner if n not in names and n in self.scope.locals
+                 and isinstance(self.scope.locals[n], Unreadable) and self.scope.locals[n] is not inner[n]}
         grown, refused = self._object_layouts(names, objects, before, unreadable, loc)
         for n, why in refused.items():
             if n in read_early or n in self.enclosing_carried:  # needed from one iteration to the next
@@ -500,18 +517,47 @@ class BlockLowering:
                                              hint=f"Make {n!r} an object of the same class before the loop "
                                                   f"(its attributes may start as 0.0), or keep its values in "
                                                   f"plain names.")
-        if missed or grown or refused:
-            # A function the body calls changed a list or array it was given, or an object got
-            # attributes the slots lack: lower again, carrying them; or stop carrying a name.
+        def restore():
             for s, bindings, saved in outer_bindings:
                 bindings.clear()
                 bindings.update(saved)
                 s.locals = bindings
-            return self.loop(stmt, changed_by_calls | missed, {**layouts, **grown}, {**uncarried, **refused})
+
+        if missed or grown or refused:
+            # A function the body calls changed a list or array it was given, or an object got
+            # attributes the slots lack: lower again, carrying them; or stop carrying a name.
+            restore()
+            return self.loop(stmt, changed_by_calls | missed, {**layouts, **grown}, {**uncarried, **refused},
+                             carried_roots)
+        # The callers' names the body changed (a local function of theirs writing into their
+        # array): each must be what a name this loop changes in place became, else the loop
+        # carries it under a hidden name of its own, lowered again.
+        outer_changes = [(s, name, old, s.locals.get(name)) for s, bindings, saved in outer_bindings
+                         if s is not self.scope for name, old in saved.items() if s.locals.get(name) is not old]
+        unmatched = [(name, old) for s, name, old, new in outer_changes
+                     if not isinstance(new, Unreadable) and not any(
+                         before.get(n) is old and self.scope.locals.get(n) is new for n in changed_in_place & set(names))]
+        if unmatched:
+            hidden = {f"<changed {id(old)} {name}>": old for name, old in unmatched}
+            if all(key in before for key in hidden):
+                raise UnsupportedSyntaxError("this loop changes an array, list or object of the code calling this "
+                                             "function in a way sct cannot follow", loc,
+                                             hint="Pass it to this function as an argument, and change it "
+                                                  "through that name.")
+            restore()
+            self.scope.locals.update(hidden)
+            return self.loop(stmt, changed_by_calls | set(hidden), layouts, uncarried, carried_roots)
         finals = {n: self.scope.locals.get(n) for n in objects}
         yields = [self._as_yield(self.scope.locals[n] if k is None else _fitted(finals[n], k),
                                  stmt, body, slot_name(n, k)) for n, k in slots]
         results = [Var(self.namer.fresh(slot_name(n, k))) for n, k in slots]
+        wider = self._carried_roots(slots, carried + [target], inits, yields, results, changed_in_place,
+                                    carried_roots, counting + body + lowering.ops + (test.body if test is not None else []))
+        if wider is not None:
+            # The next iteration's carried value may be an array from before the loop that
+            # this lowering did not know it could be (`q[0] = v; q = s`): lower again, knowing it.
+            restore()
+            return self.loop(stmt, changed_by_calls, layouts, uncarried, wider)
         for c, r, init, y in zip(carried, results, inits, yields):  # after 0 trips, the value before
             carried_from.setdefault(r, []).extend(v for v in (init, y) if isinstance(v, Var))
             if isinstance(y, Var) and y is not c:
@@ -522,6 +568,7 @@ class BlockLowering:
                 by_result[n].maybe_missing |= finals[n].maybe_missing
         after = dict(before)
         after.update((n, r) for n, r in by_result.items() if n not in _LOOP_CONTROL)
+        after.update(stale)
         for n in assigned - set(names):  # bound only inside the loop, never read after it
             after.pop(n, None)
         for n, why in uncarried.items():
@@ -534,6 +581,13 @@ class BlockLowering:
             after.update({RETURNED: returned, RETURN_VALUE: by_result[RETURN_VALUE], LEAVING: returned})
             if self.loop_depth or self.unrolled_depth:  # and an enclosing loop stops too
                 after[BREAK] = returned
+        for s, bindings, saved in outer_bindings:  # the callers' names: as before the loop, then rebound
+            if s is not self.scope:
+                bindings.clear()
+                bindings.update(saved)
+                bindings.update((name, new) for t, name, _, new in outer_changes if t is s and isinstance(new, Unreadable))
+        for key in [n for n in after if n.startswith("<changed ")]:
+            after.pop(key)
         self.scope.locals = after
         for n in changed_in_place & set(names):
             if n in before:  # the same list or array, changed: under every name, here and in callers
@@ -555,6 +609,37 @@ class BlockLowering:
             test = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(BROKE, gast.Load(), None, None)), stmt)
             else_stmts = [gast.copy_location(gast.If(test, else_stmts, []), stmt)]
         return lowering.ops, else_stmts
+
+    def _carried_roots(self, slots, carried, inits, yields, results, changed_in_place, known, made):
+        """The arrays from before the loop each carried value may be in a later iteration (a
+        value the body rebinds: what its yield may be), when some are not in `known` (slot ->
+        the arrays this lowering took it to be); else None. `carried` ends with the loop
+        variable; `made`: the ops of this lowering, whose values the next makes anew."""
+        views = getattr(self.scope, "views", None)
+        if views is None:
+            return None
+        index = {id(c): j for j, c in enumerate(carried[:-1])}
+        reach = [set(roots(value, views)) for value in yields]
+        changed = True
+        while changed:  # a carried value in a yield: whatever that value may be
+            changed = False
+            for shared in reach:
+                for v in [v for v in shared if id(v) in index]:
+                    j = index[id(v)]
+                    more = (reach[j] | set(roots(inits[j], views))) - shared
+                    if more:
+                        shared |= more
+                        changed = True
+        inside = {id(r) for op in walk(made) for r in list(op.results) + list(getattr(op, "carried", ()))
+                  + [getattr(op, "target", None)]} | set(index) | {id(r) for r in results} | {id(carried[-1])}
+        wider, grows = {}, False
+        for slot, shared, init in zip(slots, reach, inits):
+            if slot[0] in changed_in_place:
+                continue
+            outside = frozenset(v for v in shared if id(v) not in inside) - roots(init, views)
+            wider[slot] = known.get(slot, frozenset()) | outside
+            grows |= not outside <= known.get(slot, frozenset())
+        return wider if grows else None
 
     def _object_layouts(self, names, objects, before, unreadable, loc):
         """After lowering a loop body: (grown, refused). `grown`: name -> the object a carried
