@@ -18,10 +18,13 @@ import operator
 import numpy as np
 
 import sct
-from sct.runtime import appended, take_items
+from sct.runtime import added_at, appended, take_items
 from sct.rules.registry import attribute, method
 
 FLOAT = "float"  # shape spec: a Python float
+# A call that writes into an array it is given (NumPy's out=) is lowered as the write
+# `out[...] = f(...)` (frontend: expressions._library_call); one sct cannot keep the
+# meaning of (out= a slice, several outputs) is refused at the call.
 
 
 # ---------------------------------------------------------------- argument specs
@@ -632,10 +635,13 @@ for call, extra in [("np.sum(x, axis=ax, keepdims=kd)", {"ax": V(1), "kd": V(Tru
     R(key, call, x=A(2, 3, 4), **extra)
 R(np.diag, "np.diag(x, k)", x=A(3), k=V(1))
 
-# ---- NumPy's out=: refused, never a silent gradient
+# ---- NumPy's out=: the write out[...] = f(...), or refused; never a silent gradient
 for key, call in ((np.add, "np.add(x, 1.0, out=y)"), (np.negative, "np.negative(x, y)"),
                   (np.exp, "np.exp(x, out=y)"), (np.sum, "np.sum(x[None], axis=0, out=y)"),
-                  (np.stack, "np.stack([x], out=y[None])"), (np.concatenate, "np.concatenate([x], out=y)"),
-                  (np.clip, "np.clip(x, 0.0, 1.0, out=y)")):
-    R(key, f"y = np.zeros(3)\n{call}\nreturn y * 1.0", x=A(3), raises=(sct.SctError, "writes into"))
-R(np.negative, "y = x * 1.0\nnp.negative(y, out=y)\nreturn y", x=A(3), raises=(sct.SctError, "writes into"))
+                  (np.concatenate, "np.concatenate([x], out=y)"), (np.clip, "np.clip(x, 0.0, 1.0, out=y)")):
+    R(key, f"y = np.zeros(3)\n{call}\nreturn y * 1.0", x=A(3))
+R(np.stack, "y = np.zeros(3)\nnp.stack([x], out=y[None])\nreturn y * 1.0", x=A(3), raises=(sct.SctError, "out"))
+R(np.negative, "y = x * 1.0\nnp.negative(y, out=y)\nreturn y", x=A(3))
+# np.add.at(y, index, v), in place: the write y[...] = added_at(y, index, v)
+R(added_at, "y = x * 1.0\nnp.add.at(y, [0, 0, 2], v)\nreturn y * y", x=A(3), v=A(3))
+R(added_at, "y = x * 1.0\nnp.subtract.at(y, np.array([1, 1]), v)\nreturn y * x", x=A(3), v=A())

@@ -31,6 +31,7 @@ import operator
 
 import gast
 
+from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..ir import BINOP, BUILD, CALL, Callee, Const, If, Loop, Op, Region, Var, rebuild, walk
 from . import containers
@@ -282,8 +283,8 @@ class BlockLowering:
         # A name only one branch binds is None after the other, where Python would have
         # left it unbound: using it there fails, as in Python (if with another error). A
         # hidden flag only one branch set is false after the other.
-        t = _unset(name) if t is None else t
-        e = _unset(name) if e is None else e
+        t = _unset(name, e) if t is None else t
+        e = _unset(name, t) if e is None else e
         try:
             return joiner.join(t, e, HIDDEN_NAMES.get(name, name))
         except _CannotJoin as why:  # an error where it is read, if it is
@@ -420,7 +421,7 @@ class BlockLowering:
         # The hidden values start afresh: `before` may hold the enclosing loop's own.
         fresh = {TRIPS: Const(0), BREAK: Const(False), RETURNED: Const(False), RETURN_VALUE: Const(None)}
         inits = [objects[n].attributes[k] if k is not None else fresh[n] if n in fresh
-                 else before.get(n, Const(None)) for n, k in slots]
+                 else before[n] if n in before else _unset(n) for n, k in slots]
         unreadable = {}  # name -> what it denotes before the loop, which may not be read
         for i, ((n, _), value) in enumerate(zip(slots, inits)):
             if isinstance(value, LocalFunction):
@@ -794,10 +795,23 @@ _EXITS = (gast.Break, gast.Continue, gast.Return)
 _MISSING = Const(None)
 
 
-def _unset(name):
-    """A name one path through an `if` did not bind, where it is joined: a hidden flag no
-    path set is false, anything else is _MISSING."""
-    return Const(False) if name in (LEAVING, BREAK, RETURNED) else _MISSING
+def _unset(name, other=None):
+    """A name one path through an `if` did not bind, where it is joined with what the other
+    path bound (`other`): a hidden flag no path set is false; a user's name is `unbound`,
+    unless the other path made it an object (whose attributes are then maybe missing);
+    anything else is _MISSING."""
+    if name in (LEAVING, BREAK, RETURNED):
+        return Const(False)
+    if name.isidentifier() and not isinstance(other, LocalObject):
+        return unbound(name)
+    return _MISSING
+
+
+def unbound(name):
+    """What the user's name `name` denotes on a path that did not bind it: a value whose
+    every use raises UnboundLocalError, as reading the name does in Python."""
+    value = runtime.Unbound(name)
+    return Const(value, f"unbound_{name}", value)
 
 
 class _CannotJoin(Exception):
@@ -823,6 +837,14 @@ class _Joiner:
             return t  # (the same object, say np.tanh kept as an attribute on both paths)
         key = (id(t), id(e))
         if key not in self.memo:
+            if isinstance(t, LocalPartial) and isinstance(e, LocalPartial) and _same_function(t.func, e.func) \
+                    and len(t.args) == len(e.args) and set(t.kwargs) == set(e.kwargs):
+                # functools.partial(f, a) on one path, partial(f, b) on the other: f with the bound values joined
+                self.memo[key] = LocalPartial(t.func, [self.join(a, b, hint) for a, b in zip(t.args, e.args)],
+                                              {k: self.join(v, e.kwargs[k], f"{hint}_{k}") for k, v in t.kwargs.items()})
+                return self.memo[key]
+            if all(isinstance(v, (LocalFunction, LocalPartial)) for v in (t, e)):
+                raise _CannotJoin("is a different function made in the function on each path")
             if any(isinstance(v, (LocalFunction, LocalPartial)) for v in (t, e)):
                 raise _CannotJoin("is a function made in the function on one path and another value on the "
                                   "other")
@@ -859,6 +881,14 @@ class _Joiner:
             maybe |= {k} if tv is _MISSING or ev is _MISSING else set()
             attributes[k] = self.join(tv, ev, f"{hint}_{k}")
         return LocalObject(t.cls, attributes, maybe_missing=maybe)
+
+
+def _same_function(f, g):
+    """Whether two callees (GlobalRefs, Consts, local functions) are one function."""
+    if f is g:
+        return True
+    objs = [getattr(h, "obj", getattr(h, "value", None)) if isinstance(h, (GlobalRef, Const)) else None for h in (f, g)]
+    return objs[0] is not None and objs[0] is objs[1]
 
 
 def _fitted(obj, name):

@@ -12,13 +12,13 @@ If ops, and a comprehension over a run-time iterable becomes a loop, lowered by 
 loop lowering the scope holds (`scope.bodies`: control_flow.py is built on this
 module). The same ExprLowering lowers rule templates, with a different scope.
 """
+import builtins
 import contextlib
 import dataclasses
 import functools
 import inspect
 import operator
 import re
-import sys
 import types
 
 import gast
@@ -28,7 +28,7 @@ from .. import runtime
 from ..analysis.shapes import PYTHON_NUMBER, REDUCTIONS, is_namedtuple_class, is_object_class
 from ..errors import SctError, UnsupportedSyntaxError
 from ..ir import (ATTR, BINOP, BUILD, CALL, COMPARE, GETITEM, METHOD, UNARYOP, Callee, Const, DictOf, If, ListOf, Op,
-                  Region, Var)
+                  ByIdentity, Region, Var, hashable_callee)
 from . import containers
 from .aliasing import (MUTATING_METHODS, makes_index_array, may_be_view, note_join, note_view, rebind_everywhere,
                        scope_chain)
@@ -36,7 +36,7 @@ from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, HIDDEN_NAMES, ItemsBy
                     Unreadable, as_operand, inlinable, refuse_stored_iterator)
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
                             unpartial)
-from .targets import assign, write_item
+from .targets import assign, write_attribute, write_item
 from .unsupported_syntax import unsupported
 
 
@@ -473,7 +473,7 @@ class ExprLowering:
                         self.loc_of(node), hint="Build lists before loops and branches ([] then .append at "
                         "the same level), or write into an array: `y = np.zeros(n)` then `y[i] = ...`.")
                 args, kwargs = self.call_arguments(node)
-                return self.emit(Callee(METHOD, node.func.attr), [base] + args, kwargs, hint=node.func.attr, node=node)
+                return self._library_call(Callee(METHOD, node.func.attr), [base] + args, kwargs, node.func.attr, node)
         return self._call(self.expr(node.func), node)
 
     def _call(self, func, node):
@@ -516,20 +516,20 @@ class ExprLowering:
         if not callable(func.obj):
             raise SctError(f"{func.spelling} is not callable (it is a {type(func.obj).__name__})",
                            self.loc_of(node), hint="Check the name being called.")
-        try:
-            hash(func.obj)  # the rules and the checks below look callables up by identity
-        except TypeError:
+        if isinstance(hashable_callee(func.obj), ByIdentity) and inlinable(getattr(type(func.obj), "__call__", None)):
             raise UnsupportedSyntaxError(
                 f"calling {func.spelling}, a {type(func.obj).__name__} object sct did not take apart, is not "
                 f"supported", self.loc_of(node),
                 hint="Pass the object as an argument (sct takes objects passed in apart and inlines their "
-                     "__call__), or call a function.") from None
-        _refuse_unseen_effects(func, args, self.loc_of(node))
+                     "__call__), or call a function.")
+        refuse_frame_access(func, args, self.loc_of(node))
+        if func.obj in (getattr, setattr, delattr) and not kwargs:
+            return self._attribute_builtin(func.obj, args, node)
         if func.obj is functools.partial and args and _is_callee(args[0]):
             return LocalPartial(args[0], list(args[1:]), kwargs)  # made here: it may hold computed values
         if func.obj is super:
             return self._super(args, node)
-        if func.obj in REDUCTIONS and args and type(args[0]) in (tuple, ListOf) and \
+        if _one_of(func.obj, REDUCTIONS) and args and type(args[0]) in (tuple, ListOf) and \
                 any(isinstance(v, Var) for v in containers.flat([args[0]])):
             # np.sum([a, b]) reduces the array NumPy makes of the list: make it so, with np.array's rule
             array = self.emit(Callee(CALL, "np.array", np.array, np), [args[0]], hint="array", node=node)
@@ -598,7 +598,7 @@ class ExprLowering:
         if func.obj is types.SimpleNamespace and not args:
             refuse_stored_iterator(kwargs.values(), self.loc_of(node), self.scope)
             return LocalObject(types.SimpleNamespace, kwargs)
-        if is_object_class(func.obj):
+        if isinstance(func.obj, type) and is_object_class(func.obj):
             return self._construct(func.obj, args, kwargs, node)
         inline = getattr(self.scope, "inline", None)
         if inline is not None and inlinable(func.obj):
@@ -607,8 +607,121 @@ class ExprLowering:
             ops, output = inline(func, args, kwargs, node, self.namer, self.scope)
             self.ops.extend(ops)
             return output
-        hint = func.spelling.split(".")[-1]
-        return self.emit(Callee(CALL, func.spelling, func.obj, func.root_obj), args, kwargs, hint=hint, node=node)
+        return self._library_call(Callee(CALL, func.spelling, hashable_callee(func.obj), func.root_obj), list(args),
+                                  kwargs, func.spelling.split(".")[-1], node)
+
+    def _attribute_builtin(self, fn, args, node):
+        """getattr(obj, "name"[, default]) as `obj.name`, setattr(obj, "name", v) as `obj.name
+        = v`; with a name made at run time, or delattr, refused: sct follows attributes by
+        name while lowering."""
+        loc = self.loc_of(node)
+        name = _static_python_value(args[1]) if len(args) >= 2 else None
+        arity = (fn is getattr and len(args) in (2, 3)) or (fn is setattr and len(args) == 3)
+        if fn is delattr or not arity or not isinstance(name, str) or not name.isidentifier():
+            what = "delattr()" if fn is delattr else f"{fn.__name__}() with an attribute name made at run time"
+            raise UnsupportedSyntaxError(f"{what} is not supported: sct follows attributes by their names in the "
+                                         f"source", loc, hint="Write the attribute itself (`obj.w`, `obj.w = v`), or "
+                                         "keep the values in a dict indexed by the name.")
+        obj = args[0]
+        if fn is setattr:
+            target = node.args[0] if node.args else None
+            if not isinstance(target, gast.Name):
+                raise UnsupportedSyntaxError("setattr() of something other than a name is not supported", loc,
+                                             hint="Name the object first, then write `obj.w = v`.")
+            write_attribute(gast.copy_location(gast.Attribute(target, name, gast.Store()), node), args[2], self,
+                            self.scope)
+            return Const(None)
+        if isinstance(obj, LocalObject):
+            if len(args) == 3 and name not in obj.attributes and \
+                    inspect.getattr_static(obj.cls, name, _MISSING) is _MISSING:
+                return args[2]  # (known not to have it)
+            return self._object_attribute(obj, name, node)
+        if isinstance(obj, Const) and obj.spelling is not None:  # a module or a global object
+            ref = GlobalRef(obj.spelling, obj.value, obj.root_obj)
+            if len(args) == 3 and not hasattr(obj.value, name):
+                return args[2]
+            try:
+                return ref.attr(name)
+            except AttributeError:
+                raise SctError(f"{obj.spelling} has no attribute {name!r}", loc, hint="Check the name.") from None
+        if isinstance(obj, Var) and len(args) == 2:
+            return self.emit(Callee(ATTR, name), [obj], hint=_attr_hint(name), node=node)
+        raise UnsupportedSyntaxError(f"{fn.__name__}() of this value is not supported", loc,
+                                     hint=f"Write the attribute itself: `x.{name}`.")
+
+    def _added_at(self, ufunc, callee, args, node):
+        """`np.add.at(x, index, v)` (or np.subtract.at), which adds v into x in place, once per
+        occurrence of an index: the write `x[...] = added_at(x, index, ±v)`, a new array."""
+        array = node.args[0] if node.args and not any(isinstance(a, gast.Starred) for a in node.args) else None
+        if not isinstance(array, gast.Name) or not isinstance(args[0], Var):
+            raise UnsupportedSyntaxError(f"{callee.spelling}(...) must name an array of the function here", self.loc_of(node),
+                                         hint=f"Name the array first: `y = ...` then `{callee.spelling}(y, index, v)`.")
+        values = args[2]
+        if ufunc is np.subtract:
+            values = self.emit(Callee(UNARYOP, "-", operator.neg), [values], hint="neg", node=node)
+        helper = runtime.added_at
+        value = self.emit(Callee(CALL, helper.__name__, helper, helper), [args[0], args[1], values],
+                          hint=array.id, node=node)
+        target = gast.copy_location(gast.Subscript(array, gast.Constant(Ellipsis, None), gast.Store()), node)
+        write_item(target, value, self, self.scope, self.namer)
+        return Const(None)
+
+    def _library_call(self, callee, args, kwargs, hint, node):
+        """A call of library code (a function, or a method: `args[0]` is the object). Its
+        `out=` array, by keyword or position, is written as by `out[...] = f(...)`: the
+        call computes a new value, then the write makes `out` (under every name for it)
+        that value, through the functional writes that keep the caller's arrays unchanged
+        and refuse what would also change another name's memory. The call's value is the
+        array written, as NumPy returns `out`."""
+        ufunc = getattr(callee.obj, "__self__", None) if callee.kind == CALL else None
+        if (ufunc is np.add or ufunc is np.subtract) and getattr(callee.obj, "__name__", "") == "at" and len(args) == 3 \
+                and not kwargs:
+            return self._added_at(ufunc, callee, args, node)
+        position, operand = _out_argument(callee, args, kwargs)
+        if operand is None:
+            refuse_in_place_call(callee, args, self.loc_of(node))
+            return self.emit(callee, args, kwargs, hint=hint, node=node)
+        loc = self.loc_of(node)
+        items = list(operand) if containers.is_static(operand) else [operand]
+        if all(isinstance(o, Const) and o.value is None for o in items):  # out=None, out=(None,): as without
+            if position is None:
+                kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+            elif isinstance(callee.obj, np.ufunc):  # (a ufunc's outputs come last)
+                args = list(args)[:position]
+            return self.emit(callee, args, kwargs, hint=hint, node=node)
+        args, kwargs = list(args), dict(kwargs)
+        if position is None:
+            kwargs.pop("out")
+        else:  # the positional arguments after it by their names
+            later = _parameter_names(callee)[position + 1:len(args)]
+            if len(later) < len(args) - position - 1:
+                raise UnsupportedSyntaxError("`out=` given by position before other arguments is not supported here",
+                                             loc, hint="Pass `out=` by keyword.")
+            kwargs.update(zip(later, args[position + 1:]))
+            args = args[:position]
+        what = callee.spelling if callee.kind == CALL else f".{callee.spelling}()"
+        if len(items) != 1:
+            raise UnsupportedSyntaxError(f"`out=` with several arrays (for {what}, which has several outputs) is not "
+                                         f"supported", loc,
+                                         hint="Assign the outputs instead: `a, b = np.divmod(x, y)`.")
+        if "where" in kwargs:
+            raise UnsupportedSyntaxError(f"`out=` with `where=` (for {what}) is not supported", loc,
+                                         hint="Write `out = np.where(mask, f(x), out)` instead.")
+        name = _out_name(node, position, callee.kind == METHOD)
+        if name is None or not isinstance(items[0], Var):
+            raise UnsupportedSyntaxError(f"`out=` of {what} must name an array of the function here (`out=y`)",
+                                         loc, hint="Assign the result instead: `y[...] = f(x)` writes into y, "
+                                                   "`y[1:] = f(x)` into part of it.")
+        value = self.emit(callee, args, kwargs, hint=hint, node=node)
+        check = runtime.check_out
+        self.emit(Callee(CALL, check.__name__, check, check), [items[0], value, Const(what), Const(loc)],
+                  hint="checked", node=node)
+        self.ops[-1].keep = True
+        target = gast.copy_location(gast.Subscript(gast.copy_location(gast.Name(name, gast.Load(), None, None),
+                                                                      node), gast.Constant(Ellipsis, None),
+                                                   gast.Store()), node)
+        write_item(target, value, self, self.scope, self.namer)
+        return self.scope.lookup(name, node)
 
     def _extreme(self, func, args, kwargs, node):
         """Python's `max`/`min` but for two plain arguments (which have rules): of several
@@ -1149,39 +1262,132 @@ def _lazy_value(branch, lowering):
 _FOLDABLE_TYPES = (bool, int, float, complex, str)
 
 
-# Calls whose effect the IR, which has none, would lose: reading the caller's frame or
-# running code from text (a value read so carries no derivative: a zero gradient), and
-# writing into an array given as an argument (the write would be lost, or change the
-# caller's array).
-_FRAME_AND_TEXT = {eval: "eval", exec: "exec", locals: "locals", globals: "globals", vars: "vars",
-                   compile: "compile", inspect.currentframe: "inspect.currentframe",
-                   inspect.stack: "inspect.stack", sys._getframe: "sys._getframe"}
-_WRITES_INTO_ARGUMENT = (np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis)
+# Calls that read or change the calling function's variables through its frame, which the
+# generated code does not have (it has other variables, or none of them): what they would
+# see is not what they see in Python. By module and name, not imported here.
+_FRAME_READERS = {("builtins", "eval"), ("builtins", "exec"), ("builtins", "locals"), ("builtins", "globals"),
+                  ("builtins", "vars"), ("builtins", "dir"), ("sys", "_getframe"), ("sys", "_current_frames"),
+                  ("inspect", "currentframe"), ("inspect", "stack"), ("inspect", "trace"),
+                  ("numexpr.necompiler", "evaluate"), ("numexpr.necompiler", "re_evaluate"),
+                  ("pandas.core.computation.eval", "eval")}
+_NEEDS_NO_FRAME_WITH_ARGUMENTS = {"vars", "dir"}  # vars(obj), dir(obj): of the object, not of the frame
 
 
-def _refuse_unseen_effects(func, args, loc):
-    """Refuse a call of `func` (a GlobalRef) with operands `args` whose effect sct cannot
-    follow (see above). `out=` passed by keyword is refused for every call, in `emit`."""
+def refuse_frame_access(func, args, loc):
+    """Refuse eval, exec, locals() and the other calls that reach the function's variables
+    through its frame (`_FRAME_READERS`): whatever arguments they get (a string, nothing),
+    the values they read are the function's, which sct cannot follow there."""
     obj = func.obj
-    if isinstance(obj, np.ufunc) and len(args) > obj.nin:  # np.negative(x, y): y is `out`
-        raise UnsupportedSyntaxError(f"{func.spelling}(...) with an output array after its {obj.nin} "
-                                     f"argument(s) writes into that array, which sct does not follow", loc,
-                                     hint="Assign the result instead: `y = np.negative(x)`.")
-    try:
-        name = _FRAME_AND_TEXT.get(obj)
-    except TypeError:  # an unhashable callable
+    key = (getattr(obj, "__module__", None) or ("builtins" if getattr(builtins, getattr(obj, "__name__", ""), None)
+                                                 is obj else None), getattr(obj, "__name__", None))
+    if key not in _FRAME_READERS or (key[1] in _NEEDS_NO_FRAME_WITH_ARGUMENTS and args):
         return
-    if name is not None:
-        raise UnsupportedSyntaxError(f"sct cannot differentiate through {name}(): it reads the function's "
-                                     f"variables or runs code from text, out of sight of the transform",
-                                     loc, hint="Write the expression itself, with the variables by name.")
-    at_method = isinstance(getattr(obj, "__self__", None), np.ufunc) and getattr(obj, "__name__", "") == "at"
-    if at_method or obj in _WRITES_INTO_ARGUMENT:
-        raise UnsupportedSyntaxError(f"{func.spelling}() writes into an array it is given, which sct does "
-                                     f"not follow", loc,
-                                     hint="Build the result with an array write (`y[idx] += v` adds once "
-                                          "per distinct index; for repeated indices use "
-                                          "`y = y + np.bincount(idx, weights=v, minlength=len(y))`).")
+    name = key[1]
+    if name in ("eval", "exec", "evaluate", "re_evaluate"):
+        hint = "Write the expression in the function itself (`x * x`, not eval(\"x * x\")): sct reads the source."
+    else:
+        hint = "Name the variables themselves; pass them as arguments to where they are needed."
+    raise UnsupportedSyntaxError(f"{func.spelling}() reads the function's variables by name at run time, which sct "
+                                 f"cannot follow: the gradient it generates has other variables", loc, hint=hint)
+
+
+def _one_of(obj, group):
+    """`obj in group` for a set of callables; False for an unhashable `obj`."""
+    try:
+        return obj in group
+    except TypeError:
+        return False
+
+
+def _out_argument(callee, args, kwargs):
+    """(position, operand) of the `out=` argument of a library call: by keyword (position
+    None), or the positional one a ufunc's outputs or the function's signature say it is
+    (for a method, NumPy's function of the same name, its object first); (None, None)."""
+    if "out" in kwargs:
+        return None, kwargs["out"]
+    obj = callee.obj
+    if callee.kind == METHOD:
+        obj = getattr(np, callee.spelling, None)
+    elif callee.kind != CALL:
+        return None, None
+    if isinstance(obj, np.ufunc):
+        return (obj.nin, args[obj.nin] if len(args) == obj.nin + 1 else tuple(args[obj.nin:])) \
+            if len(args) > obj.nin else (None, None)
+    if not callable(obj) or getattr(obj, "__module__", "") is None or \
+            not str(getattr(obj, "__module__", "")).startswith("numpy"):
+        return None, None
+    try:
+        parameters = list(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return None, None
+    if "out" in parameters and parameters.index("out") < len(args) and all(
+            inspect.signature(obj).parameters[p].kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                                           inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for p in parameters[:parameters.index("out") + 1]):
+        position = parameters.index("out")
+        return position, args[position]
+    return None, None
+
+
+def _parameter_names(callee):
+    """The positional parameters of a library call's function (a method: NumPy's function of
+    the same name, its object first), as far as its signature tells."""
+    obj = getattr(np, callee.spelling, None) if callee.kind == METHOD else callee.obj
+    try:
+        return [name for name, p in inspect.signature(obj).parameters.items()
+                if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+def _out_name(node, position, method):
+    """The name the `out=` argument of the call `node` is written as (`out=y`, `out=(y,)`), or
+    None for anything else (a slice of an array, an attribute...)."""
+    if position is None:
+        found = next((k.value for k in node.keywords if k.arg == "out"), None)
+    else:
+        index = position - (1 if method else 0)
+        before = node.args[:index + 1]
+        found = node.args[index] if len(node.args) > index and not any(isinstance(a, gast.Starred)
+                                                                       for a in before) else None
+    if isinstance(found, (gast.Tuple, gast.List)) and len(found.elts) == 1:
+        found = found.elts[0]
+    return found.id if isinstance(found, gast.Name) else None
+
+
+# Library functions that change an argument in place (the IR has no such effects), with
+# what to write instead; ufunc methods such as np.add.at are found by kind.
+_IN_PLACE_FUNCTIONS = {
+    "copyto": "`dst[...] = src`", "put": "`a.flat[indices] = values`, or a[np.unravel_index(...)] = values",
+    "place": "`a[mask] = values`", "putmask": "`a[mask] = values` (or np.where(mask, values, a))",
+    "fill_diagonal": "`a[np.diag_indices_from(a)] = v`", "put_along_axis": "np.where, or item writes",
+    "random.shuffle": "`x = np.random.permutation(x)`", "random.Generator.shuffle": "`x = rng.permutation(x)`",
+}
+_IN_PLACE_OBJECTS = {}
+for _name, _instead in _IN_PLACE_FUNCTIONS.items():
+    _obj = np
+    for _part in _name.split("."):
+        _obj = getattr(_obj, _part, None)
+    if _obj is not None:
+        _IN_PLACE_OBJECTS[id(_obj)] = (_obj, _name, _instead)
+
+
+def refuse_in_place_call(callee, args, loc):
+    """Refuse a library call that would change one of its arguments in place: NumPy's
+    functions that do (np.copyto, np.put, np.fill_diagonal...), a ufunc's `at` (np.add.at),
+    the in-place methods of arrays sct knows of."""
+    if callee.kind == METHOD and callee.spelling in ("shuffle", "partition", "byteswap") \
+            or (callee.kind == CALL and isinstance(getattr(callee.obj, "__self__", None), np.ufunc)
+                and getattr(callee.obj, "__name__", "") == "at"):
+        raise UnsupportedSyntaxError(f"{callee.spelling}(...) changes an array in place, which sct cannot follow "
+                                     f"(of the ufuncs' `at`, it follows np.add.at and np.subtract.at)", loc,
+                                     hint="Compute a new array instead of changing one in place.")
+    if callee.kind != CALL:
+        return
+    found = _IN_PLACE_OBJECTS.get(id(callee.obj))
+    if found is not None and found[0] is callee.obj:
+        raise UnsupportedSyntaxError(f"{callee.spelling}(...) changes its argument in place, which sct cannot "
+                                     f"follow", loc, hint=f"Write {found[2]} instead.")
 
 
 def _constant(ops, value):

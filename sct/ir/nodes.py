@@ -80,6 +80,36 @@ CALL, BINOP, UNARYOP, COMPARE, METHOD, ATTR, GETITEM, BUILD, ASSERT, SETITEM, AP
     "call", "binop", "unaryop", "compare", "method", "attr", "getitem", "build", "assert", "setitem", "apply")
 
 
+class ByIdentity:
+    """An unhashable callable (a callable dataclass instance, a ctypes function) as a
+    Callee's `obj`: hashed and compared by identity, so that the compiler's lookups of
+    callees in sets and dicts work; `obj` is the callable itself (attributes are read
+    through to it, and the rule registry looks it up by identity)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __getattr__(self, name):
+        return getattr(self.obj, name)
+
+    def __call__(self, *args, **kwargs):
+        return self.obj(*args, **kwargs)
+
+    def __repr__(self):
+        return repr(self.obj)
+
+
+def hashable_callee(obj):
+    """`obj`, or `ByIdentity(obj)` when it cannot be hashed."""
+    try:
+        hash(obj)
+        return obj
+    except TypeError:
+        return ByIdentity(obj)
+
+
 @dataclass(frozen=True)
 class Callee:
     """What an op applies.

@@ -10,8 +10,8 @@ from ..runtime import (all_but_last, appended, cast_adjoint, clip_bound, concate
                        inner_adjoint_left, inner_adjoint_right, inverse_permutation, items_of, nonzero_norm, norm_adjoint,
                        prod_adjoint, ravel_adjoint, solve_adjoint_a, solve_adjoint_b, trace_adjoint, unbroadcast,
                        unreduce, without_items)
-from ..runtime import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
-                       meshgrid_adjoint, no_gradient_through_text, slice_adjoint, std_adjoint)
+from ..runtime import (added_at, geomspace_adjoint, index_object_adjoint, linspace_adjoint, logspace_adjoint,
+                       meshgrid_adjoint, no_gradient_through_text, occurrences_of, slice_adjoint, std_adjoint)
 from .arithmetic import power
 from .registry import adjoint, attribute, method, nondifferentiable
 
@@ -220,6 +220,14 @@ def reshape_method(result, a, *shape, order="C"):
 def setitem(result, x, index, value):
     d[x] = without_items(d[result], result, index)
     d[value] = unbroadcast(items_of(d[result], result, index), value)
+
+
+# np.add.at(x, index, v) lowers to the write x[...] = added_at(x, index, v): x's entries
+# pass through, each occurrence of an index hands its cotangent to the value it added.
+@adjoint(added_at, exact_cotangent=False)
+def added_at_(result, x, index, values):
+    d[x] = d[result]
+    d[values] = unbroadcast(occurrences_of(d[result], result, index), values)
 
 
 def _index_is_data(obj):

@@ -23,6 +23,7 @@ import textwrap
 import gast
 
 from ..errors import SctError
+from ..ir import ByIdentity
 
 _RULES = {}
 _NONDIFFERENTIABLE = {}
@@ -67,6 +68,8 @@ class _AdjointRefs(gast.NodeTransformer):
 
 def _key(fn):
     """Registry key of a callable or of a ('method'|'attr', name) pair."""
+    if isinstance(fn, ByIdentity):  # (an unhashable callable a Callee holds)
+        fn = fn.obj
     try:
         hash(fn)
         return fn

@@ -15,7 +15,7 @@ errors and this package. The names below are the ones generated code and rules u
 """
 from .broadcasting import broadcast_copies, expand, unbroadcast, unreduce
 from .gradients import as_gradient, copy_gradient, object_like, private_copy, scalar_seed, zero_gradient
-from .indexing import add_at, getitem_adjoint, items_of, without_items
+from .indexing import add_at, added_at, getitem_adjoint, items_of, occurrences_of, without_items
 from .containers import (add_adjoints, add_item_adjoints, all_but_last, appended, default_adjoint, extreme_index,
                          first_items, item_adjoint, last_item, listed_adjoint, sorted_order, stack_row_adjoints,
                          sum_adjoint, take_items, take_items_adjoint)
@@ -26,6 +26,6 @@ from .grids import (geomspace_adjoint, index_object_adjoint, linspace_adjoint, l
 from .linalg import (diag_adjoint, diagonal_adjoint, dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
                      inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right, nonzero_norm, norm_adjoint, solve_adjoint_a,
                      solve_adjoint_b, trace_adjoint)
-from .checks import (check_default_function, check_rebinding, check_unpack, check_write_through, check_zip_length,
+from .checks import (Unbound, check_default_function, check_out, check_rebinding, check_unpack, check_write_through, check_zip_length,
                      is_basic_index, no_gradient_through_text)
 from .recursion import call_with_pullback, provide_vjp_compiler

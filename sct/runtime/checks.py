@@ -58,6 +58,19 @@ def check_rebinding(value, statement, alias, loc, maybe=None, words=(), loop_lin
                  f"`{name} = {name} {statement.split()[1][:-1]} ...` to make a new array.")
 
 
+def check_out(out, value, what, loc):
+    """Before `out[...] = value` standing for `f(..., out=out)`: raise the error NumPy would
+    raise for an output it cannot hold under its `same_kind` casting (float values into an
+    integer array, which the write would truncate)."""
+    wanted = np.result_type(value)
+    have = out.dtype if isinstance(out, np.ndarray) else None
+    if have is None:
+        raise TypeError(f"{what}: out= must be an array, not {type(out).__name__}")
+    if not np.can_cast(wanted, have, casting="same_kind"):
+        raise TypeError(f"{what}: cannot cast the output from {wanted!r} to {have!r} (out=) with casting rule "
+                        f"'same_kind'")
+
+
 def no_gradient_through_text(g, value):
     """The adjoint of the value in str(x), repr(x), format(x, spec), f"{x}": text that the
     function reads back as a number (float(str(x)) is x again). sct does not follow
@@ -114,3 +127,33 @@ def check_write_through(container, index, spelled, loc):
         raise UnsupportedSyntaxError(
             f"{spelled} is a copy for this index, so Python would lose a write into it", loc,
             hint="Index once, `a[i, j] = v`, or write into a named copy and assign it back.")
+
+
+class Unbound:
+    """What a local name denotes on a path through an `if` or a loop that did not bind it
+    (Python would have left it unbound): every use raises the UnboundLocalError that
+    reading the name raises in Python, where the use runs, so a path that never reads it
+    runs as in Python. (`is`, `==` and `hash` do not raise: the compiler compares constants.)"""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _raise(self, *args, **kwargs):
+        raise UnboundLocalError(f"cannot access local variable {self.name!r} where it is not associated with a value")
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("__") and attribute not in ("__array__", "__array_interface__", "__array_struct__"):
+            raise AttributeError(attribute)
+        self._raise()
+
+    def __repr__(self):
+        return f"<unbound {self.name}>"
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _raise
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _raise
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = __lshift__ = __rlshift__ = _raise
+    __rshift__ = __rrshift__ = __neg__ = __pos__ = __abs__ = __invert__ = _raise
+    __lt__ = __le__ = __gt__ = __ge__ = _raise
+    __bool__ = __len__ = __iter__ = __getitem__ = __setitem__ = __call__ = __contains__ = _raise
+    __float__ = __int__ = __index__ = __complex__ = __round__ = __str__ = __format__ = _raise
+    __array_ufunc__ = __array_function__ = __array__ = _raise

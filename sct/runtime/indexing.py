@@ -75,3 +75,20 @@ def _has_index_array(index):
     """Whether `index` holds an integer array or list (advanced indexing, which may repeat)."""
     parts = index if type(index) is tuple else (index,)
     return any(isinstance(p, (np.ndarray, list)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
+def added_at(x, index, values):
+    """`np.add.at(x, index, values)` on a copy of x: values added once per occurrence of an
+    index (in the dtype of x, as NumPy does)."""
+    out = np.array(x, copy=True)
+    np.add.at(out, index, values)
+    return out
+
+
+def occurrences_of(g, result, index):
+    """Adjoint of the values in `added_at(x, index, values)`: the cotangent at each
+    occurrence of an index (each one added its value). Into an integer array: no derivative."""
+    items = np.broadcast_to(g, np.shape(result))[index]
+    if np.asarray(result).dtype.kind in "biu":
+        return np.zeros(np.shape(items))
+    return items

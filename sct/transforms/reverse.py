@@ -189,6 +189,8 @@ class _Reverse(_LoopAdjoints):
         """Append the adjoint of `ops` (in reverse order) to the current backward block.
         (A loop's adjoint may insert the tape it needs into `ops`, before the loop.)"""
         for op in reversed(list(ops)):
+            if isinstance(op, Op) and op.keep and any(id(v) in self.active for v in flat_vars(op.operands())):
+                _refuse_unknown_effect(op)
             if any(id(r) in self.adjoints for r in op.results):
                 if isinstance(op, Loop):
                     self._adjoint_of_loop(op, ops)
@@ -525,6 +527,34 @@ _ALL = "all"
 def _constants(operands):
     """The Consts among `operands`, looking inside structured operands."""
     return [x for x in flat(operands) if isinstance(x, Const)]
+
+
+# Library calls run for their effect that change none of their arguments: these, and the
+# functions of these modules (logging, warnings, NumPy's assertions, sct's own checks).
+_EFFECT_FREE = (print,)
+_EFFECT_FREE_MODULES = ("sct.", "logging", "warnings", "numpy.testing")
+
+
+def _refuse_unknown_effect(op):
+    """A statement calling library code (`lib.normalize(x)`) on a value being differentiated,
+    its result unused: it is run for an effect, and if that effect is to change the array
+    in place, the adjoint (which has no effects) would not know of it. Refused unless the
+    callee is known: one with a rule or declared non-differentiable, print, logging and the
+    like (`_EFFECT_FREE_MODULES`)."""
+    c = op.callee
+    if c.kind not in (CALL, METHOD):
+        return
+    if c.kind == CALL and (any(c.obj is f for f in _EFFECT_FREE) or
+                           str(getattr(c.obj, "__module__", "")).startswith(_EFFECT_FREE_MODULES)):
+        return
+    if rules.lookup(c.key) is not None or rules.is_nondifferentiable(c.key):
+        return
+    what = f"{c.spelling}(...)" if c.kind == CALL else f".{c.spelling}(...)"
+    raise UnsupportedSyntaxError(
+        f"{what} is called for its effect on a value being differentiated, and sct cannot tell whether it "
+        f"changes it in place (the gradient would not know of that)", op.loc,
+        hint=f"Use its result instead (`y = ...`), or, if it changes none of its arguments, declare it with "
+             f"sct.nondifferentiable({c.spelling if c.kind == CALL else 'sct.method(' + repr(c.spelling) + ')'}).")
 
 
 def _is_complex_constant(value):
