@@ -396,6 +396,12 @@ class BlockLowering:
         target = None
         if iterable is not None:  # named first, so the loop variable keeps the user's name
             target = Var(self.namer.fresh(HIDDEN_NAMES.get(target_name, target_name)))
+            # A row of an array is a view of it (`for r in Y: r[0] = 0` writes into Y), and so is an
+            # item of zip(...) or enumerate(...) of arrays.
+            producer = next((op for op in reversed(lowering.ops) if isinstance(op, Op) and iterable in op.results), None)
+            sources = [iterable] + (list(producer.args) if producer is not None and producer.callee.kind == CALL
+                                    and any(producer.callee.obj is f for f in _ONE_PASS_ITERATORS) else [])
+            note_view(getattr(self.scope, "views", None), target, sources)
         # An object made in the function is carried attribute by attribute (a slot each).
         objects = {n: layouts[n] if n in layouts else before[n] for n in names
                    if n in layouts or isinstance(before.get(n), LocalObject)}

@@ -33,7 +33,8 @@ from . import containers
 from .aliasing import (MUTATING_METHODS, makes_index_array, may_be_view, note_join, note_view, rebind_everywhere,
                        scope_chain)
 from .scope import (COMPREHENSION_LIST, COMPREHENSION_SUM, HIDDEN_NAMES, ItemsByIndex, LocalFunction, NestedScope,
-                    Unreadable, as_operand, inlinable, refuse_stored_iterator)
+                    Unreadable, as_operand, inlinable, parameters, refuse_stored_iterator)
+from .source import parse_function
 from .static_values import (BoundContainerMethod, GlobalRef, LocalObject, LocalPartial, LocalSuper, bind_arguments,
                             unpartial)
 from .targets import assign, write_attribute, write_item
@@ -1111,7 +1112,8 @@ class ExprLowering:
             raise UnsupportedSyntaxError("a function defined inside the differentiated function cannot be "
                                          "passed to a recursive call", loc,
                                          hint="Define it at module level and pass that.")
-        bind_arguments(func, args, kwargs, loc)  # as the run-time VJP will: a mistake is reported here, at the call
+        bound = bind_arguments(func, args, kwargs, loc)  # as the run-time VJP will: a mistake is reported here
+        self._refuse_recursive_writes(func, bound, loc, node)
         name = func.spelling.split(".")[-1]
         value = Var(self.namer.fresh(name + "_out"))
         pullback = Var(self.namer.fresh(name + "_pullback"))
@@ -1121,6 +1123,29 @@ class ExprLowering:
         # It may return one of its arguments, or a view of one (`return x` at the base case).
         note_view(getattr(self.scope, "views", None), value, list(args) + list(kwargs.values()))
         return value
+
+    def _refuse_recursive_writes(self, func, bound, loc, node):
+        """A recursive call runs the function's own gradient at run time, whose writes into
+        its arguments (functional there) never reach the caller's arrays, lists or objects,
+        as they would in Python: refuse a call passing one to a parameter the function
+        writes into, appends to or sets an attribute of; for `param += v`, check when it runs
+        that the argument is no array (NumPy would add into it in place)."""
+        changed, updated = _parameters_changed(parse_function(func.obj).tree)
+        for param, operand in bound.arguments.items():
+            if isinstance(operand, Const):
+                continue
+            if param in changed:
+                raise UnsupportedSyntaxError(
+                    f"{func.spelling} changes its argument {param!r} in place (a write into it, an append, an "
+                    f"attribute set, out=), and the change made in its recursive calls cannot reach this caller",
+                    loc, hint=f"Return the new value instead (`{param} = {func.spelling}(...)`), or pass a copy "
+                              f"whose changes nobody reads.")
+            if param in updated and isinstance(operand, Var):
+                check = runtime.check_rebinding
+                self.emit(Callee(CALL, check.__name__, check, check),
+                          [operand, Const(f"{param} +="), Const(f"the caller's argument of {func.spelling}"),
+                           Const(loc)], hint="checked", node=node)
+                self.ops[-1].keep = True
 
     def expr_IfExp(self, node):
         cond = self.value(node.test)
@@ -1289,6 +1314,33 @@ def refuse_frame_access(func, args, loc):
         hint = "Name the variables themselves; pass them as arguments to where they are needed."
     raise UnsupportedSyntaxError(f"{func.spelling}() reads the function's variables by name at run time, which sct "
                                  f"cannot follow: the gradient it generates has other variables", loc, hint=hint)
+
+
+def _parameters_changed(tree):
+    """(parameters a function changes in place: writes into them, attribute sets, mutating
+    methods, out=, np.add.at; parameters it updates with `p op= v`), from its source."""
+    names = {p.id for p in parameters(tree)}
+    changed, updated = set(), set()
+    for n in gast.walk(tree):
+        root = None
+        if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+            root = n.value
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id in names:
+            updated.add(n.target.id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
+            if n.func.attr in MUTATING_METHODS:
+                root = n.func.value
+            elif n.func.attr == "at" and n.args:
+                root = n.args[0]
+        if isinstance(n, gast.Call):
+            for k in n.keywords:
+                if k.arg == "out" and isinstance(k.value, gast.Name) and k.value.id in names:
+                    changed.add(k.value.id)
+        while isinstance(root, (gast.Subscript, gast.Attribute)):
+            root = root.value
+        if isinstance(root, gast.Name) and root.id in names:
+            changed.add(root.id)
+    return changed, updated
 
 
 def _one_of(obj, group):
