@@ -15,6 +15,7 @@ import ctypes
 import dataclasses
 import functools
 import inspect
+import operator
 import random
 import sys
 import types
@@ -214,7 +215,28 @@ def python_shuffle(x):
     return np.sum(y * np.arange(3))
 
 
+def operator_setitem(x):
+    y = x * 1.0
+    operator.setitem(y, 0, 5.0)  # changes y, returns None (the IR's setitem makes a new array)
+    return np.sum(y * x)
+
+
+def unbound_sort(x):
+    y = x * 1.0
+    np.ndarray.sort(y)
+    return np.sum(y * np.arange(3))
+
+
+def dunder_setitem(x):
+    y = x * 1.0
+    y.__setitem__(0, 5.0)
+    return np.sum(y * x)
+
+
 @pytest.mark.parametrize("f, match, line", [
+    (operator_setitem, "in place", "operator.setitem"),
+    (unbound_sort, "for its effect", "np.ndarray.sort(y)"),
+    (dunder_setitem, "for its effect", "y.__setitem__"),
     (divmod_into_two, "several arrays", "np.divmod(x[:2]"),
     (out_into_a_slice, "must name an array", "out=y[1:]"),
     (out_with_where, "where=", "where=x > 0.15"),

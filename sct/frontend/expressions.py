@@ -1422,6 +1422,11 @@ for _name, _instead in _IN_PLACE_FUNCTIONS.items():
         _obj = getattr(_obj, _part, None)
     if _obj is not None:
         _IN_PLACE_OBJECTS[id(_obj)] = (_obj, _name, _instead)
+# operator's functions that change their first argument: `y[i] = v`, `y += v` in the source
+for _name in ("setitem", "delitem", "iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "imatmul",
+              "iand", "ior", "ixor", "ilshift", "irshift", "iconcat"):
+    _obj = getattr(operator, _name)
+    _IN_PLACE_OBJECTS[id(_obj)] = (_obj, f"operator.{_name}", "the statement itself (`y[i] = v`, `y = y + v`)")
 
 
 def refuse_in_place_call(callee, args, loc):
