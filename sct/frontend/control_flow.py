@@ -23,7 +23,13 @@ end), the operand returned. Guarantees:
   containers of one layout join item by item, objects of one class attribute by
   attribute (an attribute set on some paths only is `maybe_missing`, None on the
   others); what cannot be joined (objects of two classes, an object or None) is an
-  error where it is read.
+  error where it is read; a name a path did not bind is `runtime.Unbound` there (its
+  use raises UnboundLocalError, as in Python);
+- the same holds for the bindings of the functions this code is inlined into (and of
+  an enclosing function): each path starts from them as they were
+  (aliasing.OuterBindings) and they join by name, so a helper's branch changes its
+  caller's variables only through writes into arrays, lists or objects, on that path;
+  a loop body that changes them carries them.
 The Loop op's adjoint, and what it tapes, are the reverse transform's.
 """
 import inspect

@@ -8,9 +8,13 @@ also give a static value (a GlobalRef, a LocalObject...). Guarantees: operators 
 literals fold to a Const (comparisons do not: an `if` on one lowers both branches),
 containers known when lowering resolve to their items (containers.py), calls of the
 user's own functions and methods are inlined, `a if c else b` and `and`/`or` become
-If ops, and a comprehension over a run-time iterable becomes a loop, lowered by the
-loop lowering the scope holds (`scope.bodies`: control_flow.py is built on this
-module). The same ExprLowering lowers rule templates, with a different scope.
+If ops joined as an `if` statement's branches are (what a branch changes besides its
+value joins too), and a comprehension over a run-time iterable becomes a loop; both
+are lowered by the block lowering the scope holds (`scope.bodies`: control_flow.py is
+built on this module). A library call's `out=` array is written as by `out[...] =
+f(...)` and np.add.at as a write; calls that change an argument in place otherwise, or
+that reach the function's variables through its frame (eval, locals()...), are refused
+at the call. The same ExprLowering lowers rule templates, with a different scope.
 """
 import builtins
 import contextlib
