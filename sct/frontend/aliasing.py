@@ -15,6 +15,7 @@ would change an array put in a list is refused.
 """
 import numpy as np
 
+from ..analysis.activity import flat_vars
 from ..errors import UnsupportedSyntaxError
 from ..ir import ATTR, CALL, GETITEM, METHOD, Const, DictOf, ListOf, Var, rebuild
 from .scope import Unreadable
@@ -112,17 +113,9 @@ def note_view(views, result, values):
     container holding them, a recursive call that may return one, a join of them)."""
     if views is None:
         return
-    shared = frozenset().union(*(roots(v, views) for v in _vars(values)))
+    shared = frozenset().union(*(roots(v, views) for v in flat_vars(values)))
     if shared:
         views[result] = shared | views.get(result, frozenset())
-
-
-def _vars(values):
-    for x in values:
-        if isinstance(x, tuple):
-            yield from _vars(x)
-        elif isinstance(x, Var):
-            yield x
 
 
 def note_join(scope, result, values):
